@@ -1,0 +1,157 @@
+/**
+ * The whole test environment: etcd, Redis, a Kubernetes control plane with kwok, and Jaeger v2,
+ * on free 127.0.0.1 ports with temp dirs. Used by vitest's global setup, `npm run env -- up`, and
+ * later the quickstart.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startJaegerQuery, startJaegerStorage, type JaegerQueryInfo, type JaegerStorageInfo } from './jaeger.ts';
+import { startKube, type AuditWebhookTarget, type KubeInfo } from './kube.ts';
+import { formatDuration, stderrLogger, type Logger } from './log.ts';
+import { createPki } from './pki.ts';
+import { freePort } from './ports.ts';
+import { isAlive, stopProcess, type ProcessRecord } from './process.ts';
+import { startEtcd, startRedis, type EtcdInfo, type RedisInfo } from './stores.ts';
+import { ensureBinaries, type Binaries } from './tools.ts';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const defaultStateFile = join(repoRoot, '.kelemetry', 'env.json');
+
+export interface EnvironmentInfo {
+  /** Temp folder holding configs, certificates and logs; removed by stop. */
+  baseDir: string;
+  logDir: string;
+  /** etcd data dir (on tmpfs when available); removed by stop. */
+  etcdDataDir: string;
+  etcd: EtcdInfo;
+  redis: RedisInfo;
+  kube: KubeInfo;
+  /** Port of the default audit webhook URL, for a receiver started later (the apiserver retries until one listens). */
+  auditReceiverPort: number;
+  jaeger: { storage: JaegerStorageInfo; query: JaegerQueryInfo };
+  pki: { caCert: string; dir: string };
+  binaries: Binaries;
+  processes: ProcessRecord[];
+  startedAt: string;
+}
+
+export interface EnvironmentOptions {
+  /** Cluster name used in the default audit webhook path (/audit/<cluster>). */
+  clusterName?: string;
+  /** Where the apiserver sends audit events; default http://127.0.0.1:<free port>/audit/<cluster>. */
+  auditWebhook?: AuditWebhookTarget;
+  /** jaeger.storage.v2 server the query service reads; default remote storage itself (raw traces). */
+  queryBackend?: string;
+  /** Write the endpoints here as JSON (for scripts and people). */
+  stateFile?: string;
+  log?: Logger;
+}
+
+export interface Environment {
+  info: EnvironmentInfo;
+  stop(): Promise<void>;
+}
+
+/** Starts everything; on any failure stops what already started and rethrows. */
+export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<Environment> {
+  const log = opts.log ?? stderrLogger;
+  const started = Date.now();
+  const binaries = await ensureBinaries(log);
+  const baseDir = mkdtempSync(join(tmpdir(), 'kelemetry-env-'));
+  const logDir = join(baseDir, 'logs');
+  mkdirSync(logDir);
+  // etcd fsyncs every write; tmpfs makes that about twice as fast.
+  const etcdDataDir = existsSync('/dev/shm') ? join('/dev/shm', `${basename(baseDir)}-etcd`) : join(baseDir, 'etcd');
+  const processes: ProcessRecord[] = [];
+  const stop = () => stopEnvironment({ processes, baseDir, etcdDataDir });
+  try {
+    const clusterName = opts.clusterName ?? 'tracetest';
+    const auditReceiverPort = await freePort();
+    const auditWebhook = opts.auditWebhook ?? { url: `http://127.0.0.1:${auditReceiverPort}/audit/${clusterName}` };
+
+    log('starting etcd and redis');
+    const etcd = await startEtcd(binaries.etcd, etcdDataDir, logDir, log);
+    processes.push(...etcd.processes);
+    const redis = await startRedis(binaries.redisServer, join(baseDir, 'redis'), logDir, log);
+    processes.push(...redis.processes);
+
+    log('starting jaeger (OTLP receiver + remote storage)');
+    const storage = await startJaegerStorage(binaries.jaeger, baseDir, logDir, log);
+    processes.push(...storage.processes);
+
+    log('starting kube-apiserver, kube-controller-manager, kube-scheduler, kwok');
+    const pkiDir = join(baseDir, 'pki');
+    mkdirSync(pkiDir);
+    const pki = await createPki(binaries.openssl, pkiDir);
+    const kube = await startKube({
+      binaries,
+      pki,
+      etcdEndpoint: etcd.info.endpoint,
+      clusterName,
+      auditWebhook,
+      dir: join(baseDir, 'kube'),
+      logDir,
+      log,
+    });
+    processes.push(...kube.processes);
+
+    log('starting jaeger query');
+    const query = await startJaegerQuery({
+      binary: binaries.jaeger,
+      backend: opts.queryBackend ?? storage.info.remoteStorage,
+      dir: baseDir,
+      logDir,
+      log,
+    });
+    processes.push(...query.processes);
+
+    const info: EnvironmentInfo = {
+      baseDir,
+      logDir,
+      etcdDataDir,
+      etcd: etcd.info,
+      redis: redis.info,
+      kube: kube.info,
+      auditReceiverPort,
+      jaeger: { storage: storage.info, query: query.info },
+      pki: { caCert: pki.ca.cert, dir: pkiDir },
+      binaries,
+      processes,
+      startedAt: new Date().toISOString(),
+    };
+    if (opts.stateFile) {
+      mkdirSync(dirname(opts.stateFile), { recursive: true });
+      writeFileSync(opts.stateFile, JSON.stringify(info, null, 2) + '\n');
+    }
+    log(`environment ready in ${formatDuration(Date.now() - started)}; logs in ${logDir}`);
+    return {
+      info,
+      stop: async () => {
+        await stop();
+        if (opts.stateFile) rmSync(opts.stateFile, { force: true });
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Stops processes in reverse start order and removes the temp dirs. Safe to call twice. */
+export async function stopEnvironment(state: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>): Promise<void> {
+  for (const p of [...state.processes].reverse()) await stopProcess(p);
+  rmSync(state.etcdDataDir, { recursive: true, force: true });
+  rmSync(state.baseDir, { recursive: true, force: true });
+}
+
+export function readState(stateFile = defaultStateFile): EnvironmentInfo | undefined {
+  if (!existsSync(stateFile)) return undefined;
+  return JSON.parse(readFileSync(stateFile, 'utf8')) as EnvironmentInfo;
+}
+
+/** Which recorded processes are still running. */
+export function processStatus(info: EnvironmentInfo): { name: string; pid: number; running: boolean }[] {
+  return info.processes.map((p) => ({ name: p.name, pid: p.pid, running: isAlive(p.pid) }));
+}

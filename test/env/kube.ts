@@ -1,0 +1,241 @@
+/**
+ * A real Kubernetes control plane on loopback: kube-apiserver (audit webhook at RequestResponse level),
+ * kube-controller-manager, kube-scheduler and kwok with one fake node, so Deployments get ReplicaSets
+ * and Running pods.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import type { Logger } from './log.ts';
+import { freePorts } from './ports.ts';
+import type { Pki } from './pki.ts';
+import { httpOk, tcpOpen } from './probes.ts';
+import { startProcess, waitReady, type ProcessRecord } from './process.ts';
+import type { Started } from './stores.ts';
+
+const run = promisify(execFile);
+
+export interface AuditWebhookTarget {
+  /** Where the apiserver POSTs audit EventList batches, e.g. http://127.0.0.1:8080/audit/tracetest. */
+  url: string;
+  /** Bearer token the apiserver sends, when the receiver requires one. */
+  token?: string;
+  /** CA that signed the receiver's serving certificate (https URLs). */
+  caFile?: string;
+  /** Client certificate the apiserver presents (mTLS receivers). */
+  clientCert?: { cert: string; key: string };
+}
+
+export interface KubeInfo {
+  clusterName: string;
+  apiserverUrl: string;
+  kubeconfig: string;
+  auditWebhook: AuditWebhookTarget;
+  auditPolicyFile: string;
+  nodeName: string;
+}
+
+export interface KubeBinaries {
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubectl: string;
+  kwok: string;
+}
+
+/**
+ * The audit policy a cluster operator would set for Kelemetry: full RequestResponse bodies for writes.
+ * Reads are left out: Kelemetry ignores them, and they are most of an apiserver's traffic.
+ */
+export const auditPolicy = {
+  apiVersion: 'audit.k8s.io/v1',
+  kind: 'Policy',
+  omitStages: ['RequestReceived'],
+  rules: [{ level: 'None', verbs: ['get', 'list', 'watch'] }, { level: 'RequestResponse' }],
+};
+
+function kubeconfigYaml(server: string, caFile: string, user: Record<string, string>): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'kelemetry-test', cluster: { server, 'certificate-authority': caFile } }],
+    users: [{ name: 'admin', user }],
+    contexts: [{ name: 'kelemetry-test', context: { cluster: 'kelemetry-test', user: 'admin' } }],
+    'current-context': 'kelemetry-test',
+  });
+}
+
+function auditWebhookKubeconfig(target: AuditWebhookTarget): string {
+  const cluster: Record<string, unknown> = { server: target.url };
+  if (target.caFile) cluster['certificate-authority'] = target.caFile;
+  const user: Record<string, string> = {};
+  if (target.token) user.token = target.token;
+  if (target.clientCert) {
+    user['client-certificate'] = target.clientCert.cert;
+    user['client-key'] = target.clientCert.key;
+  }
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'kelemetry', cluster }],
+    users: [{ name: 'kube-apiserver', user }],
+    contexts: [{ name: 'default', context: { cluster: 'kelemetry', user: 'kube-apiserver' } }],
+    'current-context': 'default',
+  });
+}
+
+export interface StartKubeOptions {
+  binaries: KubeBinaries;
+  pki: Pki;
+  etcdEndpoint: string;
+  clusterName: string;
+  auditWebhook: AuditWebhookTarget;
+  dir: string;
+  logDir: string;
+  log: Logger;
+}
+
+export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInfo>> {
+  const { binaries, pki, dir, logDir, log } = opts;
+  mkdirSync(dir, { recursive: true });
+  const [apiPort, kcmPort, schedPort, kwokPort] = (await freePorts(4)) as [number, number, number, number];
+  const apiserverUrl = `https://127.0.0.1:${apiPort}`;
+
+  const serving = await pki.issue('apiserver', {
+    commonName: 'kube-apiserver',
+    sans: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default.svc'],
+  });
+  const admin = await pki.issue('admin', { commonName: 'kelemetry-admin', organizations: ['system:masters'], client: true });
+  const { key: saKey, pub: saPub } = await pki.keyPair('service-account');
+
+  const kubeconfig = join(dir, 'admin.kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': admin.cert, 'client-key': admin.key }));
+  const auditPolicyFile = join(dir, 'audit-policy.yaml');
+  writeFileSync(auditPolicyFile, stringify(auditPolicy));
+  const auditKubeconfig = join(dir, 'audit-webhook.kubeconfig');
+  writeFileSync(auditKubeconfig, auditWebhookKubeconfig(opts.auditWebhook));
+
+  const processes: ProcessRecord[] = [];
+  const apiserver = startProcess({
+    name: 'kube-apiserver',
+    command: binaries.kubeApiserver,
+    logDir,
+    args: [
+      `--etcd-servers=${opts.etcdEndpoint}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${dir}`,
+      `--tls-cert-file=${serving.cert}`,
+      `--tls-private-key-file=${serving.key}`,
+      `--client-ca-file=${pki.ca.cert}`,
+      `--service-account-key-file=${saPub}`,
+      `--service-account-signing-key-file=${saKey}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      '--authorization-mode=Node,RBAC',
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--allow-privileged=true',
+      // The loopback address cannot be a Service endpoint; nothing in the tests needs the kubernetes Service's endpoints.
+      '--endpoint-reconciler-type=none',
+      `--audit-policy-file=${auditPolicyFile}`,
+      `--audit-webhook-config-file=${auditKubeconfig}`,
+      '--audit-webhook-mode=batch',
+      // Short batches keep tests quick; the default waits up to 30 s.
+      '--audit-webhook-batch-max-wait=1s',
+      '--audit-webhook-initial-backoff=200ms',
+      '--v=1',
+    ],
+  });
+  processes.push(apiserver);
+  const tls = { ca: readFileSync(pki.ca.cert), cert: readFileSync(admin.cert), key: readFileSync(admin.key) };
+  await waitReady(apiserver, () => httpOk(`${apiserverUrl}/readyz`, tls), 90_000, log);
+
+  processes.push(
+    startProcess({
+      name: 'kube-controller-manager',
+      command: binaries.kubeControllerManager,
+      logDir,
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${kcmPort}`,
+        `--cert-dir=${dir}/kcm`,
+        '--leader-elect=false',
+        '--use-service-account-credentials=false',
+        `--root-ca-file=${pki.ca.cert}`,
+        `--service-account-private-key-file=${saKey}`,
+        '--controllers=*,-nodeipam,-cloud-node-lifecycle',
+        '--v=1',
+      ],
+    }),
+    startProcess({
+      name: 'kube-scheduler',
+      command: binaries.kubeScheduler,
+      logDir,
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${schedPort}`,
+        `--cert-dir=${dir}/scheduler`,
+        '--leader-elect=false',
+        '--v=1',
+      ],
+    }),
+    startProcess({
+      name: 'kwok',
+      command: binaries.kwok,
+      logDir,
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        '--cidr=10.244.0.1/16',
+        '--node-ip=10.240.0.1',
+        `--server-address=127.0.0.1:${kwokPort}`,
+        '--node-lease-duration-seconds=40',
+      ],
+      // kwok reads ~/.kwok/kwok.yaml when present; a private HOME keeps a developer's file out of the tests.
+      env: { HOME: dir },
+    }),
+  );
+  for (const p of processes.slice(1)) {
+    const port = p.name === 'kube-controller-manager' ? kcmPort : p.name === 'kube-scheduler' ? schedPort : kwokPort;
+    await waitReady(p, () => tcpOpen(port), 60_000, log);
+  }
+
+  const nodeName = 'kwok-node-0';
+  const nodeFile = join(dir, 'kwok-node.yaml');
+  writeFileSync(nodeFile, stringify(fakeNode(nodeName)));
+  await run(binaries.kubectl, ['--kubeconfig', kubeconfig, 'apply', '-f', nodeFile]);
+
+  return {
+    info: { clusterName: opts.clusterName, apiserverUrl, kubeconfig, auditWebhook: opts.auditWebhook, auditPolicyFile, nodeName },
+    processes,
+  };
+}
+
+function fakeNode(name: string): object {
+  const resources = { cpu: '32', memory: '256Gi', pods: '250' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        type: 'kwok',
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node-role.kubernetes.io/agent': '',
+      },
+    },
+    status: { allocatable: resources, capacity: resources },
+  };
+}

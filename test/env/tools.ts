@@ -1,0 +1,154 @@
+/**
+ * Finds or builds the Go-built binaries of the test environment (kube-apiserver & co., kwok, Jaeger v2),
+ * and finds the Debian-packaged ones (etcd, redis-server, openssl).
+ *
+ * Builds are cached per version under ~/.cache/kelemetry/tools (or $KELEMETRY_TOOLS_DIR); a cold build
+ * takes minutes, so progress is printed while it runs. $KUBEBUILDER_ASSETS, the envtest convention, is
+ * honoured for kube-apiserver, kubectl and etcd when set.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { debianPackages, goTools, minimumGo, type GoTool } from './versions.ts';
+import { formatDuration, type Logger } from './log.ts';
+
+const execFileAsync = promisify(execFile);
+const toolsModulesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'tools');
+
+export interface Binaries {
+  etcd: string;
+  redisServer: string;
+  openssl: string;
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubectl: string;
+  kwok: string;
+  jaeger: string;
+}
+
+export function toolsCacheDir(): string {
+  if (process.env.KELEMETRY_TOOLS_DIR) return process.env.KELEMETRY_TOOLS_DIR;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'kelemetry', 'tools');
+}
+
+/** Where one tools module's binaries are cached: the version plus a hash of go.mod/go.sum, so edits rebuild. */
+export function toolDir(tool: GoTool): string {
+  const hash = createHash('sha256');
+  for (const f of ['go.mod', 'go.sum']) hash.update(readFileSync(join(toolsModulesDir, tool.module, f)));
+  return join(toolsCacheDir(), `${tool.module}-${tool.version}-${hash.digest('hex').slice(0, 10)}`);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Looks a binary up on $PATH (plus /usr/sbin, where Debian puts some daemons). */
+export function which(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin'];
+  return dirs.map((d) => join(d, name)).find(isExecutable);
+}
+
+function debianBinary(pkg: keyof typeof debianPackages): string {
+  const { binary } = debianPackages[pkg];
+  const found = which(binary);
+  if (!found) {
+    const all = Object.keys(debianPackages).join(' ');
+    throw new Error(
+      `${binary} not found (Debian package ${pkg}). Install the test prerequisites with:\n` +
+        `  apt-get update && apt-get install -y --no-install-recommends ${all}\n` +
+        `or run 'bash scripts/test.sh', which does it for you.`,
+    );
+  }
+  return found;
+}
+
+async function checkGo(): Promise<string> {
+  const go = which('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const advice = `Install Go ${minimumGo} or newer (https://go.dev/doc/install) and put it on PATH, or set KUBEBUILDER_ASSETS/KELEMETRY_TOOLS_DIR to prebuilt binaries.`;
+  if (!go) throw new Error(`Go is needed to build the test environment's binaries but was not found. ${advice}`);
+  const { stdout } = await execFileAsync(go, ['env', 'GOVERSION']);
+  const m = /go(\d+)\.(\d+)/.exec(stdout);
+  const [wantMajor, wantMinor] = minimumGo.split('.').map(Number) as [number, number];
+  if (!m || Number(m[1]) < wantMajor || (Number(m[1]) === wantMajor && Number(m[2]) < wantMinor)) {
+    throw new Error(`Go ${stdout.trim()} is too old to build the test environment. ${advice}`);
+  }
+  return go;
+}
+
+/** Builds one tools module into its cache folder, printing progress every 20 s. */
+async function buildTool(tool: GoTool, log: Logger): Promise<string> {
+  const dir = toolDir(tool);
+  if (tool.binaries.every((b) => isExecutable(join(dir, b)))) return dir;
+  const go = await checkGo();
+  const tmp = `${dir}.building-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const what = `${tool.binaries.join(', ')} (${tool.goModule} ${tool.version})`;
+  log(`building ${what}; the first build takes ${tool.coldBuildHint}, later runs use the cache in ${toolsCacheDir()}`);
+  const started = Date.now();
+  const ticker = setInterval(() => log(`  still building ${tool.module}… ${formatDuration(Date.now() - started)}`), 20_000);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(go, ['build', '-trimpath', '-o', `${tmp}/`, 'tool'], {
+        cwd: join(toolsModulesDir, tool.module),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`go build of ${what} failed (exit ${code}):\n${output.slice(-4000)}`)),
+      );
+    });
+  } finally {
+    clearInterval(ticker);
+  }
+  // Another process may have finished the same build meanwhile; either copy is good.
+  if (!existsSync(dir)) renameSync(tmp, dir);
+  else rmSync(tmp, { recursive: true, force: true });
+  log(`built ${tool.module} in ${formatDuration(Date.now() - started)}`);
+  return dir;
+}
+
+function fromAssets(name: string): string | undefined {
+  const assets = process.env.KUBEBUILDER_ASSETS;
+  if (!assets) return undefined;
+  const path = join(assets, name);
+  return isExecutable(path) ? path : undefined;
+}
+
+/** Finds every binary, building the Go ones that are not cached yet (sequentially: 2 cores are shared). */
+export async function ensureBinaries(log: Logger): Promise<Binaries> {
+  const etcd = fromAssets('etcd') ?? debianBinary('etcd-server');
+  const redisServer = debianBinary('redis-server');
+  const openssl = debianBinary('openssl');
+  // kube-controller-manager and kube-scheduler are not part of envtest assets, so the kube module is always built.
+  const kubeDir = await buildTool(goTools.kube, log);
+  const kwokDir = await buildTool(goTools.kwok, log);
+  const jaegerDir = await buildTool(goTools.jaeger, log);
+  return {
+    etcd,
+    redisServer,
+    openssl,
+    kubeApiserver: fromAssets('kube-apiserver') ?? join(kubeDir, 'kube-apiserver'),
+    kubeControllerManager: join(kubeDir, 'kube-controller-manager'),
+    kubeScheduler: join(kubeDir, 'kube-scheduler'),
+    kubectl: fromAssets('kubectl') ?? join(kubeDir, 'kubectl'),
+    kwok: join(kwokDir, 'kwok'),
+    jaeger: join(jaegerDir, 'jaeger'),
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Vitest global setup for the integration project: starts the real environment once, hands its
+ * endpoints to the tests (inject('env')), and stops it afterwards.
+ */
+import { join } from 'node:path';
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { repoRoot, startEnvironment, type Environment, type EnvironmentInfo } from './environment.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    env: EnvironmentInfo;
+  }
+}
+
+let env: Environment | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  env = await startEnvironment({ stateFile: join(repoRoot, '.kelemetry', 'test-env.json') });
+  project.provide('env', env.info);
+}
+
+export async function teardown(): Promise<void> {
+  await env?.stop();
+}

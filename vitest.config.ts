@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects:
+ *  - unit: pure logic, colocated `*.test.ts`, no servers;
+ *  - integration: test/integration, against the real environment started once by the global setup
+ *    (etcd, Redis, kube-apiserver + controller-manager + scheduler + kwok, Jaeger v2). Files run one
+ *    at a time: they share one cluster and two cores.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{runtime,plugin,operator,manifests,cli,test/env}/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/env/vitest-global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
