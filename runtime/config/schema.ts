@@ -1,0 +1,74 @@
+/**
+ * The runtime configuration: one typed, validated document for every role of the `kelemetry` process
+ * (audit webhook + consumer, informers, storage plugin). The operator renders exactly this type into a
+ * ConfigMap; `kelemetry run --config FILE` validates it at start-up.
+ *
+ * Each component owns its section file under ./sections; shared pieces (clusters, stores, tracer,
+ * metrics) live here.
+ */
+import { z } from 'zod';
+import { clientTls, duration, etcdConnection, listenAddress, redisConnection } from './common.ts';
+import { auditSection } from './sections/audit.ts';
+import { informersSection } from './sections/informers.ts';
+import { pluginSection } from './sections/plugin.ts';
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const clusterConfig = z.object({
+  /** Cluster name: appears in every span's `cluster` tag and in the audit webhook path /audit/<name>. */
+  name: z.string().max(63).regex(dns1123Label, 'cluster names are DNS labels: lowercase letters, digits and -'),
+  /** Path to a kubeconfig file; absent means in-cluster credentials. */
+  kubeconfig: z.string().min(1).optional(),
+  /** Source IPs of this cluster's apiservers, so audit POSTs to /audit (without a cluster) can be attributed. */
+  apiserverAddresses: z.array(z.string()).default([]),
+});
+
+export const configSchema = z
+  .object({
+    clusters: z.array(clusterConfig).min(1, 'name at least one cluster'),
+    /** Window of one object trace (spec 3.2). */
+    spanTtl: duration.prefault('30m'),
+    stores: z
+      .object({
+        etcd: etcdConnection.optional(),
+        redis: redisConnection.optional(),
+      })
+      .default({}),
+    tracer: z
+      .object({
+        /** OTLP/gRPC endpoint of the Jaeger collector (or remote storage), host:port or http(s)://host:port. */
+        otlpEndpoint: z.string().min(1),
+        insecure: z.boolean().default(true),
+        tls: clientTls.optional(),
+        /** Spans buffered before export; beyond this they are dropped and counted (never silently). */
+        maxQueueSize: z.number().int().positive().default(65_536),
+        maxExportBatchSize: z.number().int().positive().default(2_048),
+        exportTimeout: duration.prefault('10s'),
+        scheduledDelay: duration.prefault('500ms'),
+        /** Extra OTel resource attributes on every span (e.g. service.version). */
+        resourceAttributes: z.record(z.string(), z.string()).default({}),
+      })
+      .optional(),
+    metrics: z
+      .object({
+        /** Prometheus /metrics plus /healthz and /readyz. */
+        listen: listenAddress.default('127.0.0.1:9090'),
+      })
+      .default({ listen: '127.0.0.1:9090' }),
+    audit: auditSection.optional(),
+    informers: informersSection.optional(),
+    plugin: pluginSection.optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.clusters.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${c.name}"` });
+      seen.add(c.name);
+    });
+  });
+
+/** The config as written in files (durations as text, defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated config (durations in ms, defaults applied). */
+export type Config = z.output<typeof configSchema>;
+export type ClusterConfig = z.output<typeof clusterConfig>;
