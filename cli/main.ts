@@ -1,0 +1,32 @@
+/**
+ * The `kelemetry` command: one binary for every role. Each subcommand lives in cli/commands/<name>.ts
+ * and exports `run(args: string[]): Promise<number>` (the exit code).
+ */
+const commands: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  run: { summary: 'run the components enabled in a config file (kelemetry run --config FILE)', load: () => import('./commands/run.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: kelemetry <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'kelemetry <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`kelemetry: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`kelemetry: ${err instanceof Error ? err.message : String(err)}`);
+  return 1;
+});
