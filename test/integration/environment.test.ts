@@ -9,6 +9,11 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { getJson, type JaegerResponse, type JaegerTrace } from './helpers/http.ts';
+import * as grpc from '@grpc/grpc-js';
+import { loadProtos } from '../../plugin/proto/load.ts';
+import { startJaegerQuery } from '../env/jaeger.ts';
+import { silentLogger } from '../env/log.ts';
+import { stopProcess } from '../env/process.ts';
 import { startAuditReceiver, type AuditReceiver } from './helpers/auditReceiver.ts';
 import { createTestNamespace, demoDeployment, kubeClients } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -117,6 +122,122 @@ describe('Jaeger v2 (real): OTLP in, query out', () => {
     expect(s.operationName).toBe('smoke-span');
     expect(s.tags).toEqual(expect.arrayContaining([{ key: 'resource', type: 'string', value: 'deployments' }]));
     expect(t.processes[s.processID]?.serviceName).toBe('smoke-test');
+  });
+});
+
+interface OtlpTracesData {
+  resource_spans: { resource?: { attributes: { key: string; value: { string_value?: string } }[] }; scope_spans: { spans: { trace_id: Buffer; name: string }[] }[] }[];
+}
+
+/** Reads a server stream to its end. */
+function collect<T>(stream: grpc.ClientReadableStream<T>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const items: T[] = [];
+    stream.on('data', (d: T) => items.push(d));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(items));
+  });
+}
+
+describe('Jaeger v2 remote storage (real): the jaeger.storage.v2 API the plugin reads from', () => {
+  it('serves spans exported over OTLP through TraceReader.GetTraces', async () => {
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'smoke-remote' }),
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://${env.jaeger.storage.otlpGrpc}` }))],
+    });
+    const span = provider.getTracer('smoke').startSpan('remote-span');
+    span.end();
+    await provider.shutdown();
+
+    const { TraceReader } = loadProtos();
+    const client = new TraceReader(env.jaeger.storage.remoteStorage, grpc.credentials.createInsecure()) as grpc.Client &
+      Record<string, (req: unknown) => grpc.ClientReadableStream<OtlpTracesData>>;
+    try {
+      const traceId = Buffer.from(span.spanContext().traceId, 'hex');
+      const chunks = await waitFor('the trace in remote storage', async () => {
+        const got = await collect(client.GetTraces!({ query: [{ trace_id: traceId }] }));
+        return got.length > 0 ? got : undefined;
+      });
+      const spans = chunks.flatMap((c) => c.resource_spans.flatMap((rs) => rs.scope_spans.flatMap((ss) => ss.spans)));
+      expect(spans.map((s) => s.name)).toEqual(['remote-span']);
+      expect(spans[0]!.trace_id.equals(traceId)).toBe(true);
+      const service = chunks[0]!.resource_spans[0]!.resource?.attributes.find((a) => a.key === 'service.name');
+      expect(service?.value.string_value).toBe('smoke-remote');
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('Jaeger v2 query with a grpc trace backend (real): the wiring the plugin uses', () => {
+  it('calls a TraceReader served by the test for services and traces', async () => {
+    const { TraceReader, DependencyReader } = loadProtos();
+    const calls: string[] = [];
+    const traceId = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+    const server = new grpc.Server();
+    server.addService(TraceReader.service, {
+      GetServices: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => {
+        calls.push('GetServices');
+        cb(null, { services: ['smoke-mode'] });
+      },
+      GetOperations: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        calls.push(`GetOperations(${call.request.service})`);
+        cb(null, { operations: [{ name: 'smoke-cluster', span_kind: '' }] });
+      },
+      GetTraces: (call: grpc.ServerWritableStream<{ query: { trace_id: Buffer }[] }, unknown>) => {
+        calls.push(`GetTraces(${call.request.query.map((q) => q.trace_id.toString('hex')).join(',')})`);
+        call.write({
+          resource_spans: [
+            {
+              resource: { attributes: [{ key: 'service.name', value: { string_value: 'smoke-mode' } }] },
+              scope_spans: [
+                {
+                  spans: [
+                    {
+                      trace_id: traceId,
+                      span_id: Buffer.from('0123456789abcdef', 'hex'),
+                      name: 'served-by-test',
+                      start_time_unix_nano: String(Date.now() * 1e6),
+                      end_time_unix_nano: String((Date.now() + 1000) * 1e6),
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        });
+        call.end();
+      },
+      FindTraces: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
+      FindTraceIDs: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { trace_ids: [] }),
+    });
+    server.addService(DependencyReader.service, {
+      GetDependencies: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { dependencies: [] }),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const query = await startJaegerQuery({
+      binary: env.binaries.jaeger,
+      backend: `127.0.0.1:${port}`,
+      dir: env.baseDir,
+      logDir: env.logDir,
+      log: silentLogger,
+      name: 'jaeger-query-smoke',
+    });
+    try {
+      const services = await getJson<JaegerResponse<string[]>>(`${query.info.url}/api/services`);
+      expect(services.body?.data).toEqual(['smoke-mode']);
+      const ops = await getJson<JaegerResponse<string[]>>(`${query.info.url}/api/services/smoke-mode/operations`);
+      expect(ops.body?.data).toEqual(['smoke-cluster']);
+      const got = await getJson<JaegerResponse<JaegerTrace[]>>(`${query.info.url}/api/traces/${traceId.toString('hex')}`);
+      expect(got.status).toBe(200);
+      expect(got.body?.data[0]?.spans.map((s) => s.operationName)).toEqual(['served-by-test']);
+      expect(calls).toEqual(expect.arrayContaining(['GetServices', 'GetOperations(smoke-mode)', `GetTraces(${traceId.toString('hex')})`]));
+    } finally {
+      for (const p of query.processes) await stopProcess(p);
+      server.forceShutdown();
+    }
   });
 });
 

@@ -1,0 +1,105 @@
+/**
+ * A jaeger.storage.v2 TraceReader client (Jaeger remote storage, or anything serving that API):
+ * FindTraces / GetTraces streams reassembled into per-trace span lists.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { loadProtos } from '../proto/load.ts';
+import { spansFromTracesData, type OtlpTracesData } from '../model/otlp.ts';
+import type { Span } from '../model/span.ts';
+
+export interface RemoteStorageOptions {
+  address: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; insecureSkipVerify: boolean };
+  timeoutMs: number;
+  maxReceiveMessageMiB: number;
+}
+
+export interface FindQuery {
+  service: string;
+  operation?: string;
+  attributes: Record<string, string>;
+  startUs: number;
+  endUs: number;
+  searchDepth: number;
+}
+
+function timestamp(us: number): { seconds: string; nanos: number } {
+  const seconds = Math.floor(us / 1_000_000);
+  return { seconds: String(seconds), nanos: (us - seconds * 1_000_000) * 1000 };
+}
+
+type StreamMethod = (req: unknown, options: grpc.CallOptions) => grpc.ClientReadableStream<OtlpTracesData>;
+
+export class RemoteStorageClient {
+  private readonly client: grpc.Client & Record<string, StreamMethod>;
+
+  constructor(private readonly opts: RemoteStorageOptions) {
+    const { TraceReader } = loadProtos();
+    let credentials = grpc.credentials.createInsecure();
+    if (opts.tls) {
+      const read = (f?: string) => (f ? readFileSync(f) : null);
+      credentials = grpc.credentials.createSsl(read(opts.tls.caFile), read(opts.tls.keyFile), read(opts.tls.certFile), {
+        rejectUnauthorized: !opts.tls.insecureSkipVerify,
+      });
+    }
+    this.client = new TraceReader(opts.address, credentials, {
+      'grpc.max_receive_message_length': opts.maxReceiveMessageMiB * 1024 * 1024,
+    }) as grpc.Client & Record<string, StreamMethod>;
+  }
+
+  /** Spans of the matching traces, grouped by trace ID in stream order. */
+  findTraces(q: FindQuery, signal?: AbortSignal): Promise<Map<string, Span[]>> {
+    const request = {
+      query: {
+        service_name: q.service,
+        operation_name: q.operation ?? '',
+        attributes: Object.entries(q.attributes).map(([key, value]) => ({ key, value: { string_value: value } })),
+        start_time_min: timestamp(q.startUs),
+        start_time_max: timestamp(q.endUs),
+        search_depth: q.searchDepth,
+      },
+    };
+    return this.collect('FindTraces', request, signal, `FindTraces service=${q.service} ${JSON.stringify(q.attributes)}`);
+  }
+
+  getTraces(ids: { traceId: string; startUs?: number; endUs?: number }[], signal?: AbortSignal): Promise<Map<string, Span[]>> {
+    const request = {
+      query: ids.map((i) => ({
+        trace_id: Buffer.from(i.traceId, 'hex'),
+        ...(i.startUs ? { start_time: timestamp(i.startUs) } : {}),
+        ...(i.endUs ? { end_time: timestamp(i.endUs) } : {}),
+      })),
+    };
+    return this.collect('GetTraces', request, signal, `GetTraces ${ids.length} ids`);
+  }
+
+  private collect(method: string, request: unknown, signal: AbortSignal | undefined, what: string): Promise<Map<string, Span[]>> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new Error(`remote storage ${this.opts.address}: ${what}: aborted`));
+      const traces = new Map<string, Span[]>();
+      const call = this.client[method]!.call(this.client, request, { deadline: Date.now() + this.opts.timeoutMs });
+      const onAbort = () => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      call.on('data', (td: OtlpTracesData) => {
+        for (const s of spansFromTracesData(td)) {
+          const list = traces.get(s.traceId);
+          if (list) list.push(s);
+          else traces.set(s.traceId, [s]);
+        }
+      });
+      call.on('error', (err: grpc.ServiceError) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(new Error(`remote storage ${this.opts.address}: ${what}: ${err.details || err.message}`, { cause: err }));
+      });
+      call.on('end', () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(traces);
+      });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `GET /redirect?cluster=&group=&resource=&namespace=&name=&ts=<RFC3339>` (spec 8.11): finds the
+ * object's trace within ts ± window in the default display mode and answers `302 Found` with
+ * `Location: /trace/<cache trace ID>` (relative: served behind the same host as Jaeger UI).
+ * Differences from the original: `group` narrows the search when given; no match is a 404 (not a
+ * placeholder trace); several matches are a 409 that lists them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PluginMetrics } from '../metrics.ts';
+import type { Reader } from '../reader/reader.ts';
+
+export interface RedirectOptions {
+  reader: Reader;
+  defaultMode: () => string;
+  clusters: string[];
+  windowMs: number;
+  metrics: PluginMetrics;
+}
+
+const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
+
+function reply(res: ServerResponse, code: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+  res.end(body.endsWith('\n') ? body : `${body}\n`);
+}
+
+export async function handleRedirect(req: IncomingMessage, res: ServerResponse, opts: RedirectOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const p = url.searchParams;
+  const count = (result: string) => opts.metrics.redirects.inc({ result });
+  const cluster = p.get('cluster') ?? '';
+  const resource = p.get('resource') ?? '';
+  const name = p.get('name') ?? '';
+  const ts = p.get('ts') ?? '';
+  if (!cluster || !resource || !name) {
+    count('EmptyParam');
+    return reply(res, 400, 'cluster, resource and name are required');
+  }
+  const known = opts.clusters.find((c) => c.toLowerCase() === cluster.toLowerCase());
+  if (!known) {
+    count('UnknownCluster');
+    return reply(res, 404, `cluster ${cluster} not supported now; known clusters: ${opts.clusters.join(', ')}`);
+  }
+  const tsMs = rfc3339.test(ts) ? Date.parse(ts) : NaN;
+  if (Number.isNaN(tsMs)) {
+    count('InvalidTimestamp');
+    return reply(res, 400, `ts must be an RFC 3339 time such as 2025-01-02T10:11:12Z, got ${JSON.stringify(ts)}`);
+  }
+  const attributes: Record<string, string> = { resource, name };
+  for (const optional of ['namespace', 'group'] as const) {
+    const v = p.get(optional);
+    if (v !== null && (v !== '' || optional === 'group')) attributes[optional] = v;
+  }
+  const describe = `${known}/${attributes.group ?? '*'}/${resource}/${attributes.namespace ?? '*'}/${name}`;
+  let traces;
+  try {
+    traces = await opts.reader.findTraces({
+      service: opts.defaultMode(),
+      operation: known,
+      attributes,
+      startUs: (tsMs - opts.windowMs) * 1000,
+      endUs: (tsMs + opts.windowMs) * 1000,
+      limit: 0,
+    });
+  } catch (err) {
+    count('TraceError');
+    return reply(res, 500, `searching ${describe}: ${(err as Error).message}`);
+  }
+  if (traces.length === 0) {
+    count('NoTraceMatch');
+    return reply(res, 404, `no trace of ${describe} within ${opts.windowMs / 60000} minutes of ${ts}`);
+  }
+  if (traces.length > 1) {
+    count('MultiTraceMatch');
+    return reply(res, 409, `${traces.length} traces match ${describe}; add namespace or group to choose one:\n${traces.map((t) => `/trace/${t.traceId}`).join('\n')}`);
+  }
+  count('Found');
+  res.writeHead(302, { Location: `/trace/${traces[0]!.traceId}`, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`Found: /trace/${traces[0]!.traceId}\n`);
+}

@@ -1,0 +1,40 @@
+/** The plugin's HTTP server: `/redirect`, and `/healthz` for probes. */
+import { createServer, type Server } from 'node:http';
+import type { Logger } from '../../runtime/util/log.ts';
+import { handleRedirect, type RedirectOptions } from './redirect.ts';
+
+export function createHttpServer(opts: RedirectOptions & { logger: Logger }): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/redirect') {
+      handleRedirect(req, res, opts).catch((err) => {
+        opts.logger.error('redirect failed', { url: req.url, error: err });
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`internal error: ${(err as Error).message}\n`);
+      });
+      return;
+    }
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok\n');
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(`not found: ${req.method} ${path}; this server answers GET /redirect\n`);
+  });
+}
+
+export function listen(server: Server, address: string): Promise<number> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
+  const port = Number(address.slice(i + 1));
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(new Error(`plugin HTTP server cannot listen on ${address}: ${err.message}`, { cause: err }));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}

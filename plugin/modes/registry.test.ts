@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { buildDisplayModes, loadDisplayModes } from './registry.ts';
+
+describe('display modes', () => {
+  const modes = loadDisplayModes();
+
+  it('has the 16 upstream modes with their ids, tracing first', () => {
+    expect(modes.all).toHaveLength(16);
+    expect(modes.names()[0]).toBe('tracing');
+    const ids = Object.fromEntries(modes.all.map((m) => [m.name, m.idHex]));
+    expect(ids).toMatchObject({
+      tree: '00000000',
+      timeline: '10000000',
+      tracing: '20000000',
+      grouped: '30000000',
+      'tracing [full tree]': '21000000',
+      'tracing [ancestors]': '22000000',
+      'tracing [owned objects]': '24000000',
+      'grouped [full tree]': '31000000',
+      'tree [owned objects]': '04000000',
+    });
+    expect(modes.byId(0x21000000)!.name).toBe('tracing [full tree]');
+    expect(modes.byName('* tracing [ancestors]')!.id).toBe(0x22000000);
+  });
+
+  it('follows no links in base modes and applies one link selector per class', () => {
+    const key = { cluster: 'c', group: 'apps', resource: 'deployments', namespace: 'n', name: 'd' };
+    expect(modes.byName('tracing')!.linkSelector.admit(key, key, true, 'children')).toBeNull();
+    expect(modes.byName('tracing [full tree]')!.linkSelector.admit(key, key, true, 'children')).not.toBeNull();
+    expect(modes.all.every((m) => m.modifierNames.length <= 1)).toBe(true);
+  });
+
+  it('expands batches into steps', () => {
+    expect(modes.byName('tracing')!.steps.map((s) => s.kind)).toEqual([
+      'PruneChildlessVisitor', 'ReplaceNameVisitor', 'ObjectTagsVisitor', 'ServiceOperationReplaceVisitor', 'ServiceOperationReplaceVisitor',
+      'CollapseNestingVisitor', 'ExtractNestingVisitor', 'CompactDurationVisitor', 'ClusterNameVisitor', 'PruneTagsVisitor',
+    ]);
+  });
+
+  it('rejects a file with errors, naming the field', () => {
+    expect(() => buildDisplayModes({ defaultConfig: '1', configs: [{ id: '2', name: 'x', steps: [] }] }, 'mine.yaml')).toThrow(/mine.yaml: defaultConfig: no config has id 1/);
+    expect(() => buildDisplayModes({ defaultConfig: '1', configs: [{ id: '1', name: 'x', steps: [{ kind: 'Batch', batchName: 'nope' }] }] })).toThrow(/unknown batch "nope"/);
+    expect(() => buildDisplayModes({ defaultConfig: '1', configs: [{ id: '1', name: 'x', steps: [{ kind: 'Bogus' }] }] })).toThrow(/configs.0.steps.0/);
+  });
+
+  it('accepts a user file with its own modes', () => {
+    const mine = buildDisplayModes({
+      defaultConfig: 'a0',
+      configs: [{ id: 'a0', name: 'flat', steps: [{ kind: 'PruneTagsVisitor' }] }],
+      modifiers: { '1': { priority: 0, displayName: 'up', modifierName: 'link-selector', args: { modifierClass: 'x', upwardDistance: 1 } } },
+    });
+    expect(mine.names()).toEqual(['flat', 'flat [up]']);
+    expect(mine.byName('flat [up]')!.idHex).toBe('000000a1');
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * Trace cache (spec 8.10): what a returned cache trace ID stands for — which raw traces (root spans) a
+ * search found and its time range — so that GetTraces can re-fetch and re-render it in any display
+ * mode, from any plugin replica sharing the store.
+ */
+import type { ObjectKey } from '../../runtime/model/objectKey.ts';
+
+/** One raw per-object trace, re-rooted at an object span. Hex in memory, base64 in the stored JSON. */
+export interface TraceIdentifier {
+  traceId: string;
+  spanId: string;
+}
+
+export interface TraceCacheEntry {
+  identifiers: TraceIdentifier[];
+  startUs: number;
+  endUs: number;
+  /** The searched object when the search named all five key parts. */
+  rootObject: ObjectKey | null;
+}
+
+export interface TraceCache {
+  readonly kind: string;
+  /** Stores all entries (keyed by the 16-hex-digit cache key) or fails as a whole. */
+  persist(entries: { key: string; entry: TraceCacheEntry }[]): Promise<void>;
+  /** undefined when the key is unknown or expired. */
+  fetch(key: string): Promise<TraceCacheEntry | undefined>;
+  close(): Promise<void>;
+}
