@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Debian packages (etcd, redis, openssl)"
-packages=(etcd-server etcd-client redis-server openssl)
+step "Debian packages (etcd, redis, openssl, lua5.1 for the Argo CD health script)"
+packages=(etcd-server etcd-client redis-server openssl lua5.1)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
