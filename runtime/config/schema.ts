@@ -7,7 +7,7 @@
  * metrics) live here.
  */
 import { z } from 'zod';
-import { clientTls, duration, etcdConnection, listenAddress, redisConnection } from './common.ts';
+import { cacheBackend, clientTls, duration, etcdConnection, listenAddress, redisConnection } from './common.ts';
 import { auditSection } from './sections/audit.ts';
 import { informersSection } from './sections/informers.ts';
 import { pluginSection } from './sections/plugin.ts';
@@ -32,8 +32,20 @@ export const configSchema = z
       .object({
         etcd: etcdConnection.optional(),
         redis: redisConnection.optional(),
+        /** Where object span contexts are shared (spec 4.1). Several writer replicas need etcd or redis. */
+        spanCache: z
+          .object({
+            backend: cacheBackend.default('memory'),
+            /** Key prefix; `/span/` keeps the Go writer's etcd layout (spec 13.2). */
+            prefix: z.string().default('/span/'),
+            /** How long a reservation lives; a crashed creator's key is reclaimed after this. */
+            reserveTtl: duration.prefault('10s'),
+            /** Cache retention past the end of a window. */
+            extraTtl: duration.prefault('0s'),
+          })
+          .prefault({}),
       })
-      .default({}),
+      .prefault({}),
     tracer: z
       .object({
         /** OTLP/gRPC endpoint of the Jaeger collector (or remote storage), host:port or http(s)://host:port. */
@@ -47,6 +59,12 @@ export const configSchema = z
         scheduledDelay: duration.prefault('500ms'),
         /** Extra OTel resource attributes on every span (e.g. service.version). */
         resourceAttributes: z.record(z.string(), z.string()).default({}),
+        /** Attempts per export batch (with backoff) before its spans are dropped and counted. */
+        exportAttempts: z.number().int().min(1).default(5),
+        /** Tags added to every object and link span (e.g. runId). */
+        pseudoSpanTags: z.record(z.string(), z.string()).default({}),
+        /** Tags added to every audit and event span. */
+        eventSpanTags: z.record(z.string(), z.string()).default({}),
       })
       .optional(),
     metrics: z
@@ -65,6 +83,13 @@ export const configSchema = z
       if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${c.name}"` });
       seen.add(c.name);
     });
+    if (cfg.audit?.consumer.enabled && !cfg.tracer) {
+      ctx.addIssue({ code: 'custom', path: ['tracer'], message: 'audit.consumer is enabled: set tracer.otlpEndpoint (or disable audit.consumer)' });
+    }
+    const backend = cfg.stores.spanCache.backend;
+    if (backend !== 'memory' && !cfg.stores[backend]) {
+      ctx.addIssue({ code: 'custom', path: ['stores', backend], message: `stores.spanCache.backend is "${backend}": configure stores.${backend}` });
+    }
   });
 
 /** The config as written in files (durations as text, defaults optional). */

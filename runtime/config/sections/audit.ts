@@ -1,4 +1,103 @@
-/** Audit webhook and consumer settings. Owned by the audit pipeline (runtime/audit). */
+/**
+ * Audit webhook and consumer settings. Owned by the audit pipeline (runtime/audit).
+ *
+ * The webhook receives `audit.k8s.io/v1` EventList batches from kube-apiservers; accepted events go
+ * to a bounded queue partitioned by object, from which the consumer writes audit spans.
+ */
 import { z } from 'zod';
+import { duration, listenAddress, serverTls } from '../common.ts';
 
-export const auditSection = z.object({});
+const forwardTarget = z.object({
+  /** Label in metrics and logs. */
+  name: z.string().min(1),
+  /** Where to re-POST each accepted EventList; `:cluster` is replaced by the cluster name. */
+  url: z.string().regex(/^https?:\/\//, 'want an http:// or https:// URL'),
+  timeout: duration.prefault('30s'),
+  /** Requests in flight per target; beyond this, batches for the target are dropped and counted. */
+  maxInFlight: z.number().int().positive().default(64),
+});
+
+const regexList = z
+  .array(z.string())
+  .default([])
+  .superRefine((patterns, ctx) => {
+    patterns.forEach((p, i) => {
+      try {
+        new RegExp(p);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `invalid regular expression: ${(err as Error).message}` });
+      }
+    });
+  });
+
+export const auditWebhookSection = z.object({
+  enabled: z.boolean().default(true),
+  /** Where the webhook listens. Use 0.0.0.0:8080 in a Pod; the default stays on loopback. */
+  listen: listenAddress.default('127.0.0.1:8080'),
+  /** Serve HTTPS; with tls.clientCaFile, require client certificates (mTLS). */
+  tls: serverTls.optional(),
+  /** File holding the bearer token apiservers must send (`Authorization: Bearer …`); unset = no token check. */
+  bearerTokenFile: z.string().min(1).optional(),
+  /**
+   * Largest accepted body. The apiserver's default batch limit (--audit-webhook-truncate-max-batch-size)
+   * is 10 MiB, so the default leaves room above that.
+   */
+  maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  /** Take the apiserver address from X-Forwarded-For when a request carries the forwarding header. */
+  trustForwardedFor: z.boolean().default(false),
+  forward: z.array(forwardTarget).default([]),
+});
+
+export const auditQueueSection = z.object({
+  /** Partitions = consumer workers; events of one object always go to the same partition, in order. */
+  partitions: z.number().int().min(1).max(1024).default(8),
+  /**
+   * Events held across all partitions. A batch that does not fit is refused with 429 (the apiserver
+   * retries). Memory: roughly 5-10 KiB per queued RequestResponse event.
+   */
+  capacity: z.number().int().positive().default(20_000),
+});
+
+export const auditConsumerSection = z.object({
+  enabled: z.boolean().default(true),
+  /** Name used in metrics (`consumerGroup` label). */
+  group: z.string().min(1).default('kelemetry'),
+  /** Audit verbs traced; reads (get/list/watch) carry no change. */
+  verbs: z.array(z.string()).default(['create', 'update', 'delete', 'patch']),
+  /** Audit stages traced. */
+  stages: z.array(z.string()).default(['ResponseComplete']),
+  /** Use the real user rather than the impersonated one in titles and the `username` tag. */
+  ignoreImpersonatedUser: z.boolean().default(false),
+});
+
+export const auditFilterSection = z.object({
+  /** Never traced: `resource` (core group) or `group/resource`. */
+  excludeTypes: z
+    .array(z.string().regex(/^[^/]+(\/[^/]+)?$/, 'want "resource" or "group/resource"'))
+    .default(['events', 'events.k8s.io/events', 'coordination.k8s.io/leases']),
+  /** Events whose user agent contains any of these substrings are dropped. */
+  excludeUserAgents: z.array(z.string()).default(['/leader-election', 'local-path-provisioner/']),
+  /** Regular expressions on the (effective) username. */
+  excludeUsers: regexList,
+  /** Regular expressions on the object's namespace ("" for cluster-scoped objects). */
+  excludeNamespaces: regexList,
+  /** Regular expressions on `group/version/resource/namespace/name`. */
+  excludeObjects: regexList,
+  /** Cluster names whose events are dropped. */
+  excludeClusters: z.array(z.string()).default([]),
+  /** If non-empty, only these clusters are traced. */
+  onlyClusters: z.array(z.string()).default([]),
+});
+
+export const auditSection = z.object({
+  webhook: auditWebhookSection.prefault({}),
+  queue: auditQueueSection.prefault({}),
+  consumer: auditConsumerSection.prefault({}),
+  filter: auditFilterSection.prefault({}),
+});
+
+export type AuditConfig = z.output<typeof auditSection>;
+export type AuditWebhookConfig = z.output<typeof auditWebhookSection>;
+export type AuditQueueConfig = z.output<typeof auditQueueSection>;
+export type AuditConsumerConfig = z.output<typeof auditConsumerSection>;
+export type AuditFilterConfig = z.output<typeof auditFilterSection>;

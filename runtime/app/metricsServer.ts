@@ -1,0 +1,62 @@
+/** `/metrics` (Prometheus), `/healthz` (process alive) and `/readyz` (every component ready) on one port. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../util/log.ts';
+import type { RunningComponent } from './component.ts';
+
+export interface RunningMetricsServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startMetricsServer(
+  listen: { host: string; port: number },
+  registry: Registry,
+  components: () => RunningComponent[],
+  logger: Logger,
+): Promise<RunningMetricsServer> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+        (err: unknown) => {
+          logger.error('collecting metrics failed', { error: err });
+          res.writeHead(500).end(`collecting metrics failed: ${(err as Error).message}\n`);
+        },
+      );
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (path === '/readyz') {
+      const notReady = components()
+        .filter((c) => c.ready && !c.ready())
+        .map((c) => c.name);
+      res.writeHead(notReady.length ? 503 : 200, { 'Content-Type': 'text/plain' }).end(notReady.length ? `not ready: ${notReady.join(', ')}\n` : 'ok\n');
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('try /metrics, /healthz or /readyz\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`metrics server cannot listen on ${listen.host}:${listen.port}: ${err.message}`)));
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return {
+    url: `http://${host}:${port}`,
+    stop: async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { nullLogger } from '../util/log.ts';
+import { PartitionedQueue } from './queue.ts';
+
+describe('partitioned queue', () => {
+  it('keeps per-key order across partitions processed concurrently', async () => {
+    const q = new PartitionedQueue<{ key: string; n: number }>(4, 10_000, new Registry(), nullLogger);
+    const seen = new Map<string, number[]>();
+    q.start(async (v) => {
+      await new Promise((r) => setTimeout(r, Math.random() * 2));
+      seen.set(v.key, [...(seen.get(v.key) ?? []), v.n]);
+    });
+    const items = [];
+    for (let n = 0; n < 50; n++) for (const key of ['a', 'b', 'c', 'd', 'e']) items.push({ key, value: { key, n } });
+    expect(q.tryEnqueueAll(items)).toBe(true);
+    expect(await q.stop(10_000)).toBe(0);
+    for (const key of ['a', 'b', 'c', 'd', 'e']) expect(seen.get(key)).toEqual([...Array(50).keys()]);
+  });
+
+  it('admits a batch whole or not at all, and counts depth in the lag gauge', async () => {
+    const registry = new Registry();
+    const q = new PartitionedQueue<number>(2, 5, registry, nullLogger);
+    expect(q.tryEnqueueAll([1, 2, 3].map((n) => ({ key: String(n), value: n })))).toBe(true);
+    expect(q.tryEnqueueAll([4, 5, 6].map((n) => ({ key: String(n), value: n })))).toBe(false);
+    expect(q.depth).toBe(3);
+    const lag = await registry.getSingleMetric('audit_mq_local_lag')!.get();
+    expect(lag.values.reduce((s, v) => s + v.value, 0)).toBe(3);
+    // Gauges are set at scrape time, not accumulated (spec Appendix A.12).
+    const again = await registry.getSingleMetric('audit_mq_local_lag')!.get();
+    expect(again.values.reduce((s, v) => s + v.value, 0)).toBe(3);
+  });
+
+  it('stop abandons what cannot drain in time and reports how much', async () => {
+    const q = new PartitionedQueue<number>(1, 100, new Registry(), nullLogger);
+    q.start(() => new Promise((r) => setTimeout(r, 50)));
+    q.tryEnqueueAll([1, 2, 3, 4, 5].map((n) => ({ key: 'k', value: n })));
+    const left = await q.stop(60);
+    expect(left).toBeGreaterThan(0);
+    expect(q.tryEnqueueAll([{ key: 'k', value: 9 }])).toBe(false);
+  });
+});

@@ -1,0 +1,53 @@
+/** Client connections to the shared stores named in `config.stores`. */
+import { readFileSync } from 'node:fs';
+import { Etcd3, type IOptions } from 'etcd3';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { z } from 'zod';
+import type { clientTls, etcdConnection, redisConnection } from '../config/common.ts';
+
+type EtcdConnection = z.output<typeof etcdConnection>;
+type RedisConnection = z.output<typeof redisConnection>;
+type ClientTls = z.output<typeof clientTls>;
+
+function secretFromEnv(name: string | undefined, what: string): string | undefined {
+  if (!name) return undefined;
+  const v = process.env[name];
+  if (v === undefined) throw new Error(`${what}: environment variable ${name} (passwordEnv) is not set`);
+  return v;
+}
+
+function readTls(tls: ClientTls | undefined, what: string): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  if (!tls) return undefined;
+  const read = (file: string | undefined, field: string) => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`${what}: cannot read tls.${field} ${file}: ${(err as Error).message}`);
+    }
+  };
+  return { ca: read(tls.caFile, 'caFile'), cert: read(tls.certFile, 'certFile'), key: read(tls.keyFile, 'keyFile') };
+}
+
+export function connectEtcd(conn: EtcdConnection): Etcd3 {
+  const tls = readTls(conn.tls, 'stores.etcd');
+  const password = secretFromEnv(conn.passwordEnv, 'stores.etcd');
+  const opts: IOptions = {
+    hosts: conn.endpoints,
+    dialTimeout: conn.dialTimeout,
+    ...(conn.username && password !== undefined ? { auth: { username: conn.username, password } } : {}),
+    ...(tls ? { credentials: { rootCertificate: tls.ca ?? Buffer.alloc(0), certChain: tls.cert, privateKey: tls.key } } : {}),
+  };
+  return new Etcd3(opts);
+}
+
+export function connectRedis(conn: RedisConnection): Redis {
+  const tls = readTls(conn.tls, 'stores.redis');
+  const opts: RedisOptions = {
+    password: secretFromEnv(conn.passwordEnv, 'stores.redis'),
+    // Fail a command after a few reconnect attempts instead of queueing it forever.
+    maxRetriesPerRequest: 3,
+    ...(tls || conn.url.startsWith('rediss://') ? { tls: { ...tls, rejectUnauthorized: !conn.tls?.insecureSkipVerify } } : {}),
+  };
+  return new Redis(conn.url, opts);
+}

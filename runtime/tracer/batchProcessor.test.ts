@@ -1,0 +1,93 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { nullLogger, type Logger } from '../util/log.ts';
+import { OtlpTracer } from './otlp.ts';
+
+async function value(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  return (await m.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
+}
+
+function tracerWith(exporter: SpanExporter, registry: Registry, batch: Partial<ConstructorParameters<typeof OtlpTracer>[1]['batch']> = {}, logger: Logger = nullLogger) {
+  return new OtlpTracer(exporter, {
+    batch: { maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMs: 5, exportTimeoutMs: 500, exportAttempts: 3, retryBaseDelayMs: 5, ...batch },
+    logger,
+    registry,
+  });
+}
+
+const spec = (i: number) => ({ service: i % 2 ? 'audit' : 'object', name: `s${i}`, startMs: 1000, endMs: 2000, attributes: { i: String(i) } });
+
+describe('bounded batch processor', () => {
+  it('drops beyond the bound, counts and logs the drops, and exports the rest', async () => {
+    const registry = new Registry();
+    const exporter = new InMemorySpanExporter();
+    const lines: string[] = [];
+    const logger: Logger = { ...nullLogger, error: (m, f) => lines.push(`${m} ${JSON.stringify(f)}`), child: () => logger };
+    // The exporter answers only when released, so the queue fills up.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: SpanExporter = {
+      export: (spans, cb) => void gate.then(() => exporter.export(spans, cb)),
+      shutdown: () => exporter.shutdown(),
+    };
+    const tracer = tracerWith(slow, registry, { maxQueueSize: 50, maxConcurrentExports: 1 }, logger);
+    for (let i = 0; i < 200; i++) tracer.start(spec(i)).end();
+    release();
+    await tracer.forceFlush();
+    const exported = exporter.getFinishedSpans().length;
+    const dropped = await value(registry, 'tracer_spans_dropped_total', { reason: 'queue_full' });
+    expect(exported + dropped).toBe(200);
+    expect(dropped).toBeGreaterThan(0);
+    expect(await value(registry, 'tracer_spans_exported_total')).toBe(exported);
+    expect(lines.some((l) => l.includes('spans dropped') && l.includes('queue_full'))).toBe(true);
+    await tracer.shutdown();
+  });
+
+  it('retries failed exports and only drops (counted) after the last attempt', async () => {
+    const registry = new Registry();
+    const got: ReadableSpan[] = [];
+    let calls = 0;
+    const flaky: SpanExporter = {
+      export: (spans, cb: (r: ExportResult) => void) => {
+        calls++;
+        if (calls <= 2) cb({ code: ExportResultCode.FAILED, error: new Error('14 UNAVAILABLE') });
+        else {
+          got.push(...spans);
+          cb({ code: ExportResultCode.SUCCESS });
+        }
+      },
+      shutdown: async () => {},
+    };
+    const tracer = tracerWith(flaky, registry);
+    for (let i = 0; i < 5; i++) tracer.start(spec(i)).end();
+    await tracer.forceFlush();
+    expect(got).toHaveLength(5);
+    expect(await value(registry, 'tracer_export_batches_total', { result: 'retry' })).toBe(2);
+    expect(await value(registry, 'tracer_spans_dropped_total')).toBe(0);
+
+    const registry2 = new Registry();
+    const dead: SpanExporter = { export: (_s, cb) => cb({ code: ExportResultCode.FAILED, error: new Error('down') }), shutdown: async () => {} };
+    const tracer2 = tracerWith(dead, registry2);
+    for (let i = 0; i < 5; i++) tracer2.start(spec(i)).end();
+    await tracer2.forceFlush();
+    expect(await value(registry2, 'tracer_spans_dropped_total', { reason: 'export_failed' })).toBe(5);
+    await tracer.shutdown();
+    await tracer2.shutdown();
+  });
+
+  it('uses one service name per span type and exports nothing that was never ended', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = tracerWith(exporter, new Registry());
+    tracer.start(spec(0)).end();
+    tracer.start(spec(1)).end();
+    tracer.start(spec(2)); // never ended: discarded
+    await tracer.forceFlush();
+    expect(exporter.getFinishedSpans().map((s) => s.resource.attributes['service.name']).sort()).toEqual(['audit', 'object']);
+    expect(exporter.getFinishedSpans().map((s) => s.instrumentationScope.name).sort()).toEqual(['audit', 'object']);
+    await tracer.shutdown();
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * A batching span processor with an explicit bound and no silent loss: spans beyond `maxQueueSize`
+ * are dropped, counted in `tracer_spans_dropped_total{reason="queue_full"}` and logged; failed exports
+ * are retried with backoff, and a batch that still fails after `exportAttempts` is counted as
+ * `reason="export_failed"` and logged. (The SDK's BatchSpanProcessor drops past 2,048 queued spans
+ * with only a debug message.)
+ *
+ * One instance is shared by the tracer providers of all service names, so batches mix services; the
+ * OTLP exporter groups spans by resource itself.
+ */
+import type { Context } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Registry } from 'prom-client';
+import { counter, gauge, histogram } from '../metrics/define.ts';
+import type { Logger } from '../util/log.ts';
+
+export interface BatchOptions {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMs: number;
+  exportTimeoutMs: number;
+  exportAttempts: number;
+  /** Batches exported at the same time. */
+  maxConcurrentExports?: number;
+  /** First retry delay; doubles per attempt, capped at 5 s. */
+  retryBaseDelayMs?: number;
+}
+
+export type ExportListener = (spans: ReadableSpan[], doneAtMs: number) => void;
+
+export class BoundedBatchProcessor implements SpanProcessor {
+  private queue: ReadableSpan[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = new Set<Promise<void>>();
+  private shutDown = false;
+  private readonly listeners: ExportListener[] = [];
+  private droppedSinceLog = 0;
+  private lastDropLogMs = 0;
+  private readonly metrics;
+  private readonly maxConcurrent: number;
+
+  constructor(
+    private readonly exporter: SpanExporter,
+    private readonly opts: BatchOptions,
+    private readonly logger: Logger,
+    registry: Registry,
+  ) {
+    this.maxConcurrent = opts.maxConcurrentExports ?? 2;
+    this.metrics = {
+      exported: counter(registry, 'tracer_spans_exported_total', 'Spans accepted by the OTLP endpoint', []),
+      dropped: counter(registry, 'tracer_spans_dropped_total', 'Spans dropped: queue full or export failed after retries', ['reason']),
+      batches: counter(registry, 'tracer_export_batches_total', 'Export attempts by result', ['result']),
+      duration: histogram(registry, 'tracer_export_duration_seconds', 'Duration of one export attempt', ['result']),
+    };
+    gauge(registry, 'tracer_queue_size', 'Spans waiting for export', [], (g) => g.set(this.pending));
+    gauge(registry, 'tracer_queue_capacity', 'Bound of spans waiting for export', [], (g) => g.set(this.opts.maxQueueSize));
+  }
+
+  /** Spans queued or being exported. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Called after each successful export (benchmarks measure end-to-end latency with it). */
+  onExported(listener: ExportListener): void {
+    this.listeners.push(listener);
+  }
+
+  onStart(_span: Span, _ctx: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.shutDown) {
+      this.drop('shutdown', 1);
+      return;
+    }
+    if (this.queue.length >= this.opts.maxQueueSize) {
+      this.drop('queue_full', 1);
+      return;
+    }
+    this.queue.push(span);
+    if (this.queue.length >= this.opts.maxExportBatchSize) this.pump();
+    else this.timer ??= setTimeout(() => this.pump(), this.opts.scheduledDelayMs);
+  }
+
+  private drop(reason: string, n: number): void {
+    this.metrics.dropped.inc({ reason }, n);
+    this.droppedSinceLog += n;
+    const now = Date.now();
+    // One line per 10 s at most, with the count, so a flood of drops cannot flood the log.
+    if (now - this.lastDropLogMs >= 10_000) {
+      this.logger.error('spans dropped', { reason, dropped: this.droppedSinceLog, maxQueueSize: this.opts.maxQueueSize });
+      this.droppedSinceLog = 0;
+      this.lastDropLogMs = now;
+    }
+  }
+
+  /** Starts exports while there is work and a free slot. */
+  private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.queue.length > 0 && this.inFlight.size < this.maxConcurrent) {
+      const batch = this.queue.splice(0, this.opts.maxExportBatchSize);
+      const p: Promise<void> = this.exportWithRetry(batch).finally(() => {
+        this.inFlight.delete(p);
+        if (this.queue.length >= this.opts.maxExportBatchSize || (this.shutDown && this.queue.length > 0)) this.pump();
+        else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.pump(), this.opts.scheduledDelayMs);
+      });
+      this.inFlight.add(p);
+    }
+  }
+
+  private exportOnce(batch: ReadableSpan[]): Promise<ExportResult> {
+    return new Promise((resolve) => {
+      const timeout = setTimeout(
+        () => resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.opts.exportTimeoutMs} ms`) }),
+        this.opts.exportTimeoutMs,
+      );
+      try {
+        this.exporter.export(batch, (result) => {
+          clearTimeout(timeout);
+          resolve(result);
+        });
+      } catch (err) {
+        clearTimeout(timeout);
+        resolve({ code: ExportResultCode.FAILED, error: err as Error });
+      }
+    });
+  }
+
+  private async exportWithRetry(batch: ReadableSpan[]): Promise<void> {
+    const base = this.opts.retryBaseDelayMs ?? 250;
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= this.opts.exportAttempts; attempt++) {
+      const end = this.metrics.duration.startTimer();
+      const result = await this.exportOnce(batch);
+      if (result.code === ExportResultCode.SUCCESS) {
+        end({ result: 'ok' });
+        this.metrics.batches.inc({ result: 'ok' });
+        this.metrics.exported.inc(batch.length);
+        const now = Date.now();
+        for (const l of this.listeners) l(batch, now);
+        return;
+      }
+      end({ result: 'error' });
+      lastError = result.error;
+      if (attempt < this.opts.exportAttempts) {
+        this.metrics.batches.inc({ result: 'retry' });
+        this.logger.warn('span export failed, retrying', { attempt, spans: batch.length, error: lastError?.message });
+        await new Promise((r) => setTimeout(r, Math.min(base * 2 ** (attempt - 1), 5_000)));
+      }
+    }
+    this.metrics.batches.inc({ result: 'failed' });
+    this.metrics.dropped.inc({ reason: 'export_failed' }, batch.length);
+    this.logger.error('span export failed, batch dropped', { attempts: this.opts.exportAttempts, spans: batch.length, error: lastError?.message });
+  }
+
+  async forceFlush(): Promise<void> {
+    // Export everything queued now, including spans queued by exports finishing meanwhile.
+    while (this.queue.length > 0 || this.inFlight.size > 0) {
+      this.pump();
+      await Promise.all([...this.inFlight]);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    await this.forceFlush();
+    this.shutDown = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.exporter.shutdown();
+  }
+}
