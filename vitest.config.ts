@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{runtime,plugin,operator,manifests,cli,test/env}/**/*.test.ts'],
+          include: ['{runtime,plugin,operator,manifests,cli,quickstart,test/env}/**/*.test.ts'],
         },
       },
       {

@@ -4,6 +4,7 @@
  */
 const commands: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   run: { summary: 'run the components enabled in a config file (kelemetry run --config FILE)', load: () => import('./commands/run.ts') },
+  trace: { summary: 'print the trace of an object (kelemetry trace deployments/demo)', load: () => import('./commands/trace.ts') },
 };
 
 function usage(): string {

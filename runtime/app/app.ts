@@ -4,6 +4,7 @@
  * the span exporter.
  *
  *   tracer ──► span cache ──► aggregator ──► audit pipeline (webhook, queue, consumer, forward)
+ *                                            kelemetrix (audit-derived metrics) observes every accepted event
  *   storage plugin (plugin/, when config.plugin is set)
  *   metrics server (/metrics, /healthz, /readyz) first up, last down.
  */
@@ -18,6 +19,7 @@ import type { SpanCache } from '../spancache/types.ts';
 import { OtlpTracer } from '../tracer/otlp.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { startAuditPipeline, type RunningAuditPipeline } from '../audit/pipeline.ts';
+import { createKelemetrix } from '../kelemetrix/kelemetrix.ts';
 import { splitHostPort } from '../audit/webhook.ts';
 import type { RunningComponent } from './component.ts';
 import { startMetricsServer, type RunningMetricsServer } from './metricsServer.ts';
@@ -96,6 +98,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     // config.informers, using app.aggregator (onLinkJob for linkers) and app.audit.decorators (diff decorator).
 
     if (config.audit) {
+      const kelemetrix = config.kelemetrix ? createKelemetrix({ config, logger, registry }) : undefined;
       const audit = await startAuditPipeline({
         config: config.audit,
         clusters: config.clusters,
@@ -103,6 +106,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         registry,
         logger,
         listen: opts.auditListen,
+        observe: kelemetrix?.observe,
       });
       app.audit = audit;
       components.push(audit);

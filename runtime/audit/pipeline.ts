@@ -32,6 +32,11 @@ export interface AuditPipelineOptions {
   listen?: { host: string; port: number };
   /** How long stop() lets the queue drain. */
   drainMs?: number;
+  /**
+   * Sees every event of every accepted batch, before filtering (kelemetrix counts reads and all
+   * stages too). Not called for refused batches, which the apiserver sends again.
+   */
+  observe?: (message: AuditMessage) => void;
 }
 
 export interface RunningAuditPipeline extends RunningComponent {
@@ -59,6 +64,14 @@ export async function startAuditPipeline(opts: AuditPipelineOptions): Promise<Ru
   }
 
   const accept = (cluster: string, sourceAddr: string, list: EventList, receivedAtMs: number): AcceptResult => {
+    const result = enqueue(cluster, sourceAddr, list, receivedAtMs);
+    if (result.status === 'accepted' && opts.observe) {
+      for (const event of list.items) opts.observe({ cluster, sourceAddr, event, receivedAtMs });
+    }
+    return result;
+  };
+
+  const enqueue = (cluster: string, sourceAddr: string, list: EventList, receivedAtMs: number): AcceptResult => {
     if (!queue) return { status: 'accepted', queued: 0, filtered: list.items.length };
     if (queue.isClosed) return { status: 'closed' };
     const items: { key: string; value: AuditMessage }[] = [];

@@ -11,6 +11,7 @@ import { cacheBackend, clientTls, duration, etcdConnection, listenAddress, redis
 import { auditSection } from './sections/audit.ts';
 import { informersSection } from './sections/informers.ts';
 import { pluginSection } from './sections/plugin.ts';
+import { kelemetrixSection } from './sections/kelemetrix.ts';
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -76,6 +77,7 @@ export const configSchema = z
     audit: auditSection.optional(),
     informers: informersSection.optional(),
     plugin: pluginSection.optional(),
+    kelemetrix: kelemetrixSection.optional(),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
