@@ -112,6 +112,16 @@ export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInf
 
   const kubeconfig = join(dir, 'admin.kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': admin.cert, 'client-key': admin.key }));
+  // Controllers act under their real identities, as in a cluster, so audit spans name who did what
+  // (e.g. system:serviceaccount:kube-system:replicaset-controller).
+  const identity = async (name: string, user: string) => {
+    const cert = await pki.issue(name, { commonName: user, client: true });
+    const file = join(dir, `${name}.kubeconfig`);
+    writeFileSync(file, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': cert.cert, 'client-key': cert.key }));
+    return file;
+  };
+  const kcmKubeconfig = await identity('kube-controller-manager', 'system:kube-controller-manager');
+  const schedulerKubeconfig = await identity('kube-scheduler', 'system:kube-scheduler');
   const auditPolicyFile = join(dir, 'audit-policy.yaml');
   writeFileSync(auditPolicyFile, stringify(auditPolicy));
   const auditKubeconfig = join(dir, 'audit-webhook.kubeconfig');
@@ -158,14 +168,15 @@ export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInf
       command: binaries.kubeControllerManager,
       logDir,
       args: [
-        `--kubeconfig=${kubeconfig}`,
+        `--kubeconfig=${kcmKubeconfig}`,
         `--authentication-kubeconfig=${kubeconfig}`,
         `--authorization-kubeconfig=${kubeconfig}`,
         '--bind-address=127.0.0.1',
         `--secure-port=${kcmPort}`,
         `--cert-dir=${dir}/kcm`,
         '--leader-elect=false',
-        '--use-service-account-credentials=false',
+        // One service account per controller, as kubeadm clusters run it.
+        '--use-service-account-credentials=true',
         `--root-ca-file=${pki.ca.cert}`,
         `--service-account-private-key-file=${saKey}`,
         '--controllers=*,-nodeipam,-cloud-node-lifecycle',
@@ -177,7 +188,7 @@ export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInf
       command: binaries.kubeScheduler,
       logDir,
       args: [
-        `--kubeconfig=${kubeconfig}`,
+        `--kubeconfig=${schedulerKubeconfig}`,
         `--authentication-kubeconfig=${kubeconfig}`,
         `--authorization-kubeconfig=${kubeconfig}`,
         '--bind-address=127.0.0.1',

@@ -87,12 +87,15 @@ describe('kube-apiserver, controller-manager, scheduler and kwok (real)', () => 
     expect(create.responseObject).toMatchObject({ kind: 'Deployment', metadata: { name: 'demo', namespace: ns } });
     expect(create.responseStatus?.code).toBe(201);
     // Controllers' writes are audited too: the ReplicaSet created by kube-controller-manager, pod binding by the scheduler.
-    await waitFor('the controller-manager creating the ReplicaSet', () =>
+    // Each controller acts under its own identity, as in a real cluster.
+    const rsCreate = await waitFor('the controller-manager creating the ReplicaSet', () =>
       audit.events().find((e) => e.verb === 'create' && e.objectRef?.resource === 'replicasets' && e.objectRef.namespace === ns),
     );
-    await waitFor('the scheduler binding a pod', () =>
+    expect(rsCreate.user.username).toBe('system:serviceaccount:kube-system:deployment-controller');
+    const binding = await waitFor('the scheduler binding a pod', () =>
       audit.events().find((e) => e.objectRef?.subresource === 'binding' && e.objectRef.namespace === ns),
     );
+    expect(binding.user.username).toBe('system:kube-scheduler');
     // Reads are excluded by the policy (Kelemetry ignores them).
     expect(audit.events().some((e) => e.verb === 'get' || e.verb === 'list' || e.verb === 'watch')).toBe(false);
   });
