@@ -5,6 +5,7 @@
  *
  *   tracer ──► span cache ──► aggregator ──► audit pipeline (webhook, queue, consumer, forward)
  *                                            kelemetrix (audit-derived metrics) observes every accepted event
+ *   informers (diff + event controllers, linkers on the aggregator's link jobs; diff decorator for the consumer)
  *   storage plugin (plugin/, when config.plugin is set)
  *   metrics server (/metrics, /healthz, /readyz) first up, last down.
  */
@@ -20,6 +21,7 @@ import { OtlpTracer } from '../tracer/otlp.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { startAuditPipeline, type RunningAuditPipeline } from '../audit/pipeline.ts';
 import { createKelemetrix } from '../kelemetrix/kelemetrix.ts';
+import { startInformers } from '../k8s/informers.ts';
 import { splitHostPort } from '../audit/webhook.ts';
 import type { RunningComponent } from './component.ts';
 import { startMetricsServer, type RunningMetricsServer } from './metricsServer.ts';
@@ -94,8 +96,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       });
     }
 
-    // Issue 4 (runtime/event, runtime/diff, runtime/linker) starts its components here from
-    // config.informers, using app.aggregator (onLinkJob for linkers) and app.audit.decorators (diff decorator).
+    // Diff and event controllers, linkers, and the diff decorator the audit consumer runs.
+    const informers = startInformers({ config, logger, registry, aggregator: app.aggregator });
+    components.push(...informers.components);
 
     if (config.audit) {
       const kelemetrix = config.kelemetrix ? createKelemetrix({ config, logger, registry }) : undefined;
@@ -107,6 +110,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         logger,
         listen: opts.auditListen,
         observe: kelemetrix?.observe,
+        decorators: informers.decorators,
       });
       app.audit = audit;
       components.push(audit);

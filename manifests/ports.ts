@@ -1,0 +1,34 @@
+/** Container ports, in one place because configs, Services and probes must agree. */
+export const PORTS = {
+  webhook: 8080,
+  metrics: 9090,
+  pluginGrpc: 17271,
+  pluginHttp: 8081,
+  query: 16686,
+  queryGrpc: 16685,
+  jaegerHealth: 13133,
+  otlpGrpc: 4317,
+  remoteStorage: 17271,
+  etcdClient: 2379,
+  etcdPeer: 2380,
+} as const;
+
+/** Where files are mounted inside Kelemetry containers. */
+export const PATHS = {
+  config: '/etc/kelemetry/config',
+  clusters: '/etc/kelemetry/clusters',
+  webhookTls: '/etc/kelemetry/webhook-tls',
+  webhookClientCa: '/etc/kelemetry/webhook-client-ca',
+  webhookToken: '/etc/kelemetry/webhook-token',
+  etcdTls: '/etc/kelemetry/etcd-tls',
+  redisTls: '/etc/kelemetry/redis-tls',
+  displayModes: '/etc/kelemetry/display-modes',
+  jaegerConfig: '/etc/jaeger',
+  jaegerData: '/var/lib/jaeger',
+} as const;
+
+/** Environment variables holding secrets (the runtime config names the variable, never the value). */
+export const ENV = {
+  etcdPassword: 'KELEMETRY_ETCD_PASSWORD',
+  redisPassword: 'KELEMETRY_REDIS_PASSWORD',
+} as const;

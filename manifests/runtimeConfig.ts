@@ -1,0 +1,196 @@
+/**
+ * Maps a KelemetryInstance spec onto the runtime's own config type (runtime/config/schema.ts), one
+ * document per role. Each role's document enables exactly its component section; the shared parts
+ * (clusters, stores, tracer, metrics) are identical across roles, so every process agrees on cache
+ * prefixes and endpoints — which is what lets instances in several clusters share one store.
+ */
+import type { ConfigInput } from '../runtime/config/schema.ts';
+import type { KelemetryInstance } from '../operator/api/types.ts';
+import { objectName } from './naming.ts';
+import { ENV, PATHS, PORTS } from './ports.ts';
+
+export type Role = 'consumer' | 'informers' | 'frontend';
+export const ROLES: Role[] = ['consumer', 'informers', 'frontend'];
+
+function ref(inst: KelemetryInstance) {
+  return { name: inst.metadata.name, namespace: inst.metadata.namespace ?? 'default' };
+}
+
+export function serviceHost(inst: KelemetryInstance, suffix: string): string {
+  const r = ref(inst);
+  return `${objectName(r, suffix)}.${r.namespace}.svc`;
+}
+
+export function etcdEndpoints(inst: KelemetryInstance): string[] {
+  const etcd = inst.spec.storage.etcd;
+  if (etcd.external) return etcd.external.endpoints;
+  return [`http://${serviceHost(inst, 'etcd')}:${PORTS.etcdClient}`];
+}
+
+export function usesBackend(inst: KelemetryInstance, backend: 'etcd' | 'redis' | 'memory'): boolean {
+  const c = inst.spec.storage.caches;
+  return [c.span.backend, c.diff.backend, c.trace.backend].includes(backend);
+}
+
+export function otlpEndpoint(inst: KelemetryInstance): string {
+  const j = inst.spec.storage.jaeger;
+  return j.external ? j.external.otlpEndpoint : `${serviceHost(inst, 'jaeger-collector')}:${PORTS.otlpGrpc}`;
+}
+
+export function remoteStorageEndpoint(inst: KelemetryInstance): string {
+  const j = inst.spec.storage.jaeger;
+  return j.external ? j.external.remoteStorageEndpoint : `${serviceHost(inst, 'jaeger-storage')}:${PORTS.remoteStorage}`;
+}
+
+/** etcd: mutual TLS (ca.crt, tls.crt, tls.key); Redis: server verification only (ca.crt). */
+function tlsFiles(dir: string, mutual: boolean) {
+  return mutual ? { caFile: `${dir}/ca.crt`, certFile: `${dir}/tls.crt`, keyFile: `${dir}/tls.key` } : { caFile: `${dir}/ca.crt` };
+}
+
+function orderedClusters(inst: KelemetryInstance) {
+  const current = inst.spec.currentCluster ?? inst.spec.clusters[0]!.name;
+  return [...inst.spec.clusters].sort((a, b) => Number(b.name === current) - Number(a.name === current));
+}
+
+function shared(inst: KelemetryInstance): ConfigInput {
+  const { spec } = inst;
+  const stores: NonNullable<ConfigInput['stores']> = { spanCache: cacheOf(inst, 'span') };
+  if (usesBackend(inst, 'etcd')) {
+    const ext = spec.storage.etcd.external;
+    stores.etcd = {
+      endpoints: etcdEndpoints(inst),
+      ...(ext?.tlsSecretRef ? { tls: tlsFiles(PATHS.etcdTls, true) } : {}),
+      ...(ext?.username ? { username: ext.username } : {}),
+      ...(ext?.passwordSecretRef ? { passwordEnv: ENV.etcdPassword } : {}),
+    };
+  }
+  const redis = spec.storage.redis?.external;
+  if (usesBackend(inst, 'redis') && redis) {
+    stores.redis = {
+      url: redis.url,
+      ...(redis.tlsSecretRef ? { tls: tlsFiles(PATHS.redisTls, false) } : {}),
+      ...(redis.passwordSecretRef ? { passwordEnv: ENV.redisPassword } : {}),
+    };
+  }
+  const jaegerExt = spec.storage.jaeger.external;
+  return {
+    // The cluster this instance runs in comes first: it is the one whose informers run here.
+    clusters: orderedClusters(inst).map((c) => ({
+      name: c.name,
+      ...(c.kubeconfig.source === 'Secret' && c.kubeconfig.secretRef ? { kubeconfig: `${PATHS.clusters}/${c.name}/${c.kubeconfig.secretRef.key}` } : {}),
+      ...(c.audit.sourceAddresses?.length ? { apiserverAddresses: c.audit.sourceAddresses } : {}),
+    })),
+    stores,
+    tracer: {
+      otlpEndpoint: otlpEndpoint(inst),
+      insecure: jaegerExt ? jaegerExt.insecure : true,
+      resourceAttributes: { 'service.version': spec.version, 'k8s.namespace.name': ref(inst).namespace, 'kelemetry.instance': inst.metadata.name },
+    },
+    // Probes and Prometheus reach the pod IP, so bind every interface inside the pod.
+    metrics: { listen: `0.0.0.0:${PORTS.metrics}` },
+  };
+}
+
+function cacheOf(inst: KelemetryInstance, which: 'span' | 'diff' | 'trace') {
+  const c = inst.spec.storage.caches[which];
+  return { backend: c.backend, prefix: c.prefix };
+}
+
+type Sections = Required<Pick<ConfigInput, 'audit' | 'informers' | 'plugin'>>;
+
+function auditSection(inst: KelemetryInstance): Sections['audit'] {
+  const { audit } = inst.spec;
+  const ca = audit.auth.clientCaSecretRef;
+  const token = audit.auth.tokenSecretRef;
+  return {
+    webhook: {
+      enabled: true,
+      listen: `0.0.0.0:${PORTS.webhook}`,
+      ...(audit.tls.enabled
+        ? {
+            tls: {
+              certFile: `${PATHS.webhookTls}/tls.crt`,
+              keyFile: `${PATHS.webhookTls}/tls.key`,
+              ...(audit.auth.mode === 'ClientCertificate' && ca ? { clientCaFile: `${PATHS.webhookClientCa}/${ca.key}` } : {}),
+            },
+          }
+        : {}),
+      ...(audit.auth.mode === 'Token' && token ? { bearerTokenFile: `${PATHS.webhookToken}/${token.key}` } : {}),
+      forward: (audit.forward ?? []).map((f) => ({ name: f.name, url: f.url })),
+    },
+    queue: { partitions: audit.workers },
+    consumer: { enabled: true },
+  };
+}
+
+function leaseName(inst: KelemetryInstance, what: string): string {
+  return objectName(ref(inst), what);
+}
+
+function diffCache(inst: KelemetryInstance) {
+  const { diff } = inst.spec.informers;
+  return {
+    ...cacheOf(inst, 'diff'),
+    patchTtl: diff.patchTtl,
+    snapshotTtl: diff.snapshotTtl,
+    useOldResourceVersionClusters: inst.spec.clusters.filter((c) => c.resourceVersionIndex === 'Before').map((c) => c.name),
+  };
+}
+
+/** The consumer decorates audit spans with diffs (the original's consumer.diff), read from the diff cache. */
+function consumerInformersSection(inst: KelemetryInstance): Sections['informers'] {
+  return {
+    diffCache: diffCache(inst),
+    diffDecorator: { enabled: inst.spec.informers.diff.enabled },
+  };
+}
+
+function informersSection(inst: KelemetryInstance): Sections['informers'] {
+  const { informers } = inst.spec;
+  const namespace = ref(inst).namespace;
+  return {
+    diffCache: diffCache(inst),
+    diffController: {
+      enabled: informers.diff.enabled,
+      ...(informers.diff.redactPattern ? { redactPattern: informers.diff.redactPattern } : {}),
+      workerCount: informers.diff.workers,
+      storeTimeout: informers.diff.storeTimeout,
+      leaderElection: { namespace, name: leaseName(inst, 'diff-controller'), numLeaders: informers.diff.leaders },
+      writerElection: { namespace, name: leaseName(inst, 'diff-writer') },
+    },
+    eventController: {
+      enabled: informers.event.enabled,
+      workerCount: informers.event.workers,
+      configMapNamespace: namespace,
+      configMapName: leaseName(inst, 'event-controller'),
+      configMapSyncInterval: informers.event.syncInterval,
+      leaderElection: { namespace, name: leaseName(inst, 'event-controller') },
+    },
+  };
+}
+
+function pluginSection(inst: KelemetryInstance): Sections['plugin'] {
+  const dm = inst.spec.frontend.displayModes.configMapRef;
+  return {
+    // Jaeger query runs in the same pod and is the plugin's only client.
+    grpcListen: `127.0.0.1:${PORTS.pluginGrpc}`,
+    httpListen: `0.0.0.0:${PORTS.pluginHttp}`,
+    backend: { remoteStorage: remoteStorageEndpoint(inst) },
+    traceCache: cacheOf(inst, 'trace'),
+    ...(dm ? { displayModeFile: `${PATHS.displayModes}/${dm.key}` } : {}),
+  };
+}
+
+/** The runtime config of one role. */
+export function renderRuntimeConfig(inst: KelemetryInstance, role: Role): ConfigInput {
+  const base = shared(inst);
+  // manifests/render.test.ts checks every rendered document with the runtime's own parseConfig.
+  switch (role) {
+    case 'consumer':
+      return { ...base, audit: auditSection(inst), informers: consumerInformersSection(inst) };
+    case 'informers':
+      return { ...base, informers: informersSection(inst) };
+    case 'frontend':
+      return { ...base, plugin: pluginSection(inst) };
+  }
+}

@@ -1,0 +1,37 @@
+/** Operator metrics, named like controller-runtime's so existing dashboards apply. */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface OperatorMetrics {
+  reconcileTotal: Counter<'controller' | 'result'>;
+  reconcileErrors: Counter<'controller'>;
+  terminalErrors: Counter<'controller'>;
+  reconcileTime: Histogram<'controller'>;
+  activeWorkers: Gauge<'controller'>;
+  queueDepth: Gauge;
+  queueAdds: Counter;
+  queueRetries: Counter;
+  leader: Gauge;
+  kubeWrites: Counter<'verb'>;
+  informerLists: Counter;
+  informerWatches: Counter;
+  informerFailures: Counter;
+}
+
+export function createOperatorMetrics(registry: Registry): OperatorMetrics {
+  const r = [registry];
+  return {
+    reconcileTotal: new Counter({ name: 'controller_runtime_reconcile_total', help: 'Reconciles by result', labelNames: ['controller', 'result'], registers: r }),
+    reconcileErrors: new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Reconciles that failed and were requeued', labelNames: ['controller'], registers: r }),
+    terminalErrors: new Counter({ name: 'controller_runtime_terminal_reconcile_errors_total', help: 'Reconciles that failed in a way retrying cannot fix', labelNames: ['controller'], registers: r }),
+    reconcileTime: new Histogram({ name: 'controller_runtime_reconcile_time_seconds', help: 'Reconcile duration', labelNames: ['controller'], registers: r, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }),
+    activeWorkers: new Gauge({ name: 'controller_runtime_active_workers', help: 'Workers reconciling now', labelNames: ['controller'], registers: r }),
+    queueDepth: new Gauge({ name: 'workqueue_depth', help: 'Keys waiting in the work queue', registers: r }),
+    queueAdds: new Counter({ name: 'workqueue_adds_total', help: 'Keys added to the work queue', registers: r }),
+    queueRetries: new Counter({ name: 'workqueue_retries_total', help: 'Rate-limited re-adds', registers: r }),
+    leader: new Gauge({ name: 'kelemetry_operator_leader', help: '1 while this process holds the leader lease', registers: r }),
+    kubeWrites: new Counter({ name: 'kelemetry_operator_kube_writes_total', help: 'Write requests sent to the API server, by verb', labelNames: ['verb'], registers: r }),
+    informerLists: new Counter({ name: 'kelemetry_operator_informer_lists_total', help: 'Full lists by the informers', registers: r }),
+    informerWatches: new Counter({ name: 'kelemetry_operator_informer_watches_total', help: 'Watches started by the informers', registers: r }),
+    informerFailures: new Counter({ name: 'kelemetry_operator_informer_failures_total', help: 'List/watch failures (each restarts with backoff)', registers: r }),
+  };
+}

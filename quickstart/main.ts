@@ -1,0 +1,275 @@
+/**
+ * `npm run quickstart [-- --detach]` / `npm run quickstart -- down`: from a fresh clone to a trace on
+ * screen. Brings up the local stack (etcd, kube-apiserver with the audit webhook, controller-manager,
+ * scheduler, kwok, Jaeger v2), installs the CRD, runs the operator, applies a sample KelemetryInstance,
+ * runs the components the operator rendered as local processes (no container runtime here: see
+ * localPod.ts), then changes a demo Deployment and prints its trace.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { startEnvironment, stopEnvironment, repoRoot, type EnvironmentInfo } from '../test/env/environment.ts';
+import { formatDuration } from '../test/env/log.ts';
+import { freePort } from '../test/env/ports.ts';
+import { httpOk } from '../test/env/probes.ts';
+import { isAlive, startProcess, stopProcess, type ProcessRecord } from '../test/env/process.ts';
+import { sampleInstance, kubeconfigSecret, quickstartInstance, quickstartNamespace } from './instance.ts';
+import { inlineKubeconfig } from './kubeconfig.ts';
+import { startLocalPod, type LocalPod } from './localPod.ts';
+
+const run = promisify(execFile);
+export const stateFile = join(repoRoot, '.kelemetry', 'quickstart.json');
+const cli = join(repoRoot, 'bin', 'kelemetry.js');
+
+/** What `--detach` leaves behind for `kelemetry trace`, people and `quickstart down`. */
+export interface QuickstartState {
+  clusterName: string;
+  kubeconfig: string;
+  queryUrl: string;
+  pluginUrl: string;
+  auditWebhookUrl: string;
+  rawQueryUrl: string;
+  logDir: string;
+  env: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
+  processes: ProcessRecord[];
+}
+
+let stepNo = 0;
+const totalSteps = 8;
+function step(text: string): void {
+  stepNo += 1;
+  process.stdout.write(`\n[${stepNo}/${totalSteps}] ${text}\n`);
+}
+function note(text: string): void {
+  process.stdout.write(`      ${text}\n`);
+}
+
+async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const started = Date.now();
+  let lastError = '';
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${formatDuration(timeoutMs)} waiting for ${what}${lastError ? ` (${lastError})` : ''}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function up(detach: boolean): Promise<number> {
+  if (existsSync(stateFile)) {
+    const old = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
+    if ([...old.processes, ...old.env.processes].some((p) => isAlive(p.pid))) {
+      console.error(`a quickstart stack is already running (${stateFile}); stop it with 'npm run quickstart -- down'`);
+      return 1;
+    }
+  }
+  const started = Date.now();
+  const processes: ProcessRecord[] = [];
+  step('Starting etcd, kube-apiserver (audit webhook on), controller-manager, scheduler, kwok and Jaeger v2');
+  note('the first run builds kube-apiserver, kwok and Jaeger from Go modules; that takes several minutes');
+  const env = await startEnvironment({ log: (m) => note(m) });
+  const info = env.info;
+  const stopAll = async () => {
+    for (const p of [...processes].reverse()) await stopProcess(p);
+    await env.stop();
+  };
+  try {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(info.kube.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const kubectl = (...args: string[]) => run(info.binaries.kubectl, ['--kubeconfig', info.kube.kubeconfig, ...args]);
+
+    step('Installing the KelemetryInstance CRD');
+    const crd = join(repoRoot, 'crds', 'kelemetry.io_kelemetryinstances.yaml');
+    await kubectl('apply', '--server-side', '-f', crd);
+    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/kelemetryinstances.kelemetry.io');
+
+    step('Starting the operator');
+    const operatorMetrics = await freePort();
+    processes.push(
+      startProcess({
+        name: 'operator',
+        command: process.execPath,
+        args: [cli, 'operator', '--kubeconfig', info.kube.kubeconfig, '--metrics-listen', `127.0.0.1:${operatorMetrics}`],
+        logDir: info.logDir,
+      }),
+    );
+    await waitUntil('the operator', async () => ((await httpOk(`http://127.0.0.1:${operatorMetrics}/readyz`)) ? true : undefined), 60_000);
+
+    step(`Applying KelemetryInstance ${quickstartNamespace}/${quickstartInstance}`);
+    await core.createNamespace({ body: { metadata: { name: quickstartNamespace } } });
+    await core.createNamespacedSecret({
+      namespace: quickstartNamespace,
+      body: { metadata: { name: kubeconfigSecret }, stringData: { kubeconfig: inlineKubeconfig(info.kube.kubeconfig) } },
+    });
+    await objects.create(sampleInstance(info, packageVersion()) as k8s.KubernetesObject);
+    const deployments = await waitUntil(
+      'the operator to render the consumer, informers and frontend Deployments',
+      async () => {
+        const list = await apps.listNamespacedDeployment({ namespace: quickstartNamespace, labelSelector: `kelemetry.io/instance=${quickstartInstance}` });
+        const byComponent = new Map(list.items.map((d) => [d.metadata?.labels?.['app.kubernetes.io/component'] ?? '', d]));
+        return ['consumer', 'informers', 'frontend'].every((c) => byComponent.has(c)) ? byComponent : undefined;
+      },
+      60_000,
+    );
+    note(`rendered: ${[...deployments.values()].map((d) => d.metadata!.name).join(', ')}`);
+
+    step('Running the rendered components as local processes (the pods kwok shows are not real)');
+    const pods: LocalPod[] = [];
+    for (const component of ['consumer', 'informers', 'frontend']) {
+      const d = deployments.get(component)!;
+      const pod = await startLocalPod({
+        name: `${d.metadata!.name}-local`,
+        namespace: quickstartNamespace,
+        spec: d.spec!.template.spec!,
+        core,
+        dir: join(info.baseDir, 'pods', component),
+        logDir: info.logDir,
+        commandFor: (c) =>
+          c.image?.includes('jaeger') ? { command: info.binaries.jaeger, args: [] } : c.image?.includes('kelemetry') ? { command: process.execPath, args: [cli] } : undefined,
+        // The apiserver already sends its audit webhook to this port.
+        fixedPorts: component === 'consumer' ? { [webhookContainerPort(d)]: info.auditReceiverPort } : undefined,
+      });
+      pods.push(pod);
+      processes.push(...pod.processes);
+    }
+    const [consumer, informers, frontend] = pods as [LocalPod, LocalPod, LocalPod];
+    for (const pod of pods) {
+      const metrics = pod.ports.get(9090);
+      if (metrics) await waitUntil(`${pod.name} to be ready`, async () => ((await httpOk(`http://127.0.0.1:${metrics}/readyz`)) ? true : undefined), 90_000);
+    }
+    const queryUrl = `http://127.0.0.1:${frontend.ports.get(16686)}`;
+    const pluginUrl = `http://127.0.0.1:${frontend.ports.get(8081)}`;
+    await waitUntil('Jaeger query', async () => ((await httpOk(`${queryUrl}/`)) ? true : undefined), 60_000);
+    note(`consumer metrics :${consumer.ports.get(9090)}, informers metrics :${informers.ports.get(9090)}, plugin ${pluginUrl}, Jaeger UI ${queryUrl}`);
+
+    step('Changing a demo Deployment: create with 2 replicas, scale to 4, set image');
+    const demo = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'demo', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'demo' } },
+        template: { metadata: { labels: { app: 'demo' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+      },
+    };
+    await apps.createNamespacedDeployment({ namespace: 'default', body: demo });
+    const available = (n: number) => async () => ((await apps.readNamespacedDeployment({ name: 'demo', namespace: 'default' })).status?.availableReplicas === n ? true : undefined);
+    await waitUntil('2 available replicas', available(2), 60_000);
+    await kubectl('scale', 'deployment/demo', '--replicas=4', '-n', 'default');
+    await waitUntil('4 available replicas', available(4), 60_000);
+    await kubectl('set', 'image', 'deployment/demo', 'web=nginx:1.28', '-n', 'default');
+    await waitUntil('the rollout', async () => {
+      const d = await apps.readNamespacedDeployment({ name: 'demo', namespace: 'default' });
+      return d.status?.updatedReplicas === 4 && d.status.availableReplicas === 4 ? true : undefined;
+    }, 90_000);
+
+    const state: QuickstartState = {
+      clusterName: info.kube.clusterName,
+      kubeconfig: info.kube.kubeconfig,
+      queryUrl,
+      pluginUrl,
+      auditWebhookUrl: info.kube.auditWebhook.url,
+      rawQueryUrl: info.jaeger.query.url,
+      logDir: info.logDir,
+      env: { processes: info.processes, baseDir: info.baseDir, etcdDataDir: info.etcdDataDir },
+      processes,
+    };
+    mkdirSync(join(repoRoot, '.kelemetry'), { recursive: true });
+    writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n');
+
+    step('The trace of deployments/demo');
+    // Spans are batched for up to a second and diffs may trail the audit log; wait until both ReplicaSets show.
+    await waitUntil('the trace with both ReplicaSets', () => traceHasReplicaSets(pluginUrl, queryUrl, info.kube.clusterName), 60_000).catch((err: Error) =>
+      note(`(${err.message}; printing what is there)`),
+    );
+    const traceCmd = await import('../cli/commands/trace.ts');
+    await traceCmd.run(['deployments/demo', '-n', 'default', '--plugin', pluginUrl, '--query', queryUrl, '--cluster', info.kube.clusterName]);
+
+    process.stdout.write(
+      [
+        '',
+        `Kelemetry is running (ready in ${formatDuration(Date.now() - started)}).`,
+        `  Jaeger UI:        ${queryUrl}   (service = display mode, operation = cluster, tags = object)`,
+        `  raw traces UI:    ${state.rawQueryUrl}`,
+        `  kubeconfig:       export KUBECONFIG=${info.kube.kubeconfig}`,
+        `  instance status:  kubectl get kelemetryinstance -n ${quickstartNamespace}`,
+        `  audit webhook:    ${state.auditWebhookUrl}`,
+        `  logs:             ${info.logDir}`,
+        `  try:              npx kelemetry trace deployments/demo --mode grouped --family owned`,
+        detach ? "Stop it with: npm run quickstart -- down" : 'Press Ctrl-C to stop everything.',
+        '',
+      ].join('\n'),
+    );
+    if (detach) return 0;
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    process.stdout.write('\nstopping…\n');
+    await stopAll();
+    rmSync(stateFile, { force: true });
+    return 0;
+  } catch (err) {
+    process.stderr.write(`\nquickstart failed: ${(err as Error).message}\nlogs: ${info.logDir} (kept until everything stops)\n`);
+    await stopAll();
+    rmSync(stateFile, { force: true });
+    return 1;
+  }
+}
+
+function webhookContainerPort(d: k8s.V1Deployment): number {
+  const port = d.spec?.template.spec?.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === 'webhook');
+  if (!port) throw new Error(`Deployment ${d.metadata?.name} has no container port named webhook`);
+  return port.containerPort;
+}
+
+async function traceHasReplicaSets(pluginUrl: string, queryUrl: string, cluster: string): Promise<true | undefined> {
+  const params = new URLSearchParams({ cluster, resource: 'deployments', namespace: 'default', name: 'demo', ts: new Date().toISOString() });
+  const res = await fetch(`${pluginUrl}/redirect?${params}`, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  if (res.status !== 302 || !location) return undefined;
+  const id = location.split('/').pop()!;
+  const trace = (await (await fetch(`${queryUrl}/api/traces/${id}`)).json()) as { data?: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[] };
+  const t = trace.data?.[0];
+  if (!t) return undefined;
+  const replicaSets = Object.values(t.processes).filter((p) => p.serviceName.includes('replicasets'));
+  return replicaSets.length > 0 && t.spans.length >= 3 ? true : undefined;
+}
+
+async function down(): Promise<number> {
+  if (!existsSync(stateFile)) {
+    console.log('no quickstart stack is running');
+    return 0;
+  }
+  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
+  for (const p of [...state.processes].reverse()) await stopProcess(p);
+  await stopEnvironment(state.env);
+  rmSync(stateFile, { force: true });
+  console.log('quickstart stack stopped');
+  return 0;
+}
+
+const args = process.argv.slice(2);
+const usage = 'usage: npm run quickstart [-- --detach]   start the local stack and show a trace\n       npm run quickstart -- down          stop a detached stack';
+let code: number;
+if (args[0] === 'down') code = await down();
+else if (args.length === 0 || (args.length === 1 && args[0] === '--detach')) code = await up(args[0] === '--detach');
+else {
+  console.error(usage);
+  code = args[0] === '--help' || args[0] === '-h' ? 0 : 2;
+}
+process.exit(code);

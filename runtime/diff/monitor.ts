@@ -1,0 +1,146 @@
+/**
+ * One watched resource of one cluster (spec 7.2 "monitor"): keeps the last seen form of every object
+ * (sanitized JSON text, which is several times smaller than the parsed object) and turns the watch into
+ * creation snapshots, patches and deletion snapshots.
+ */
+import type { Registry } from 'prom-client';
+import type { ApiResourceInfo } from '../k8s/discovery.ts';
+import { gvrString, resourcePath } from '../k8s/gvr.ts';
+import { ListWatch, type KubeObject } from '../k8s/listWatch.ts';
+import { counter } from '../metrics/define.ts';
+import type { KubeRest } from '../k8s/rest.ts';
+import type { ObjectKey } from '../model/objectKey.ts';
+import type { Logger } from '../util/log.ts';
+import { compare } from './compare.ts';
+import { identityOnly, isSecret, maskSecretDiffs, maskSecretSnapshot, type Redactor } from './redact.ts';
+import type { Patch, Snapshot, SnapshotName } from './types.ts';
+
+export interface MonitorSink {
+  patch(key: ObjectKey, patch: Patch): Promise<void>;
+  snapshot(key: ObjectKey, name: SnapshotName, snapshot: Snapshot): Promise<void>;
+}
+
+type Meta = { name?: string; namespace?: string; resourceVersion?: string; deletionTimestamp?: string };
+
+export class Monitor {
+  private readonly objects = new Map<string, string>();
+  private readonly lw: ListWatch;
+  private readonly onUpdate;
+  private readonly onDelete;
+  private readonly onCreate;
+  private readonly labels;
+
+  constructor(
+    private readonly cluster: string,
+    readonly info: ApiResourceInfo,
+    rest: KubeRest,
+    private readonly redactor: Redactor,
+    private readonly sink: MonitorSink,
+    logger: Logger,
+    registry: Registry,
+    pageSize: number,
+  ) {
+    this.labels = { cluster, apiGroup: info.group ? `${info.group}/${info.version}` : info.version, resource: info.resource };
+    this.onUpdate = counter(registry, 'diff_controller_on_update_count', 'Watch updates turned into patches.', ['cluster', 'apiGroup', 'resource']);
+    this.onDelete = counter(registry, 'diff_controller_on_delete_count', 'Deletion snapshots taken.', ['cluster', 'apiGroup', 'resource']);
+    this.onCreate = counter(registry, 'diff_controller_on_create_count', 'Creation snapshots taken.', ['cluster', 'apiGroup', 'resource']);
+    this.lw = new ListWatch(
+      { rest, path: resourcePath(info), name: gvrString(info), component: 'diff-controller', logger, registry, pageSize },
+      { onList: (items, _rv, initial) => this.handleList(items, initial), onEvent: (type, obj) => this.handleEvent(type, obj) },
+    );
+  }
+
+  /** Objects currently tracked (for the RSS-per-object figure). */
+  get size(): number {
+    return this.objects.size;
+  }
+
+  start(): void {
+    this.lw.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.lw.stop();
+    this.objects.clear();
+  }
+
+  private keyOf(meta: Meta): ObjectKey {
+    return { cluster: this.cluster, group: this.info.group, resource: this.info.resource, namespace: meta.namespace ?? '', name: meta.name ?? '' };
+  }
+
+  private async handleList(items: KubeObject[], initial: boolean): Promise<void> {
+    const seen = new Set<string>();
+    for (const raw of items) {
+      const obj = this.redactor.sanitize(this.info, raw);
+      const meta = (obj.metadata ?? {}) as Meta;
+      const id = `${meta.namespace ?? ''}/${meta.name ?? ''}`;
+      seen.add(id);
+      const prev = this.objects.get(id);
+      this.objects.set(id, JSON.stringify(obj));
+      // The first list is the baseline: no creation snapshots for objects that already existed.
+      if (initial) continue;
+      if (prev === undefined) await this.creation(obj);
+      else await this.update(JSON.parse(prev) as KubeObject, obj);
+    }
+    for (const [id, prev] of this.objects) {
+      if (seen.has(id)) continue;
+      this.objects.delete(id);
+      await this.deletion(JSON.parse(prev) as KubeObject);
+    }
+  }
+
+  private async handleEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: KubeObject): Promise<void> {
+    const obj = this.redactor.sanitize(this.info, raw);
+    const meta = (obj.metadata ?? {}) as Meta;
+    const id = `${meta.namespace ?? ''}/${meta.name ?? ''}`;
+    const prev = this.objects.get(id);
+    if (type === 'DELETED') {
+      this.objects.delete(id);
+      await this.deletion(obj);
+      return;
+    }
+    this.objects.set(id, JSON.stringify(obj));
+    if (prev === undefined) await this.creation(obj);
+    else await this.update(JSON.parse(prev) as KubeObject, obj);
+  }
+
+  private snapshotOf(obj: KubeObject): Snapshot {
+    const meta = (obj.metadata ?? {}) as Meta;
+    if (this.redactor.isRedacted(this.info, obj)) return { ResourceVersion: meta.resourceVersion ?? '', Redacted: true, Value: identityOnly(obj) };
+    return { ResourceVersion: meta.resourceVersion ?? '', Value: isSecret(this.info) ? maskSecretSnapshot(obj) : obj };
+  }
+
+  private async creation(obj: KubeObject): Promise<void> {
+    this.onCreate.inc(this.labels);
+    await this.sink.snapshot(this.keyOf(obj.metadata as Meta), 'creation', this.snapshotOf(obj));
+  }
+
+  private async deletion(obj: KubeObject): Promise<void> {
+    this.onDelete.inc(this.labels);
+    await this.sink.snapshot(this.keyOf(obj.metadata as Meta), 'deletion', this.snapshotOf(obj));
+  }
+
+  private async update(old: KubeObject, cur: KubeObject): Promise<void> {
+    const oldMeta = (old.metadata ?? {}) as Meta;
+    const meta = (cur.metadata ?? {}) as Meta;
+    const oldRv = oldMeta.resourceVersion ?? '';
+    const newRv = meta.resourceVersion ?? '';
+    if (oldRv === newRv) return;
+    this.onUpdate.inc(this.labels);
+    const key = this.keyOf(meta);
+    const redacted = this.redactor.isRedacted(this.info, cur) || this.redactor.isRedacted(this.info, old);
+    const patch: Patch = {
+      InformerTime: new Date().toISOString(),
+      OldResourceVersion: oldRv,
+      NewResourceVersion: newRv,
+      DiffList: redacted ? { diffs: [{ jsonPath: 'metadata.resourceVersion', old: oldRv, new: newRv }] } : compare(old, cur),
+    };
+    if (redacted) patch.Redacted = true;
+    else if (isSecret(this.info)) patch.DiffList.diffs = maskSecretDiffs(patch.DiffList.diffs);
+    await this.sink.patch(key, patch);
+    // A delete with finalizers or a grace period only sets deletionTimestamp; the audit `delete` event is
+    // about that moment, so store the deletion snapshot now (the original discarded it) — the final
+    // watch DELETE overwrites it later.
+    if (meta.deletionTimestamp && !oldMeta.deletionTimestamp) await this.deletion(cur);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A reflector: LIST (paginated) then WATCH from the listed resourceVersion, resuming after the server
+ * closes the stream and relisting when the resourceVersion expired (410). Handlers are awaited, so a
+ * slow consumer slows the watch instead of buffering without bound. One owner, one stop path.
+ */
+import type { Registry } from 'prom-client';
+import type { Logger } from '../util/log.ts';
+import { counter, gauge } from '../metrics/define.ts';
+import { isGone, KubeApiError, type KubeRest, type WatchEvent } from './rest.ts';
+
+export type KubeObject = Record<string, unknown> & {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string; [k: string]: unknown };
+};
+
+export interface ListWatchHandlers {
+  /** The complete current state after a LIST; `initial` is true for the first one. */
+  onList(items: KubeObject[], resourceVersion: string, initial: boolean): void | Promise<void>;
+  onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): void | Promise<void>;
+}
+
+export interface ListWatchOptions {
+  rest: KubeRest;
+  /** Collection path, e.g. /apis/apps/v1/deployments. */
+  path: string;
+  /** Label for logs and metrics, e.g. `apps/v1/deployments`. */
+  name: string;
+  component: string;
+  logger: Logger;
+  registry: Registry;
+  pageSize?: number;
+  fieldSelector?: string;
+}
+
+export class ListWatch {
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private resourceVersion: string | undefined;
+  private listedOnce = false;
+  private readonly events;
+  private readonly lists;
+  private readonly errors;
+  private readonly lastEvent;
+
+  constructor(
+    private readonly opts: ListWatchOptions,
+    private readonly handlers: ListWatchHandlers,
+  ) {
+    const r = opts.registry;
+    this.events = counter(r, 'kube_watch_event_count', 'Watch events received.', ['component', 'resource', 'type']);
+    this.lists = counter(r, 'kube_list_count', 'Full LISTs (initial and relists).', ['component', 'resource']);
+    this.errors = counter(r, 'kube_watch_error_count', 'List/watch failures (retried with backoff).', ['component', 'resource', 'reason']);
+    this.lastEvent = gauge(r, 'kube_watch_last_event_timestamp_seconds', 'When the last watch event arrived.', ['component', 'resource']);
+  }
+
+  get synced(): boolean {
+    return this.listedOnce;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async list(): Promise<void> {
+    const items: KubeObject[] = [];
+    let cont: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.opts.rest.request<{ items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>({
+        path: this.opts.path,
+        query: { limit: this.opts.pageSize ?? 500, continue: cont, fieldSelector: this.opts.fieldSelector },
+        signal: this.abort.signal,
+        timeoutMs: 120_000,
+      });
+      for (const it of page.items ?? []) items.push(it);
+      cont = page.metadata?.continue || undefined;
+      rv = page.metadata?.resourceVersion ?? rv;
+    } while (cont);
+    this.lists.inc({ component: this.opts.component, resource: this.opts.name });
+    const initial = !this.listedOnce;
+    await this.handlers.onList(items, rv, initial);
+    this.resourceVersion = rv;
+    this.listedOnce = true;
+  }
+
+  private async run(): Promise<void> {
+    const { component, name, logger } = this.opts;
+    const labels = { component, resource: name };
+    let backoffMs = 500;
+    while (!this.abort.signal.aborted) {
+      try {
+        if (this.resourceVersion === undefined) await this.list();
+        await this.opts.rest.watch(
+          this.opts.path,
+          {
+            resourceVersion: this.resourceVersion,
+            allowWatchBookmarks: true,
+            // Spread reconnects; the server closes the stream after this and we resume from the last RV.
+            timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+            fieldSelector: this.opts.fieldSelector,
+          },
+          (ev) => this.onWatchEvent(ev),
+          this.abort.signal,
+        );
+        backoffMs = 500;
+      } catch (err) {
+        if (this.abort.signal.aborted) break;
+        if (isGone(err)) {
+          logger.info('resourceVersion expired; relisting', { resource: name });
+          this.resourceVersion = undefined;
+          continue;
+        }
+        this.errors.inc({ ...labels, reason: err instanceof KubeApiError ? String(err.statusCode) : 'transport' });
+        logger.warn('list/watch failed; retrying', { resource: name, backoffMs, err });
+        await sleep(backoffMs, this.abort.signal);
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  private onWatchEvent(ev: WatchEvent): void | Promise<void> {
+    const labels = { component: this.opts.component, resource: this.opts.name };
+    this.events.inc({ ...labels, type: ev.type });
+    this.lastEvent.set(labels, Date.now() / 1000);
+    if (ev.type === 'ERROR') {
+      const status = ev.object as { code?: number; reason?: string; message?: string };
+      throw new KubeApiError(this.opts.rest.cluster, 'WATCH', this.opts.path, status.code ?? 0, status.reason ?? '', status.message ?? 'watch error event');
+    }
+    const rv = (ev.object as KubeObject).metadata?.resourceVersion;
+    if (ev.type === 'BOOKMARK') {
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
+    // Advance the resume point only once the handler accepted the event.
+    const done = this.handlers.onEvent(ev.type, ev.object as KubeObject);
+    if (done) {
+      return done.then(() => {
+        if (rv) this.resourceVersion = rv;
+      });
+    }
+    if (rv) this.resourceVersion = rv;
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Owner-reference linker (spec 4.5): the controller owner (ownerReferences[].controller = true) is the
+ * object's parent, class `children`. The object's JSON comes from the job (audit response), else the
+ * diff cache's creation snapshot, else the object cache (which falls back to the deletion snapshot).
+ */
+import type { Registry } from 'prom-client';
+import type { RichObject } from '../aggregator/types.ts';
+import type { DiffCache } from '../diff/types.ts';
+import type { Discovery } from '../k8s/discovery.ts';
+import { parseApiVersion } from '../k8s/gvr.ts';
+import { counter } from '../metrics/define.ts';
+import type { Logger } from '../util/log.ts';
+import type { Linker, LinkResult, ObjectSource } from './types.ts';
+
+interface OwnerReference {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  uid?: string;
+  controller?: boolean;
+}
+
+export interface OwnerLinkerDeps {
+  discovery: Discovery;
+  diffCache?: DiffCache;
+  objects?: ObjectSource;
+  logger: Logger;
+  registry: Registry;
+}
+
+export function createOwnerLinker(deps: OwnerLinkerDeps): Linker {
+  const lookups = counter(deps.registry, 'owner_linker_lookup_count', 'Owner lookups by where the object came from.', ['cluster', 'fetch']);
+
+  async function objectJson(object: RichObject): Promise<Record<string, unknown> | undefined> {
+    if (object.raw) {
+      lookups.inc({ cluster: object.cluster, fetch: 'Raw' });
+      return object.raw;
+    }
+    const snap = await deps.diffCache?.fetchSnapshot(object, 'creation').catch((err: unknown) => {
+      deps.logger.warn('owner linker: creation snapshot lookup failed', { cluster: object.cluster, object: `${object.group}/${object.resource}/${object.namespace}/${object.name}`, err });
+      return undefined;
+    });
+    if (snap) {
+      lookups.inc({ cluster: object.cluster, fetch: 'Snapshot' });
+      return snap.Value;
+    }
+    const fetched = await deps.objects?.(object);
+    lookups.inc({ cluster: object.cluster, fetch: fetched ? 'ObjectCache' : 'NotFound' });
+    return fetched;
+  }
+
+  return {
+    name: 'owner-linker',
+    async lookup(object) {
+      const json = await objectJson(object);
+      const refs = ((json?.metadata as { ownerReferences?: OwnerReference[] } | undefined)?.ownerReferences ?? []).filter((r) => r.controller === true);
+      const out: LinkResult[] = [];
+      for (const ref of refs) {
+        const { group, version } = parseApiVersion(ref.apiVersion);
+        const info = await deps.discovery.for(object.cluster).lookupKind({ group, version, kind: ref.kind ?? '' });
+        if (!info) {
+          deps.logger.warn('owner linker: unknown owner kind', { cluster: object.cluster, apiVersion: ref.apiVersion, kind: ref.kind });
+          continue;
+        }
+        out.push({
+          object: {
+            cluster: object.cluster,
+            group: info.group,
+            version,
+            resource: info.resource,
+            // Owners of namespaced objects share the namespace, unless the owner is cluster-scoped.
+            namespace: info.namespaced ? object.namespace : '',
+            name: ref.name ?? '',
+            ...(ref.uid ? { uid: ref.uid } : {}),
+          },
+          role: 'parent',
+          class: 'children',
+          dedupId: 'ownerReference',
+        });
+      }
+      return out;
+    },
+  };
+}
