@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Debian packages (etcd, redis, openssl, lua5.1 for the Argo CD health script)"
-packages=(etcd-server etcd-client redis-server openssl lua5.1)
+step "Debian packages (redis, openssl, lua5.1 for the Argo CD health script)"
+packages=(redis-server openssl lua5.1)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -25,7 +25,7 @@ fi
 step "npm packages"
 npm ci --no-audit --no-fund
 
-step "Go-built test binaries (kube-apiserver & co., kwok, Jaeger v2; cached after the first build)"
+step "Go-built test binaries (etcd, kube-apiserver & co., kwok, Jaeger v2; cached after the first build)"
 export PATH="$PATH:/usr/local/go/bin"
 npm run --silent env -- build
 

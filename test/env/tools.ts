@@ -1,6 +1,6 @@
 /**
  * Finds or builds the Go-built binaries of the test environment (kube-apiserver & co., kwok, Jaeger v2),
- * and finds the Debian-packaged ones (etcd, redis-server, openssl).
+ * etcd 3.6, and finds the Debian-packaged ones (redis-server, openssl).
  *
  * Builds are cached per version under ~/.cache/kelemetry/tools (or $KELEMETRY_TOOLS_DIR); a cold build
  * takes minutes, so progress is printed while it runs. $KUBEBUILDER_ASSETS, the envtest convention, is
@@ -117,6 +117,7 @@ async function buildTool(tool: GoTool, log: Logger): Promise<string> {
   } finally {
     clearInterval(ticker);
   }
+  for (const [from, to] of Object.entries(tool.renames ?? {})) renameSync(join(tmp, from), join(tmp, to));
   // Another process may have finished the same build meanwhile; either copy is good.
   if (!existsSync(dir)) renameSync(tmp, dir);
   else rmSync(tmp, { recursive: true, force: true });
@@ -133,9 +134,9 @@ function fromAssets(name: string): string | undefined {
 
 /** Finds every binary, building the Go ones that are not cached yet (sequentially: 2 cores are shared). */
 export async function ensureBinaries(log: Logger): Promise<Binaries> {
-  const etcd = fromAssets('etcd') ?? debianBinary('etcd-server');
   const redisServer = debianBinary('redis-server');
   const openssl = debianBinary('openssl');
+  const etcd = fromAssets('etcd') ?? join(await buildTool(goTools.etcd, log), 'etcd');
   // kube-controller-manager and kube-scheduler are not part of envtest assets, so the kube module is always built.
   const kubeDir = await buildTool(goTools.kube, log);
   const kwokDir = await buildTool(goTools.kwok, log);

@@ -5,13 +5,23 @@ import { goTools } from './versions.ts';
 
 const toolsDir = join(import.meta.dirname, '..', 'tools');
 
+/** Binary names `go build tool` produces for a go.mod's tool directives (last path element, skipping /vN). */
+function toolBinaries(gomod: string, renames: Record<string, string> = {}): string[] {
+  const block = /^tool \(\n([\s\S]*?)^\)/m.exec(gomod)?.[1] ?? '';
+  const paths = [...block.split('\n'), ...[...gomod.matchAll(/^tool ([^\s(]\S*)$/gm)].map((m) => m[1]!)].map((l) => l.trim()).filter(Boolean);
+  return paths.map((p) => {
+    const parts = p.split('/');
+    const name = /^v\d+$/.test(parts.at(-1)!) ? parts.at(-2)! : parts.at(-1)!;
+    return renames[name] ?? name;
+  });
+}
+
 describe('pinned versions', () => {
   for (const tool of Object.values(goTools)) {
     it(`test/tools/${tool.module}/go.mod requires ${tool.goModule} ${tool.version} and builds ${tool.binaries.join(', ')}`, () => {
       const gomod = readFileSync(join(toolsDir, tool.module, 'go.mod'), 'utf8');
       expect(gomod).toMatch(new RegExp(`^\\s*${tool.goModule.replace(/\./g, '\\.')} ${tool.version}\\b`, 'm'));
-      const toolLines = [...gomod.matchAll(/^\s*(?:tool\s+)?(\S+\/cmd\/(\S+))\s*$/gm)].map((m) => m[2]);
-      expect(toolLines.sort()).toEqual([...tool.binaries].sort());
+      expect(toolBinaries(gomod, tool.renames).sort()).toEqual([...tool.binaries].sort());
     });
   }
 

@@ -14,9 +14,21 @@ export interface GoTool {
   binaries: string[];
   /** What a person should expect the first build to cost, shown while building. */
   coldBuildHint: string;
+  /** Binaries whose default name (from the package path) is renamed after the build. */
+  renames?: Record<string, string>;
 }
 
-export const goTools: Record<'kube' | 'kwok' | 'jaeger', GoTool> = {
+export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger', GoTool> = {
+  etcd: {
+    module: 'etcd',
+    goModule: 'go.etcd.io/etcd/server/v3',
+    // kube-apiserver 1.34 uses etcd's watch progress requests; Debian's etcd 3.4 lacks them and
+    // watchers (kwok, informers) then relist instead of watching.
+    version: 'v3.6.16',
+    binaries: ['etcd'],
+    renames: { server: 'etcd' },
+    coldBuildHint: 'about 1 minute',
+  },
   kube: {
     module: 'kube',
     goModule: 'k8s.io/kubernetes',
@@ -44,11 +56,10 @@ export const goTools: Record<'kube' | 'kwok' | 'jaeger', GoTool> = {
 
 /** Debian 12 packages the environment runs, with the binary each provides. */
 export const debianPackages = {
-  'etcd-server': { binary: 'etcd', expectedVersion: '3.4' },
-  'etcd-client': { binary: 'etcdctl', expectedVersion: '3.4' },
   'redis-server': { binary: 'redis-server', expectedVersion: '7.0' },
   openssl: { binary: 'openssl', expectedVersion: '3.0' },
+  'lua5.1': { binary: 'lua5.1', expectedVersion: '5.1' },
 } as const;
 
-/** Oldest Go toolchain that builds the modules above (their go directives). */
-export const minimumGo = '1.24';
+/** Oldest Go toolchain that builds the modules above (the highest of their go directives). */
+export const minimumGo = '1.26';
