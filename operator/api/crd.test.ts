@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CRD_FILE, buildCrd, crdYaml, type JsonSchema } from './crd.ts';
+import { REFERENCE_FILE, referenceMarkdown } from './reference.ts';
 import { parseSpec } from './types.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,6 +21,13 @@ const schema = () => ((buildCrd().spec as { versions: { schema: { openAPIV3Schem
 describe('KelemetryInstance CRD', () => {
   it(`${CRD_FILE} is up to date (regenerate: npx tsx operator/api/generate.ts)`, () => {
     expect(readFileSync(join(root, CRD_FILE), 'utf8')).toBe(crdYaml());
+  });
+
+  it(`${REFERENCE_FILE} is up to date (regenerate: npx tsx operator/api/generate.ts)`, () => {
+    const doc = readFileSync(join(root, REFERENCE_FILE), 'utf8');
+    expect(doc).toBe(referenceMarkdown());
+    expect(doc).toContain('| `spec.version` | string |');
+    expect(doc).toContain('`spec.storage.caches.span.backend`');
   });
 
   it('is structural: every node has a type (or is int-or-string), no unions, no JSON-Schema-only keywords', () => {
