@@ -6,7 +6,7 @@
  * localPod.ts), then changes a demo Deployment and prints its trace.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -17,6 +17,7 @@ import { httpOk } from '../test/env/probes.ts';
 import { isAlive, startProcess, stopProcess, type ProcessRecord } from '../test/env/process.ts';
 import { sampleInstance, kubeconfigSecret, quickstartInstance, quickstartNamespace } from './instance.ts';
 import { inlineKubeconfig } from './kubeconfig.ts';
+import { modeHex, withMode } from '../cli/render/modes.ts';
 import { startLocalPod, type LocalPod } from './localPod.ts';
 
 const run = promisify(execFile);
@@ -156,22 +157,12 @@ async function up(detach: boolean): Promise<number> {
     note(`consumer metrics :${consumer.ports.get(9090)}, informers metrics :${informers.ports.get(9090)}, plugin ${pluginUrl}, Jaeger UI ${queryUrl}`);
 
     step('Changing a demo Deployment: create with 2 replicas, scale to 4, set image');
-    const demo = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'demo', namespace: 'default' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'demo' } },
-        template: { metadata: { labels: { app: 'demo' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
-      },
-    };
-    await apps.createNamespacedDeployment({ namespace: 'default', body: demo });
+    await kubectl('create', 'deployment', 'demo', '--image=nginx:1.27', '--replicas=2', '-n', 'default');
     const available = (n: number) => async () => ((await apps.readNamespacedDeployment({ name: 'demo', namespace: 'default' })).status?.availableReplicas === n ? true : undefined);
     await waitUntil('2 available replicas', available(2), 60_000);
     await kubectl('scale', 'deployment/demo', '--replicas=4', '-n', 'default');
     await waitUntil('4 available replicas', available(4), 60_000);
-    await kubectl('set', 'image', 'deployment/demo', 'web=nginx:1.28', '-n', 'default');
+    await kubectl('set', 'image', 'deployment/demo', 'nginx=nginx:1.28', '-n', 'default');
     await waitUntil('the rollout', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'demo', namespace: 'default' });
       return d.status?.updatedReplicas === 4 && d.status.availableReplicas === 4 ? true : undefined;
@@ -224,7 +215,11 @@ async function up(detach: boolean): Promise<number> {
     rmSync(stateFile, { force: true });
     return 0;
   } catch (err) {
-    process.stderr.write(`\nquickstart failed: ${(err as Error).message}\nlogs: ${info.logDir} (kept until everything stops)\n`);
+    // The environment's temp folder goes away with it: keep the logs where the user can read them.
+    const kept = join(repoRoot, '.kelemetry', 'quickstart-logs');
+    rmSync(kept, { recursive: true, force: true });
+    cpSync(info.logDir, kept, { recursive: true });
+    process.stderr.write(`\nquickstart failed: ${(err as Error).message}\nlogs of every process: ${kept}\n`);
     await stopAll();
     rmSync(stateFile, { force: true });
     return 1;
@@ -242,12 +237,14 @@ async function traceHasReplicaSets(pluginUrl: string, queryUrl: string, cluster:
   const res = await fetch(`${pluginUrl}/redirect?${params}`, { redirect: 'manual' });
   const location = res.headers.get('location');
   if (res.status !== 302 || !location) return undefined;
-  const id = location.split('/').pop()!;
-  const trace = (await (await fetch(`${queryUrl}/api/traces/${id}`)).json()) as { data?: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[] };
+  // /redirect answers in the default mode (no links); ask for the same search with the full tree.
+  const id = withMode(location.split('/').pop()!, modeHex('tracing', 'full'));
+  const trace = (await (await fetch(`${queryUrl}/api/traces/${id}`)).json()) as { data?: { spans: { processID: string }[]; processes: Record<string, { serviceName: string }> }[] };
   const t = trace.data?.[0];
   if (!t) return undefined;
-  const replicaSets = Object.values(t.processes).filter((p) => p.serviceName.includes('replicasets'));
-  return replicaSets.length > 0 && t.spans.length >= 3 ? true : undefined;
+  // Set image makes a second ReplicaSet; both appear under the Deployment once linked.
+  const replicaSets = t.spans.filter((s) => t.processes[s.processID]?.serviceName.includes('replicasets'));
+  return replicaSets.length >= 2 ? true : undefined;
 }
 
 async function down(): Promise<number> {

@@ -70,13 +70,16 @@ export class ListWatch {
     let cont: string | undefined;
     let rv = '';
     do {
-      const page = await this.opts.rest.request<{ items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>({
+      const page = await this.opts.rest.request<{ apiVersion?: string; kind?: string; items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>({
         path: this.opts.path,
         query: { limit: this.opts.pageSize ?? 500, continue: cont, fieldSelector: this.opts.fieldSelector },
         signal: this.abort.signal,
         timeoutMs: 120_000,
       });
-      for (const it of page.items ?? []) items.push(it);
+      // LIST items carry no apiVersion/kind (watch events do): restore them from the list, or the
+      // first watch event of every object would diff as `kind null -> "Deployment"`.
+      const kind = page.kind?.replace(/List$/, '');
+      for (const it of page.items ?? []) items.push({ apiVersion: page.apiVersion, kind, ...it });
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;
     } while (cont);

@@ -114,14 +114,17 @@ export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInf
   writeFileSync(kubeconfig, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': admin.cert, 'client-key': admin.key }));
   // Controllers act under their real identities, as in a cluster, so audit spans name who did what
   // (e.g. system:serviceaccount:kube-system:replicaset-controller).
-  const identity = async (name: string, user: string) => {
-    const cert = await pki.issue(name, { commonName: user, client: true });
+  const identity = async (name: string, user: string, groups?: string[]) => {
+    const cert = await pki.issue(name, { commonName: user, organizations: groups, client: true });
     const file = join(dir, `${name}.kubeconfig`);
     writeFileSync(file, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': cert.cert, 'client-key': cert.key }));
     return file;
   };
   const kcmKubeconfig = await identity('kube-controller-manager', 'system:kube-controller-manager');
   const schedulerKubeconfig = await identity('kube-scheduler', 'system:kube-scheduler');
+  // kwok plays the kubelet of the fake node; it needs wider rights than the Node authorizer grants a
+  // kubelet, so it keeps cluster-admin but writes under the node's name.
+  const kwokKubeconfig = await identity('kwok', 'system:node:kwok-node-0', ['system:masters']);
   const auditPolicyFile = join(dir, 'audit-policy.yaml');
   writeFileSync(auditPolicyFile, stringify(auditPolicy));
   const auditKubeconfig = join(dir, 'audit-webhook.kubeconfig');
@@ -203,7 +206,7 @@ export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInf
       command: binaries.kwok,
       logDir,
       args: [
-        `--kubeconfig=${kubeconfig}`,
+        `--kubeconfig=${kwokKubeconfig}`,
         '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         '--cidr=10.244.0.1/16',

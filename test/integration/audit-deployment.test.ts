@@ -132,8 +132,7 @@ describe('audit webhook → one trace per object in Jaeger (real apiserver, etcd
     expect(byTitle('kelemetry-admin patch').attrs).toMatchObject({ tag: 'patch', responseCode: '200' });
     expect(byTitle('kelemetry-admin delete').attrs).toMatchObject({ tag: 'delete', responseCode: '200' });
     expect(byTitle('kelemetry-admin create').attrs.userAgent).toMatch(/^kubectl/);
-    // The deployment controller's status updates land in the same trace (the controller manager
-    // authenticates with the admin kubeconfig here, like kwok-admin in the original's e2e).
+    // The deployment controller's status updates land in the same trace, under its own service account.
     const statusUpdates = audits.filter((s) => s.name.endsWith(' update status'));
     expect(statusUpdates.map((s) => s.attrs.userAgent).join(' '), describeTraces(traces)).toMatch(/kube-controller-manager/);
   });
