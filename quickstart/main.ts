@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { startEnvironment, stopEnvironment, repoRoot, type EnvironmentInfo } from '../test/env/environment.ts';
@@ -21,13 +21,15 @@ import { modeHex, withMode } from '../cli/render/modes.ts';
 import { startLocalPod, type LocalPod } from './localPod.ts';
 
 const run = promisify(execFile);
-export const stateFile = join(repoRoot, '.kelemetry', 'quickstart.json');
+/** $KELEMETRY_QUICKSTART_STATE moves it (tests run a stack beside a developer's own). */
+export const stateFile = process.env.KELEMETRY_QUICKSTART_STATE ?? join(repoRoot, '.kelemetry', 'quickstart.json');
 const cli = join(repoRoot, 'bin', 'kelemetry.js');
 
 /** What `--detach` leaves behind for `kelemetry trace`, people and `quickstart down`. */
 export interface QuickstartState {
   clusterName: string;
   kubeconfig: string;
+  kubectl: string;
   queryUrl: string;
   pluginUrl: string;
   auditWebhookUrl: string;
@@ -171,6 +173,7 @@ async function up(detach: boolean): Promise<number> {
     const state: QuickstartState = {
       clusterName: info.kube.clusterName,
       kubeconfig: info.kube.kubeconfig,
+      kubectl: info.binaries.kubectl,
       queryUrl,
       pluginUrl,
       auditWebhookUrl: info.kube.auditWebhook.url,
@@ -179,7 +182,7 @@ async function up(detach: boolean): Promise<number> {
       env: { processes: info.processes, baseDir: info.baseDir, etcdDataDir: info.etcdDataDir },
       processes,
     };
-    mkdirSync(join(repoRoot, '.kelemetry'), { recursive: true });
+    mkdirSync(dirname(stateFile), { recursive: true });
     writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n');
 
     step('The trace of deployments/demo');

@@ -1,0 +1,147 @@
+/**
+ * End to end, as a new user runs it: `npm run quickstart -- --detach` brings up its own real stack
+ * (etcd, kube-apiserver with the audit webhook, controller-manager, scheduler, kwok, Jaeger v2), the
+ * operator, and the components the operator rendered; then `kelemetry trace` in every display mode,
+ * the original's e2e checks (spec 11.3 deployment, 11.4 ancestors) through Jaeger query's
+ * /api/traces/{id} after the plugin's /redirect, and `quickstart down` leaving no process behind.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../env/process.ts';
+import type { QuickstartState } from '../../quickstart/main.ts';
+import type { JaegerSpan, JaegerTrace } from './helpers/http.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const run = promisify(execFile);
+const repo = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'kelemetry-quickstart-test-'));
+const env = { ...process.env, KELEMETRY_QUICKSTART_STATE: join(dir, 'quickstart.json') };
+let output = '';
+let state: QuickstartState;
+
+function quickstart(...args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'quickstart/main.ts', ...args], { cwd: repo, env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+async function trace(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['bin/kelemetry.js', 'trace', ...args, '--plugin', state.pluginUrl, '--query', state.queryUrl, '--cluster', state.clusterName], { cwd: repo, env });
+  return stdout;
+}
+
+function kubectl(...args: string[]) {
+  return run(state.kubectl, ['--kubeconfig', state.kubeconfig, ...args]);
+}
+
+const entries = (kvs: { key: string; value: unknown }[]) => Object.fromEntries(kvs.map((kv) => [kv.key, String(kv.value)])) as Record<string, string | undefined>;
+const rootOf = (t: JaegerTrace) => {
+  const roots = t.spans.filter((s) => !s.references?.some((r) => r.refType === 'CHILD_OF'));
+  expect(roots).toHaveLength(1);
+  return roots[0]!;
+};
+const childrenOf = (t: JaegerTrace, id: string): JaegerSpan[] => t.spans.filter((s) => s.references?.some((r) => r.refType === 'CHILD_OF' && r.spanID === id));
+
+async function redirect(resource: string, name: string): Promise<string> {
+  const params = new URLSearchParams({ cluster: state.clusterName, resource, namespace: 'default', name, ts: new Date().toISOString() });
+  const res = await fetch(`${state.pluginUrl}/redirect?${params}`, { redirect: 'manual' });
+  expect(res.status, await res.clone().text()).toBe(302);
+  return res.headers.get('location')!.split('/')[2]!;
+}
+
+async function traceJson(id: string): Promise<JaegerTrace> {
+  const res = await fetch(`${state.queryUrl}/api/traces/${id}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: JaegerTrace[] }).data[0]!;
+}
+
+beforeAll(async () => {
+  const { code, out } = await quickstart('--detach');
+  output = out;
+  expect(code, out).toBe(0);
+  state = JSON.parse(readFileSync(env.KELEMETRY_QUICKSTART_STATE, 'utf8')) as QuickstartState;
+}, 600_000);
+
+afterAll(async () => {
+  // Safety net when a test failed before `down` ran.
+  await quickstart('down');
+  rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe('npm run quickstart -- --detach (real stack, operator-rendered components)', () => {
+  it('prints progress and the Deployment trace with its ReplicaSets and audit lines', () => {
+    for (let i = 1; i <= 8; i++) expect(output).toContain(`[${i}/8]`);
+    expect(output).toMatch(/deployments demo \/ \d\d:\d\d:\d\d\.\.\d\d:\d\d:\d\d\s+\|█+\|/);
+    expect(output.match(/─ replicasets demo-[a-z0-9]+/g)?.length).toBe(2);
+    expect(output).toMatch(/audit\s+kelemetry-admin create/);
+    expect(output).toMatch(/audit\s+system:serviceaccount:kube-system:deployment-controller create/);
+    expect(output).toContain('Kelemetry is running');
+    expect(output).toContain(`Jaeger UI:        ${state.queryUrl}`);
+  });
+
+  it('kelemetry trace renders the object in every display mode', async () => {
+    const tracing = await trace('deployments/demo');
+    expect(tracing).toMatch(/─ replicasets demo-/);
+    const tree = await trace('deploy/demo', '--mode', 'tree', '--family', 'none');
+    expect(tree).toMatch(/─ audit kelemetry-admin create/);
+    expect(tree).not.toContain('replicasets');
+    const grouped = await trace('deploy/demo', '--mode', 'grouped', '--family', 'owned');
+    expect(grouped).toMatch(/─ replicasets demo-/);
+    const timeline = await trace('deploy/demo', '--mode', 'timeline');
+    expect(timeline).toMatch(/─ audit .* create/);
+    const json = JSON.parse(await trace('deploy/demo', '-o', 'json')) as JaegerTrace;
+    expect(json.traceID).toMatch(/^ff21000000e1e3e7[0-9a-f]{16}$/);
+  });
+
+  it('spec 11.3: after scale to 2 and delete, mode 21000000 shows one Deployment root with diffs, snapshots and exactly two ReplicaSets', async () => {
+    await kubectl('scale', 'deployment/demo', '--replicas=2', '-n', 'default');
+    await kubectl('delete', 'deployment/demo', '-n', 'default');
+    const id = await redirect('deployments', 'demo');
+    const t = await waitFor('the delete in the trace', async () => {
+      const got = await traceJson(`ff21000000${id.slice(10)}`);
+      const logs = rootOf(got).logs.map((l) => entries(l.fields));
+      return logs.some((l) => l.audit?.endsWith(' delete')) ? got : undefined;
+    }, { timeoutMs: 60_000 });
+    const root = rootOf(t);
+    expect(entries(root.tags)).toMatchObject({ resource: 'deployments', name: 'demo' });
+    const logs = root.logs.map((l) => entries(l.fields));
+    expect(logs.some((l) => l.audit !== undefined)).toBe(true);
+    const diffs = logs.flatMap((l) => (l.diff ? [l.diff] : []));
+    expect(diffs.some((d) => d.includes('status.observedGeneration 1 -> 2'))).toBe(true);
+    expect(logs.some((l) => Object.values(l).some((v) => v?.includes('metadata.managedFields')))).toBe(false);
+    const deletes = logs.filter((l) => l.audit?.endsWith(' delete'));
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const d of deletes) expect((JSON.parse(d.snapshot!) as { metadata: { name: string } }).metadata.name).toBe('demo');
+    const replicaSets = childrenOf(t, root.spanID).filter((c) => t.processes[c.processID]?.serviceName.endsWith('replicasets'));
+    expect(replicaSets).toHaveLength(2);
+  });
+
+  it('spec 11.4: a ReplicaSet in mode 22000000 shows its Deployment as the single root with that one ReplicaSet', async () => {
+    const json = JSON.parse(await trace('deploy/demo', '-o', 'json')) as JaegerTrace;
+    const rsName = json.spans.map((s) => entries(s.tags)).find((t) => t.resource === 'replicasets')?.name;
+    expect(rsName).toBeDefined();
+    const id = await redirect('replicasets', rsName!);
+    const t = await traceJson(`ff22000000${id.slice(10)}`);
+    const root = rootOf(t);
+    expect(entries(root.tags)).toMatchObject({ resource: 'deployments', name: 'demo' });
+    expect(childrenOf(t, root.spanID).map((c) => entries(c.tags).name)).toEqual([rsName]);
+  });
+
+  it('npm run quickstart -- down stops every process it started', async () => {
+    const pids = [...state.processes, ...state.env.processes].map((p) => p.pid);
+    expect(pids.length).toBeGreaterThanOrEqual(10);
+    const { code, out } = await quickstart('down');
+    expect(code, out).toBe(0);
+    expect(out).toContain('quickstart stack stopped');
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
+  });
+});
