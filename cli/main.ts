@@ -30,6 +30,12 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
+// `kelemetry trace … | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(`kelemetry: ${err instanceof Error ? err.message : String(err)}`);
   return 1;

@@ -36,6 +36,9 @@ export function renderOperatorInstall(opts: OperatorInstallOptions): Obj[] {
       { apiGroups: [''], resources: ['services', 'configmaps', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
       // Secrets are only read, to report a missing or incomplete reference in status.
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      // The AuditFlowing condition lists an instance's pods and reads their metrics through the pod proxy.
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] },
       { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
       // The instances' readers get cluster-wide read access; granting it needs escalate and bind.
       {

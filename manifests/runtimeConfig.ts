@@ -181,13 +181,34 @@ function pluginSection(inst: KelemetryInstance): Sections['plugin'] {
   };
 }
 
+/** Audit-derived metrics: the spec section is field for field the runtime's, so it is copied as written. */
+function kelemetrixSection(inst: KelemetryInstance): Pick<ConfigInput, 'kelemetrix'> {
+  const k = inst.spec.audit.kelemetrix;
+  if (!k) return {};
+  return {
+    kelemetrix: {
+      enabled: k.enabled,
+      defaultRequestTimeout: k.defaultRequestTimeout,
+      requestTimeouts: k.requestTimeouts,
+      metrics: k.metrics.map((m) => ({
+        name: m.name,
+        ...(m.help !== undefined ? { help: m.help } : {}),
+        quantifier: m.quantifier,
+        tags: m.tags,
+        tagFilters: m.tagFilters.map((f) => ({ tag: f.tag, oneOf: f.oneOf, isRegex: f.isRegex, negate: f.negate })),
+        quantityFilters: m.quantityFilters.map((f) => ({ quantity: f.quantity, operator: f.operator, threshold: f.threshold })),
+      })),
+    },
+  };
+}
+
 /** The runtime config of one role. */
 export function renderRuntimeConfig(inst: KelemetryInstance, role: Role): ConfigInput {
   const base = shared(inst);
   // manifests/render.test.ts checks every rendered document with the runtime's own parseConfig.
   switch (role) {
     case 'consumer':
-      return { ...base, audit: auditSection(inst), informers: consumerInformersSection(inst) };
+      return { ...base, audit: auditSection(inst), informers: consumerInformersSection(inst), ...kelemetrixSection(inst) };
     case 'informers':
       return { ...base, informers: informersSection(inst) };
     case 'frontend':

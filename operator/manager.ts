@@ -5,11 +5,14 @@
  * reconciles finish, informers stop, the lease is released.
  */
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { INSTANCE_LABEL, INSTANCE_NAMESPACE_LABEL, MANAGED_BY } from '../manifests/naming.ts';
+import { AuditFlowingProbe } from '../runtime/diagnose/auditFlowing.ts';
+import { PodProxyScraper } from '../runtime/diagnose/kubeTargets.ts';
 import type { Logger } from '../runtime/util/log.ts';
 import type { K8sObject } from './controller/apply.ts';
+import { AuditFlowingMonitor } from './controller/auditFlowing.ts';
 import { Informer } from './controller/informer.ts';
 import { LeaderElector } from './controller/leader.ts';
 import { createOperatorMetrics, type OperatorMetrics } from './controller/metrics.ts';
@@ -31,6 +34,11 @@ export interface OperatorOptions {
   /** Server-side watch timeout: each watch is replaced at least this often. */
   watchTimeoutSeconds?: number;
   probeStores?: boolean;
+  /**
+   * The AuditFlowing condition: how often each instance's pods are scraped (default 60 s) and the window
+   * audit figures are judged over (default 5 min); false turns the condition off.
+   */
+  auditFlowing?: { intervalMs?: number; windowMs?: number } | false;
   /** Retry backoff bounds (controller-runtime: 5 ms … 1000 s). */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
 }
@@ -51,6 +59,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const client = new KubeClient(opts.kubeconfig, { writes: metrics.kubeWrites, userAgent: 'kelemetry-operator' });
   let queue: WorkQueue | undefined;
   let informers: Informer<K8sObject>[] = [];
+  let monitor: AuditFlowingMonitor | undefined;
   let workers: Promise<void>[] = [];
   let synced = false;
   let stopping = false;
@@ -145,12 +154,28 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     if (stopping) return;
     synced = true;
     log.info('caches synced; reconciling', { instances: instances.list().length });
-    const reconciler = new Reconciler({ client, instances, owned, logger: log, probeStores: opts.probeStores });
+    if (opts.auditFlowing !== false) {
+      // Reads only (pod list, pod proxy GETs) through client-node: none of it is counted as a write.
+      const core = opts.kubeconfig.makeApiClient(CoreV1Api);
+      const scraper = new PodProxyScraper(opts.kubeconfig, 5_000);
+      const windowMs = opts.auditFlowing?.windowMs ?? 5 * 60_000;
+      monitor = new AuditFlowingMonitor({
+        newProbe: () => new AuditFlowingProbe(core, (t) => scraper.scrape(t), windowMs),
+        onChange: (key) => q.add(key),
+        intervalMs: opts.auditFlowing?.intervalMs ?? 60_000,
+        logger: log,
+        checks: metrics.auditFlowingChecks,
+      });
+      monitor.start();
+    }
+    const reconciler = new Reconciler({ client, instances, owned, logger: log, probeStores: opts.probeStores, auditFlowing: monitor });
     workers = Array.from({ length: opts.workers ?? 2 }, () => worker(q, reconciler));
   }
 
   async function stopControllers(): Promise<void> {
     queue?.shutDown();
+    monitor?.stop();
+    monitor = undefined;
     await Promise.all(workers);
     for (const inf of informers) inf.stop();
     synced = false;

@@ -40,7 +40,7 @@ export interface QuickstartState {
 }
 
 let stepNo = 0;
-const totalSteps = 8;
+const totalSteps = 7;
 function step(text: string): void {
   stepNo += 1;
   process.stdout.write(`\n[${stepNo}/${totalSteps}] ${text}\n`);

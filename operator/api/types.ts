@@ -7,6 +7,7 @@
  * re-checks the same rules in TypeScript for `kelemetry synth`, which has no API server in front of it.
  */
 import { z } from 'zod';
+import { QUANTIFIER_NAMES, TAG_NAMES } from '../../runtime/kelemetrix/names.ts';
 
 export const GROUP = 'kelemetry.io';
 export const VERSION = 'v1alpha1';
@@ -208,6 +209,99 @@ export const clusterSpec = z
   })
   .meta({ description: 'A Kubernetes cluster this instance traces.' });
 
+/**
+ * Audit-derived metrics, field for field the runtime's `kelemetrix` section
+ * (runtime/config/sections/kelemetrix.ts). Tag and quantifier names are enums, so the API server refuses
+ * an unknown one naming the field; regular expressions are checked by the operator (CEL uses another dialect).
+ */
+const kelemetrixTag = z.enum(TAG_NAMES).meta({ description: 'A tag of an audit event.' });
+const kelemetrixQuantifier = z.enum(QUANTIFIER_NAMES).meta({ description: 'A quantity measured from an audit event.' });
+
+export const kelemetrixTagFilter = z
+  .object({
+    tag: kelemetrixTag.meta({ description: 'The tag the filter tests.' }),
+    oneOf: z
+      .array(z.string().max(1024).meta({ description: 'A value, or with isRegex an unanchored regular expression.' }))
+      .min(1)
+      .max(64)
+      .meta({ description: 'Passes when the tag equals (with isRegex: contains a match of) any of these.' }),
+    isRegex: z.boolean().default(false).meta({ description: 'The values of oneOf are unanchored regular expressions (JavaScript syntax).' }),
+    negate: z.boolean().default(false).meta({ description: 'Passes when the tag matches none of oneOf instead.' }),
+  })
+  .superRefine((f, ctx) => {
+    if (!f.isRegex) return;
+    f.oneOf.forEach((p, i) => {
+      try {
+        new RegExp(p);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['oneOf', i], message: `invalid regular expression: ${(err as Error).message}` });
+      }
+    });
+  })
+  .meta({ description: 'Keeps only the audit events whose tag passes.' });
+
+export const kelemetrixQuantityFilter = z
+  .object({
+    quantity: kelemetrixQuantifier.meta({ description: 'The quantity the filter compares.' }),
+    operator: z.enum(['<', '>', '<=', '>=']).meta({ description: 'How the quantity is compared with threshold.' }),
+    threshold: z.number().meta({ description: 'In the unit of the quantity: seconds for latencies, a plain ratio for request_latency_ratio.' }),
+  })
+  .meta({ description: 'Keeps only the audit events whose quantity passes the comparison; an event without that quantity fails.' });
+
+export const kelemetrixMetric = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)
+      .meta({ description: 'Base name of the metric: series are {name}_count, {name}_histogram or {name}_summary.' }),
+    help: z.string().max(1024).meta({ description: 'Help text of the metric.' }).optional(),
+    quantifier: kelemetrixQuantifier.meta({
+      description: `What the metric measures: ${QUANTIFIER_NAMES.join(', ')}.`,
+    }),
+    tags: z
+      .array(kelemetrixTag)
+      .max(TAG_NAMES.length)
+      .default([])
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .meta({ description: `Labels of the metric, in this order; each one of ${TAG_NAMES.join(', ')}.` }),
+    tagFilters: z.array(kelemetrixTagFilter).max(32).default([]).meta({ description: 'Tag filters; an event counts only when all pass.' }),
+    quantityFilters: z.array(kelemetrixQuantityFilter).max(32).default([]).meta({ description: 'Quantity filters; an event counts only when all pass.' }),
+  })
+  // The API server refuses duplicates through the list types; these repeat that for synth.
+  .superRefine((m, ctx) => {
+    m.tags.forEach((t, i) => {
+      if (m.tags.indexOf(t) !== i) ctx.addIssue({ code: 'custom', path: ['tags', i], message: `tag "${t}" is listed twice` });
+    });
+  })
+  .meta({ description: 'One metric computed from every audit event the consumer accepts.' });
+
+export const kelemetrixSpec = z
+  .object({
+    enabled: z.boolean().default(true).meta({ description: 'Compute and export the metrics (false keeps the definitions but exports nothing).' }),
+    defaultRequestTimeout: duration
+      .default('60s')
+      .meta({ description: "The apiservers' --request-timeout, used by request_latency_ratio when a request has no timeoutSeconds." }),
+    requestTimeouts: z
+      .record(z.string().max(63), duration)
+      .default({})
+      .meta({ maxProperties: 32 })
+      .meta({ description: 'Per-cluster override of defaultRequestTimeout, keyed by a cluster name from spec.clusters.' }),
+    metrics: z
+      .array(kelemetrixMetric)
+      .max(64)
+      .default([])
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .meta({ description: 'The metrics, keyed by name.' }),
+  })
+  .superRefine((k, ctx) => {
+    k.metrics.forEach((m, i) => {
+      if (k.metrics.findIndex((o) => o.name === m.name) !== i) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `duplicate metric name "${m.name}"` });
+    });
+  })
+  .meta({ description: 'Audit-derived metrics ("kelemetrix") the consumer exports on its metrics port; none when unset.' });
+
 export const auditSpec = z
   .object({
     replicas: replicas(3).meta({ description: 'Replicas of the consumer Deployment (audit webhook and consumer); a PodDisruptionBudget is added above 1.' }),
@@ -266,6 +360,7 @@ export const auditSpec = z
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
       .meta({ description: 'Targets the consumer re-POSTs a copy of every accepted audit batch to, keyed by name.' })
       .optional(),
+    kelemetrix: kelemetrixSpec.optional(),
     service: serviceOptions.meta({ description: 'The Service in front of the audit webhook (port 8080), which the apiservers post to.' }).prefault({}),
     pod: podOptions.meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
   })
@@ -503,6 +598,10 @@ export const kelemetryInstanceSpec = z
           "(self.storage.caches.span.backend != 'memory' && self.storage.caches.diff.backend != 'memory') || (self.audit.replicas <= 1 && self.informers.replicas <= 1)",
         message: 'memory caches live in one process: use them only with audit.replicas and informers.replicas at most 1',
       },
+      {
+        rule: '!has(self.audit.kelemetrix) || !has(self.audit.kelemetrix.requestTimeouts) || self.audit.kelemetrix.requestTimeouts.all(k, self.clusters.exists(c, c.name == k))',
+        message: 'audit.kelemetrix.requestTimeouts: every key must name one of spec.clusters',
+      },
     ),
   )
   .meta({ description: 'Desired state of one Kelemetry installation in the instance namespace.' });
@@ -656,6 +755,9 @@ export function crossFieldIssues(spec: KelemetryInstanceSpec): string[] {
     issues.push('spec: memory caches live in one process: use them only with audit.replicas and informers.replicas at most 1');
   }
   if (audit.service.nodePort !== undefined && audit.service.type === 'ClusterIP') issues.push('spec.audit.service: nodePort needs type NodePort or LoadBalancer');
+  for (const k of Object.keys(audit.kelemetrix?.requestTimeouts ?? {})) {
+    if (!names.includes(k)) issues.push(`spec.audit.kelemetrix.requestTimeouts.${k}: every key must name one of spec.clusters`);
+  }
   return issues;
 }
 

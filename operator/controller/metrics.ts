@@ -15,6 +15,7 @@ export interface OperatorMetrics {
   informerLists: Counter;
   informerWatches: Counter;
   informerFailures: Counter;
+  auditFlowingChecks: Counter<'result'>;
 }
 
 export function createOperatorMetrics(registry: Registry): OperatorMetrics {
@@ -33,5 +34,11 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     informerLists: new Counter({ name: 'kelemetry_operator_informer_lists_total', help: 'Full lists by the informers', registers: r }),
     informerWatches: new Counter({ name: 'kelemetry_operator_informer_watches_total', help: 'Watches started by the informers', registers: r }),
     informerFailures: new Counter({ name: 'kelemetry_operator_informer_failures_total', help: 'List/watch failures (each restarts with backoff)', registers: r }),
+    auditFlowingChecks: new Counter({
+      name: 'kelemetry_operator_audit_flowing_checks_total',
+      help: 'AuditFlowing diagnoses of an instance, by result: changed (status rewritten), unchanged, error',
+      labelNames: ['result'],
+      registers: r,
+    }),
   };
 }

@@ -8,11 +8,13 @@ import { renderInstance } from '../../manifests/instance.ts';
 import { FIELD_MANAGER, FINALIZER, INSTANCE_LABEL, INSTANCE_NAMESPACE_LABEL, MANAGED_BY, type ComponentId } from '../../manifests/naming.ts';
 import { PORTS } from '../../manifests/ports.ts';
 import { serviceHost } from '../../manifests/runtimeConfig.ts';
+import { AUDIT_FLOWING } from '../../runtime/diagnose/auditFlowing.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { API_VERSION, KIND, SpecError, parseInstance, type KelemetryInstance, type KelemetryInstanceStatus } from '../api/types.ts';
 import { isNotFound, type KubeClient } from '../kube/client.ts';
 import { INSTANCE_RESOURCE, OWNED_RESOURCES, objectPath, resourceFor, type ResourceType } from '../kube/resources.ts';
 import { needsApply, withAppliedHash, type K8sObject } from './apply.ts';
+import { asAuditFlowing, type AuditFlowingSource } from './auditFlowing.ts';
 import type { Informer } from './informer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
 import { planRollout } from './rollout.ts';
@@ -32,6 +34,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** TCP-probe external stores and report them in status (default true). */
   probeStores?: boolean;
+  /** The AuditFlowing diagnosis; without it the condition is not reported. */
+  auditFlowing?: AuditFlowingSource;
   now?: () => Date;
 }
 
@@ -54,9 +58,13 @@ export class Reconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split('/') as [string, string];
     const raw = this.deps.instances.get(namespace, name);
-    if (!raw) return {};
+    if (!raw) {
+      this.deps.auditFlowing?.forget(key);
+      return {};
+    }
     const log = this.deps.logger.child({ instance: key });
     if (raw.metadata.deletionTimestamp) {
+      this.deps.auditFlowing?.forget(key);
       await this.finalize(raw, log);
       return {};
     }
@@ -93,13 +101,15 @@ export class Reconciler {
       problems.push(...(await this.prune(inst, desiredKeys, log)));
     }
 
+    const auditWebhook = this.auditWebhook(inst);
     const status = computeStatus({
       instance: inst,
       components: rendered.components,
       live: this.liveWorkloads(inst, componentIds),
       plan,
       problems,
-      auditWebhook: this.auditWebhook(inst),
+      auditWebhook,
+      auditFlowing: this.auditFlowing(key, inst, auditWebhook),
       now: this.deps.now?.() ?? new Date(),
     });
     await this.writeStatus(raw, status);
@@ -118,6 +128,15 @@ export class Reconciler {
       out.set(id, workloadState(id, obj as WorkloadObject | undefined));
     }
     return out;
+  }
+
+  /** The last published diagnosis, else the one already in status (kept until the first probe of this process). */
+  private auditFlowing(key: string, inst: KelemetryInstance, webhook: KelemetryInstanceStatus['auditWebhook']) {
+    const source = this.deps.auditFlowing;
+    if (!source) return undefined;
+    const current = asAuditFlowing(inst.status?.conditions?.find((c) => c.type === AUDIT_FLOWING));
+    source.track(key, { namespace: inst.metadata.namespace ?? 'default', name: inst.metadata.name, auditEndpoint: webhook?.clusters[0]?.url }, current);
+    return source.condition(key) ?? current;
   }
 
   private auditWebhook(inst: KelemetryInstance): KelemetryInstanceStatus['auditWebhook'] {
@@ -233,6 +252,8 @@ export class Reconciler {
       conditions: [
         { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, lastTransitionTime: keep('Ready', 'False'), ...(gen !== undefined ? { observedGeneration: gen } : {}) },
         { type: 'Degraded', status: 'True', reason: 'InvalidSpec', message, lastTransitionTime: keep('Degraded', 'True'), ...(gen !== undefined ? { observedGeneration: gen } : {}) },
+        // The pods may still run: the last diagnosis stays until the spec is fixed.
+        ...(prev.conditions ?? []).filter((c) => c.type === AUDIT_FLOWING),
       ],
     };
     await this.writeStatus(raw, status);

@@ -3,7 +3,9 @@ import type { ComponentId } from '../../manifests/naming.ts';
 import type { RenderedComponent } from '../../manifests/workload.ts';
 import { parseInstance, type KelemetryInstance } from '../api/types.ts';
 import { planRollout } from './rollout.ts';
-import { computeStatus, workloadState, type WorkloadObject, type WorkloadState } from './status.ts';
+import { auditFlowingCondition } from '../../runtime/diagnose/auditFlowing.ts';
+import { diagnose } from '../../runtime/diagnose/diagnose.ts';
+import { computeStatus, jsonEqual, workloadState, type WorkloadObject, type WorkloadState } from './status.ts';
 
 const instance = (status?: unknown): KelemetryInstance =>
   parseInstance({
@@ -85,5 +87,54 @@ describe('computeStatus', () => {
       now: new Date('2026-06-01T00:00:00Z'),
     });
     expect(new Set(again.conditions!.map((c) => c.lastTransitionTime))).toEqual(new Set(['2025-01-01T00:00:00Z']));
+  });
+});
+
+describe('computeStatus: AuditFlowing', () => {
+  const allReady = () => Object.fromEntries(ids.map((id) => [id, deployment('0.2.0', 2)]));
+  const unavailable = auditFlowingCondition(diagnose({ current: [] }), {
+    windowComplete: false,
+    failures: [{ target: 'ns/k-consumer-6b9f-x2k9p:9090', error: 'scraping ns/k-consumer-6b9f-x2k9p:9090 through the apiserver pod proxy: HTTP 503: no endpoints' }],
+  });
+  const withAudit = (inst: KelemetryInstance, auditFlowing: typeof unavailable, now = '2026-01-01T00:00:00Z') => {
+    const live = new Map<ComponentId, WorkloadState>(ids.map((id) => [id, workloadState(id, allReady()[id])]));
+    const plan = planRollout(inst.spec.version, ids, [...live.values()]);
+    return computeStatus({ instance: inst, components: rendered, live, plan, problems: [], auditWebhook: undefined, auditFlowing, now: new Date(now) });
+  };
+
+  it('reports metrics that cannot be read as Unknown/MetricsUnavailable, naming what failed, without touching Ready or Degraded', () => {
+    const s = withAudit(instance(), unavailable);
+    expect(condition(s, 'AuditFlowing')).toMatchObject({
+      status: 'Unknown',
+      reason: 'MetricsUnavailable',
+      message: expect.stringContaining("cannot read the consumer's metrics: scraping ns/k-consumer-6b9f-x2k9p:9090 through the apiserver pod proxy: HTTP 503"),
+      observedGeneration: 4,
+    });
+    expect(condition(s, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
+    expect(condition(s, 'Degraded').status).toBe('False');
+  });
+
+  it('a failing audit path (False) still leaves Ready True: Ready is about the workloads', () => {
+    const noAudit = { type: 'AuditFlowing' as const, status: 'False' as const, reason: 'NoAuditRequests', message: 'no audit requests received in the last 5m: check kube-apiserver ...' };
+    const s = withAudit(instance(), noAudit);
+    expect(condition(s, 'AuditFlowing')).toMatchObject({ status: 'False', reason: 'NoAuditRequests' });
+    expect(condition(s, 'Ready').status).toBe('True');
+  });
+
+  it('an unchanged verdict computes an identical status (no write); lastTransitionTime moves only with the status', () => {
+    const first = withAudit(instance(), unavailable);
+    const again = withAudit(instance(first), unavailable, '2026-01-01T00:10:00Z');
+    expect(jsonEqual(again, first)).toBe(true);
+    const healthy = { type: 'AuditFlowing' as const, status: 'True' as const, reason: 'AuditEventsReceived', message: 'received 12 audit webhook requests in the last 5m (12 accepted)' };
+    const flowing = withAudit(instance(first), healthy, '2026-01-01T00:20:00Z');
+    expect(condition(flowing, 'AuditFlowing')).toMatchObject({ status: 'True', lastTransitionTime: '2026-01-01T00:20:00Z' });
+    expect(condition(flowing, 'Ready').lastTransitionTime).toBe(condition(first, 'Ready').lastTransitionTime);
+    // Same status, new reason: the transition time stays (Kubernetes convention).
+    const refused = withAudit(instance(flowing), { ...healthy, reason: 'Other', message: 'x' }, '2026-01-01T00:30:00Z');
+    expect(condition(refused, 'AuditFlowing').lastTransitionTime).toBe('2026-01-01T00:20:00Z');
+  });
+
+  it('omits the condition when no diagnosis exists', () => {
+    expect(status(instance(), allReady()).conditions!.map((c) => c.type)).not.toContain('AuditFlowing');
   });
 });

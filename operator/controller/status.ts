@@ -80,6 +80,8 @@ export interface StatusInput {
   plan: RolloutPlan;
   problems: Problem[];
   auditWebhook: KelemetryInstanceStatus['auditWebhook'];
+  /** The diagnosis of the audit path (operator/controller/auditFlowing.ts); informational, never affects Ready. */
+  auditFlowing?: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
   now: Date;
 }
 
@@ -148,6 +150,11 @@ export function computeStatus(input: StatusInput): KelemetryInstanceStatus {
     conditions.push(cond('Ready', 'False', 'Upgrading', plan.message, gen));
   } else {
     conditions.push(cond('Ready', 'False', 'ComponentsNotReady', `waiting for ${notReady.join(', ')}`, gen));
+  }
+
+  if (input.auditFlowing) {
+    const a = input.auditFlowing;
+    conditions.push(cond(a.type, a.status, a.reason, a.message, gen));
   }
 
   // Keep transition times of conditions whose status did not change.

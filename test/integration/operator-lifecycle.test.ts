@@ -3,7 +3,8 @@
  * apply, audit log), kube-controller-manager (Deployments, StatefulSets, garbage collection),
  * kube-scheduler and kwok (pods Running on the fake node, so workloads become Available).
  * The operator runs in-process with leader election; the apiserver's audit webhook (received here)
- * counts the operator's writes.
+ * counts the operator's writes. Its AuditFlowing diagnosis re-checks every 2 s here (60 s in
+ * production) and scrapes through the real apiserver pod proxy, which kwok pods cannot answer.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FINALIZER } from '../../manifests/naming.ts';
@@ -30,6 +31,8 @@ import {
 const env = inject('env');
 const client = adminClient(env);
 const NAME = 'small';
+/** Short, so the steady-state window below covers several diagnoses. */
+const AUDIT_FLOWING_INTERVAL_MS = 2000;
 
 const operatorWrites = (events: AuditEvent[]) =>
   events.filter((e) => (e as AuditEvent & { userAgent?: string }).userAgent === 'kelemetry-operator' && ['create', 'update', 'patch', 'delete'].includes(e.verb));
@@ -43,7 +46,7 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     audit = await startAuditReceiver(env.auditReceiverPort);
     await installCrd(client);
     const leaseNs = await createNamespace(client, 'op-lease');
-    op = runOperator(env, { leaseNamespace: leaseNs });
+    op = runOperator(env, { leaseNamespace: leaseNs, auditFlowingIntervalMs: AUDIT_FLOWING_INTERVAL_MS });
     ns = await createNamespace(client, 'op-life');
   });
 
@@ -63,6 +66,30 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     const dup = JSON.stringify(instanceDoc('bad', ns, { version: '0.1.0', clusters: [{ name: 'a' }, { name: 'a' }] }));
     const r3 = await kubectl(env, ['apply', '-f', '-'], dup);
     expect(r3.stderr).toMatch(/Duplicate value.*"a"/);
+    // Audit-derived metrics: unknown quantifiers and tags are refused by the schema's enums, naming the field.
+    const badMetric = { name: 'writes', quantifier: 'request_size', tags: ['verb', 'namespce'] };
+    const r4 = await kubectl(env, ['apply', '-f', '-'], JSON.stringify(instanceDoc('bad', ns, { ...smallSpec(), audit: { kelemetrix: { metrics: [badMetric] } } })));
+    expect(r4.code).not.toBe(0);
+    expect(r4.stderr).toMatch(/spec\.audit\.kelemetrix\.metrics\[0\]\.quantifier: Unsupported value: "request_size"/);
+    expect(r4.stderr).toMatch(/spec\.audit\.kelemetrix\.metrics\[0\]\.tags\[1\]: Unsupported value: "namespce"/);
+    const r5 = await kubectl(env, ['apply', '-f', '-'], JSON.stringify(instanceDoc('bad', ns, { ...smallSpec(), audit: { kelemetrix: { requestTimeouts: { north: '10s' } } } })));
+    expect(r5.stderr).toContain('audit.kelemetrix.requestTimeouts: every key must name one of spec.clusters');
+  });
+
+  it('accepts a kelemetrix section (CEL, list types) and fills its defaults', async () => {
+    const metric = { name: 'writes', quantifier: 'request_count', tags: ['verb', 'resource'], tagFilters: [{ tag: 'verb', oneOf: ['create'] }] };
+    const doc = instanceDoc('dry', ns, { ...smallSpec(), audit: { replicas: 1, kelemetrix: { requestTimeouts: { tracetest: '30s' }, metrics: [metric] } } });
+    const r = await kubectl(env, ['apply', '--dry-run=server', '-o', 'json', '-f', '-'], JSON.stringify(doc));
+    expect(r.stderr).toBe('');
+    const applied = JSON.parse(r.stdout) as { spec: { audit: { kelemetrix: unknown } } };
+    expect(applied.spec.audit.kelemetrix).toEqual({
+      enabled: true,
+      defaultRequestTimeout: '60s',
+      requestTimeouts: { tracetest: '30s' },
+      metrics: [{ ...metric, tagFilters: [{ tag: 'verb', oneOf: ['create'], isRegex: false, negate: false }], quantityFilters: [] }],
+    });
+    const dup = instanceDoc('dry', ns, { ...smallSpec(), audit: { kelemetrix: { metrics: [metric, metric] } } });
+    expect((await kubectl(env, ['apply', '--dry-run=server', '-f', '-'], JSON.stringify(dup))).stderr).toMatch(/Duplicate value/);
   });
 
   it('creates every object with an owner reference, then reports Ready with the printer columns', async () => {
@@ -98,6 +125,20 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     expect((await kubectl(env, ['get', 'ki', '-n', ns, '-o', 'name'])).stdout.trim()).toBe(`kelemetryinstance.kelemetry.io/${NAME}`);
   });
 
+  it('reports AuditFlowing Unknown/MetricsUnavailable when the pod proxy cannot reach the pods (kwok), and stays Ready', async () => {
+    const inst = await waitFor('an AuditFlowing condition naming the unreadable consumer', async () => {
+      const i = await getInstance(client, ns, NAME);
+      const c = conditionOf(i, 'AuditFlowing');
+      return c?.reason === 'MetricsUnavailable' && c.message.includes(`${ns}/${NAME}-consumer-`) ? i : false;
+    }, { timeoutMs: 60_000 });
+    const audit = conditionOf(inst, 'AuditFlowing')!;
+    expect(audit).toMatchObject({ status: 'Unknown', reason: 'MetricsUnavailable', observedGeneration: inst.metadata.generation });
+    expect(audit.message).toMatch(/^cannot read the consumer's metrics: scraping .* through the apiserver pod proxy: /);
+    expect(conditionOf(inst, 'Ready')?.status).toBe('True');
+    const described = await kubectl(env, ['describe', 'kelemetryinstance', '-n', ns, NAME]);
+    expect(described.stdout).toContain('MetricsUnavailable');
+  });
+
   it('makes no writes in steady state (counted in the apiserver audit log and the operator metric)', async () => {
     // Prove the counter sees the operator at all: its earlier writes are in the audit log.
     await waitFor('audit events of the operator', () => operatorWrites(audit.events()).length > 0, { timeoutMs: 15_000 });
@@ -114,6 +155,8 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     const auditBefore = operatorWrites(audit.events()).length;
     const metricBefore = await counterValue(op.registry, 'kelemetry_operator_kube_writes_total');
     const reconcilesBefore = await counterValue(op.registry, 'controller_runtime_reconcile_total');
+    const auditBeforeState = conditionOf(await getInstance(client, ns, NAME), 'AuditFlowing');
+    const diagnosesBefore = await counterValue(op.registry, 'kelemetry_operator_audit_flowing_checks_total');
     await new Promise((r) => setTimeout(r, 15_000));
     // The apiserver flushes audit batches within 1 s; wait for the last one.
     await new Promise((r) => setTimeout(r, 2000));
@@ -123,17 +166,23 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     // The lease is renewed (by its own client, under its own user agent), so the operator is alive and leading.
     expect(op.isLeader()).toBe(true);
     expect(await counterValue(op.registry, 'controller_runtime_reconcile_total')).toBe(reconcilesBefore);
+    // The diagnosis kept running (pod proxy reads) without changing the condition.
+    expect(await counterValue(op.registry, 'kelemetry_operator_audit_flowing_checks_total')).toBeGreaterThanOrEqual(diagnosesBefore + 2);
+    expect(conditionOf(await getInstance(client, ns, NAME), 'AuditFlowing')).toEqual(auditBeforeState);
+    expect(auditBeforeState?.reason).toBe('MetricsUnavailable');
   }, 90_000);
 
   it('a restarted operator (new leader) finds a converged instance and writes nothing', async () => {
     const leaseNs = await createNamespace(client, 'op-lease');
     await op.stop();
-    op = runOperator(env, { leaseNamespace: leaseNs });
+    op = runOperator(env, { leaseNamespace: leaseNs, auditFlowingIntervalMs: AUDIT_FLOWING_INTERVAL_MS });
     await waitFor('the new operator to lead and sync', () => op.isLeader() && op.ready(), { timeoutMs: 30_000 });
     const auditBefore = operatorWrites(audit.events()).length;
     // Its first reconcile of the instance comes from the initial list.
     await waitFor('a reconcile', async () => (await counterValue(op.registry, 'controller_runtime_reconcile_total')) > 0, { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 5000));
+    // It diagnosed the instance and found the verdict already in status.
+    expect(await counterValue(op.registry, 'kelemetry_operator_audit_flowing_checks_total')).toBeGreaterThan(0);
     expect(operatorWrites(audit.events()).slice(auditBefore).map((e) => `${e.verb} ${e.requestURI}`)).toEqual([]);
     expect(await counterValue(op.registry, 'kelemetry_operator_kube_writes_total')).toBe(0);
     expect(conditionOf(await getInstance(client, ns, NAME), 'Ready')?.status).toBe('True');

@@ -58,7 +58,10 @@ export async function createNamespace(client: KubeClient, prefix: string): Promi
   return name;
 }
 
-export function runOperator(env: EnvironmentInfo, opts: { leaseNamespace?: string; verbose?: boolean } = {}): RunningOperator & { registry: Registry } {
+export function runOperator(
+  env: EnvironmentInfo,
+  opts: { leaseNamespace?: string; verbose?: boolean; auditFlowingIntervalMs?: number } = {},
+): RunningOperator & { registry: Registry } {
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfig);
   const registry = new Registry();
@@ -70,6 +73,7 @@ export function runOperator(env: EnvironmentInfo, opts: { leaseNamespace?: strin
     leaderElection: opts.leaseNamespace ? { namespace: opts.leaseNamespace, leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500 } : false,
     watchTimeoutSeconds: 60,
     backoff: { baseDelayMs: 50, maxDelayMs: 5000 },
+    ...(opts.auditFlowingIntervalMs ? { auditFlowing: { intervalMs: opts.auditFlowingIntervalMs } } : {}),
   });
   return Object.assign(op, { registry });
 }

@@ -31,7 +31,8 @@ export const pluginSection = z.object({
   /** A rendered trace kept in process memory for a moment, so the UI's follow-up GetTraces does not re-read storage. */
   renderMemo: z
     .object({
-      ttl: duration.prefault('60s'),
+      // Short: reloading a trace should show new events soon; the UI's follow-up request comes within a second.
+      ttl: duration.prefault('10s'),
       /** Spans kept in total (a 200-object family with its logs is ~1 MiB). */
       maxSpans: z.number().int().nonnegative().default(20_000),
     })

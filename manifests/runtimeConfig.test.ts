@@ -1,0 +1,90 @@
+/** The kelemetrix section of the spec reaches the consumer's runtime config unchanged and valid. */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseInstance, parseSpec } from '../operator/api/types.ts';
+import { parseConfig } from '../runtime/config/load.ts';
+import { renderInstance } from './instance.ts';
+import { renderRuntimeConfig } from './runtimeConfig.ts';
+
+const doc = (audit: Record<string, unknown>) => ({
+  apiVersion: 'kelemetry.io/v1alpha1',
+  kind: 'KelemetryInstance',
+  metadata: { name: 'k', namespace: 'ns' },
+  spec: { version: '0.1.0', clusters: [{ name: 'east' }, { name: 'west' }], audit },
+});
+
+const kelemetrix = {
+  requestTimeouts: { west: '30s' },
+  metrics: [
+    {
+      name: 'writes',
+      help: 'Write requests by verb and resource',
+      quantifier: 'request_count',
+      tags: ['cluster', 'verb', 'resource'],
+      tagFilters: [
+        { tag: 'verb', oneOf: ['create', 'update', 'patch', 'delete'] },
+        { tag: 'username', oneOf: ['^system:node:'], isRegex: true, negate: true },
+      ],
+    },
+    { name: 'slow', quantifier: 'request_latency', tags: ['resource'], quantityFilters: [{ quantity: 'request_latency', operator: '>=', threshold: 1 }] },
+  ],
+};
+
+describe('kelemetrix in the rendered runtime config', () => {
+  it('a rendered instance with kelemetrix passes parseConfig and the consumer config carries the metrics', () => {
+    const r = renderInstance(parseInstance(doc({ kelemetrix })));
+    const consumer = parseConfig(parse(r.configs.consumer), 'consumer.yaml');
+    expect(consumer.kelemetrix).toEqual({
+      enabled: true,
+      defaultRequestTimeout: 60_000,
+      requestTimeouts: { west: 30_000 },
+      metrics: [
+        {
+          name: 'writes',
+          help: 'Write requests by verb and resource',
+          quantifier: 'request_count',
+          tags: ['cluster', 'verb', 'resource'],
+          tagFilters: [
+            { tag: 'verb', oneOf: ['create', 'update', 'patch', 'delete'], isRegex: false, negate: false },
+            { tag: 'username', oneOf: ['^system:node:'], isRegex: true, negate: true },
+          ],
+          quantityFilters: [],
+        },
+        { name: 'slow', quantifier: 'request_latency', tags: ['resource'], tagFilters: [], quantityFilters: [{ quantity: 'request_latency', operator: '>=', threshold: 1 }] },
+      ],
+    });
+    // Only the consumer sees audit events.
+    for (const role of ['informers', 'frontend'] as const) expect(parseConfig(parse(r.configs[role]), role).kelemetrix, role).toBeUndefined();
+  });
+
+  it('renders no kelemetrix section when the spec has none', () => {
+    expect(renderRuntimeConfig(parseInstance(doc({})), 'consumer').kelemetrix).toBeUndefined();
+  });
+
+  it('carries enabled: false through', () => {
+    const cfg = parseConfig(renderRuntimeConfig(parseInstance(doc({ kelemetrix: { enabled: false } })), 'consumer'), 'consumer');
+    expect(cfg.kelemetrix).toMatchObject({ enabled: false, metrics: [] });
+  });
+});
+
+describe('kelemetrix in the spec: invalid definitions are refused naming the field', () => {
+  const spec = (metric: Record<string, unknown>, extra: Record<string, unknown> = {}) => doc({ kelemetrix: { metrics: [{ name: 'm', quantifier: 'request_count', ...metric }], ...extra } }).spec;
+  it.each([
+    [{ quantifier: 'request_size' }, /spec\.audit\.kelemetrix\.metrics\.0\.quantifier: .*"request_count"/],
+    [{ tags: ['verb', 'namespce'] }, /spec\.audit\.kelemetrix\.metrics\.0\.tags\.1: .*"namespace"/],
+    [{ tags: ['verb', 'verb'] }, /spec\.audit\.kelemetrix\.metrics\.0\.tags\.1: tag "verb" is listed twice/],
+    [{ tagFilters: [{ tag: 'user', oneOf: ['x'] }] }, /spec\.audit\.kelemetrix\.metrics\.0\.tagFilters\.0\.tag: /],
+    [{ tagFilters: [{ tag: 'username', oneOf: ['(unclosed'], isRegex: true }] }, /spec\.audit\.kelemetrix\.metrics\.0\.tagFilters\.0\.oneOf\.0: invalid regular expression/],
+    [{ quantityFilters: [{ quantity: 'latency', operator: '>', threshold: 1 }] }, /spec\.audit\.kelemetrix\.metrics\.0\.quantityFilters\.0\.quantity: /],
+    [{ name: 'bad-name' }, /spec\.audit\.kelemetrix\.metrics\.0\.name: /],
+  ])('refuses %j', (metric, message) => {
+    expect(() => parseSpec(spec(metric))).toThrow(message);
+  });
+
+  it('refuses duplicate metric names and request timeouts for unknown clusters', () => {
+    expect(() => parseSpec(doc({ kelemetrix: { metrics: [{ name: 'm', quantifier: 'request_count' }, { name: 'm', quantifier: 'mq_latency' }] } }).spec)).toThrow(
+      /spec\.audit\.kelemetrix\.metrics\.1\.name: duplicate metric name "m"/,
+    );
+    expect(() => parseSpec(spec({}, { requestTimeouts: { north: '10s' } }))).toThrow('spec.audit.kelemetrix.requestTimeouts.north: every key must name one of spec.clusters');
+  });
+});
