@@ -62,6 +62,8 @@ export function jaegerQueryConfig(): object {
       ...health,
       jaeger_query: {
         storage: { traces: 'kelemetry' },
+        // Jaeger query would trace itself to localhost:4317, where nothing listens (and wait on it at shutdown).
+        enable_tracing: false,
         http: { endpoint: `0.0.0.0:${PORTS.query}` },
         grpc: { endpoint: `0.0.0.0:${PORTS.queryGrpc}` },
       },

@@ -83,7 +83,7 @@ async function up(detach: boolean): Promise<number> {
   const env = await startEnvironment({ log: (m) => note(m) });
   const info = env.info;
   const stopAll = async () => {
-    for (const p of [...processes].reverse()) await stopProcess(p);
+    await Promise.all(processes.map((p) => stopProcess(p)));
     await env.stop();
   };
   try {
@@ -256,7 +256,7 @@ async function down(): Promise<number> {
     return 0;
   }
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
-  for (const p of [...state.processes].reverse()) await stopProcess(p);
+  await Promise.all(state.processes.map((p) => stopProcess(p)));
   await stopEnvironment(state.env);
   rmSync(stateFile, { force: true });
   console.log('quickstart stack stopped');

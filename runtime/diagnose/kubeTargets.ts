@@ -6,6 +6,8 @@
  * Pods are selected by `app.kubernetes.io/part-of=kelemetry` plus the instance label. The operator's
  * manifests put the instance in `kelemetry.io/instance` (they keep `app.kubernetes.io/instance` free for
  * Argo CD tracking); `app.kubernetes.io/instance` is also accepted, for hand-written or Helm installs.
+ * The operator's pod templates carry only its selector labels (`app.kubernetes.io/name=kelemetry` plus
+ * `kelemetry.io/instance`), so those select too.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -15,6 +17,8 @@ import type { Scrape } from './metricSet.ts';
 
 export const instanceLabels = ['kelemetry.io/instance', 'app.kubernetes.io/instance'] as const;
 const partOf = 'app.kubernetes.io/part-of=kelemetry';
+/** The selector labels of the operator's pod templates (manifests/naming.ts selectorLabels). */
+const operatorPods = 'app.kubernetes.io/name=kelemetry';
 
 export interface PodTarget {
   pod: string;
@@ -36,8 +40,9 @@ export interface ScrapeFailure {
 
 export async function findInstancePods(core: k8s.CoreV1Api, namespace: string, instance: string): Promise<{ targets: PodTarget[]; withoutMetricsPort: string[] }> {
   const byName = new Map<string, k8s.V1Pod>();
-  for (const label of instanceLabels) {
-    const list = await core.listNamespacedPod({ namespace, labelSelector: `${partOf},${label}=${instance}` }).catch((err: unknown) => {
+  const selectors = [...instanceLabels.map((label) => `${partOf},${label}=${instance}`), `${operatorPods},${instanceLabels[0]}=${instance}`];
+  for (const labelSelector of selectors) {
+    const list = await core.listNamespacedPod({ namespace, labelSelector }).catch((err: unknown) => {
       throw new Error(`listing pods of KelemetryInstance ${namespace}/${instance}: ${(err as Error).message}`, { cause: err });
     });
     for (const p of list.items) if (p.metadata?.name) byName.set(p.metadata.name, p);

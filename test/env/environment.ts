@@ -139,9 +139,10 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   }
 }
 
-/** Stops processes in reverse start order and removes the temp dirs. Safe to call twice. */
+/** Stops the servers (etcd last: the others write to it until they stop) and removes the temp dirs. Safe to call twice. */
 export async function stopEnvironment(state: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>): Promise<void> {
-  for (const p of [...state.processes].reverse()) await stopProcess(p);
+  await Promise.all(state.processes.filter((p) => p.name !== 'etcd').map((p) => stopProcess(p)));
+  await Promise.all(state.processes.filter((p) => p.name === 'etcd').map((p) => stopProcess(p)));
   rmSync(state.etcdDataDir, { recursive: true, force: true });
   rmSync(state.baseDir, { recursive: true, force: true });
 }

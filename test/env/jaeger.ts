@@ -88,6 +88,8 @@ export async function startJaegerQuery(opts: StartJaegerQueryOptions): Promise<S
       healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${health}` } },
       jaeger_query: {
         storage: { traces: 'kelemetry' },
+        // Otherwise Jaeger query traces itself to localhost:4317 and waits ~10 s on that export at shutdown.
+        enable_tracing: false,
         http: { endpoint: `127.0.0.1:${http}` },
         grpc: { endpoint: `127.0.0.1:${grpc}` },
       },
