@@ -130,7 +130,7 @@ async function collectInstance(ctx: InstanceContext): Promise<Collected> {
       ok: false,
       figure: 0,
       message: `no pods with a metrics port found for KelemetryInstance ${namespace}/${name}${withoutMetricsPort.length ? ` (without one: ${withoutMetricsPort.join(', ')})` : ''}`,
-      suggestion: `check the instance exists and its Deployments have pods: kubectl -n ${namespace} get pods -l app.kubernetes.io/part-of=kelemetry,${instanceLabels[0]}=${name}; kubectl -n ${namespace} describe kelemetryinstance ${name}`,
+      suggestion: `check the instance exists and its Deployments have pods: kubectl -n ${namespace} get pods -l ${instanceLabels[0]}=${name}; kubectl -n ${namespace} describe kelemetryinstance ${name}`,
     });
   }
   const seen = new Set<string>();

@@ -92,6 +92,22 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     expect((await kubectl(env, ['apply', '--dry-run=server', '-f', '-'], JSON.stringify(dup))).stderr).toMatch(/Duplicate value/);
   });
 
+  it('reports an invalid kelemetrix regular expression (which the schema cannot check) as Degraded naming the field', async () => {
+    const filter = { tag: 'username', oneOf: ['(unclosed'], isRegex: true };
+    await applyInstance(client, instanceDoc('badregex', ns, { ...smallSpec(), audit: { replicas: 1, kelemetrix: { metrics: [{ name: 'm', quantifier: 'request_count', tagFilters: [filter] }] } } }));
+    try {
+      const inst = await waitFor('Degraded=True on badregex', async () => {
+        const i = await getInstance(client, ns, 'badregex');
+        return conditionOf(i, 'Degraded')?.status === 'True' ? i : false;
+      });
+      expect(conditionOf(inst, 'Degraded')).toMatchObject({ reason: 'InvalidSpec', message: expect.stringContaining('spec.audit.kelemetrix.metrics.0.tagFilters.0.oneOf.0: invalid regular expression') });
+      expect(conditionOf(inst, 'Ready')?.status).toBe('False');
+      expect(await children(client, ns, 'badregex')).toEqual([]);
+    } finally {
+      await deleteInstance(client, ns, 'badregex');
+    }
+  });
+
   it('creates every object with an owner reference, then reports Ready with the printer columns', async () => {
     const created = await applyInstance(client, instanceDoc(NAME, ns, smallSpec()));
     const uid = created.metadata.uid!;
