@@ -34,6 +34,8 @@ export interface QuickstartState {
   pluginUrl: string;
   auditWebhookUrl: string;
   rawQueryUrl: string;
+  /** Prometheus endpoint of each running component (consumer, informers, frontend, operator). */
+  metricsUrls: Record<string, string>;
   logDir: string;
   env: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
   processes: ProcessRecord[];
@@ -97,7 +99,11 @@ async function up(detach: boolean): Promise<number> {
     step('Installing the KelemetryInstance CRD');
     const crd = join(repoRoot, 'crds', 'kelemetry.io_kelemetryinstances.yaml');
     await kubectl('apply', '--server-side', '-f', crd);
-    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/kelemetryinstances.kelemetry.io');
+    const apiext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    await waitUntil('the CRD to be established', async () => {
+      const crdObj = await apiext.readCustomResourceDefinition({ name: 'kelemetryinstances.kelemetry.io' });
+      return crdObj.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+    }, 60_000);
 
     step('Starting the operator');
     const operatorMetrics = await freePort();
@@ -178,6 +184,10 @@ async function up(detach: boolean): Promise<number> {
       pluginUrl,
       auditWebhookUrl: info.kube.auditWebhook.url,
       rawQueryUrl: info.jaeger.query.url,
+      metricsUrls: {
+        ...Object.fromEntries(pods.map((p, i) => [['consumer', 'informers', 'frontend'][i]!, `http://127.0.0.1:${p.ports.get(9090)}/metrics`])),
+        operator: `http://127.0.0.1:${operatorMetrics}/metrics`,
+      },
       logDir: info.logDir,
       env: { processes: info.processes, baseDir: info.baseDir, etcdDataDir: info.etcdDataDir },
       processes,
