@@ -7,6 +7,7 @@
  * re-checks the same rules in TypeScript for `kelemetry synth`, which has no API server in front of it.
  */
 import { z } from 'zod';
+import { checkRegexes } from '../../runtime/config/common.ts';
 import { QUANTIFIER_NAMES, TAG_NAMES } from '../../runtime/kelemetrix/names.ts';
 
 export const GROUP = 'kelemetry.io';
@@ -229,14 +230,7 @@ export const kelemetrixTagFilter = z
     negate: z.boolean().default(false).meta({ description: 'Passes when the tag matches none of oneOf instead.' }),
   })
   .superRefine((f, ctx) => {
-    if (!f.isRegex) return;
-    f.oneOf.forEach((p, i) => {
-      try {
-        new RegExp(p);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['oneOf', i], message: `invalid regular expression: ${(err as Error).message}` });
-      }
-    });
+    if (f.isRegex) checkRegexes(f.oneOf, ctx, ['oneOf']);
   })
   .meta({ description: 'Keeps only the audit events whose tag passes.' });
 

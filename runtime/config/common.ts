@@ -12,6 +12,17 @@ export function parseDuration(text: string): number {
   return parts.reduce((ms, p) => ms + Number(p[1]) * durationUnits[p[2]!]!, 0);
 }
 
+/** Adds an issue, at `path` + index, for each pattern that is not a valid (JavaScript) regular expression. */
+export function checkRegexes(patterns: string[], ctx: z.RefinementCtx, path: (string | number)[] = []): void {
+  patterns.forEach((p, i) => {
+    try {
+      new RegExp(p);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [...path, i], message: `invalid regular expression: ${(err as Error).message}` });
+    }
+  });
+}
+
 /** A duration written as text ("30s") in files, held as milliseconds after parsing. */
 export const duration = z
   .string()

@@ -21,7 +21,7 @@ import { createKubeClients } from '../../runtime/k8s/clients.ts';
 import { Discovery } from '../../runtime/k8s/discovery.ts';
 import { createLogger } from '../../runtime/util/log.ts';
 import { startAuditReceiver, type AuditReceiver } from './helpers/auditReceiver.ts';
-import { createTestNamespace, kubeClients } from './helpers/kube.ts';
+import { createTestNamespace, kubeClients, runDeploymentScenario } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const run = promisify(execFile);
@@ -116,17 +116,7 @@ describe('diff controller with the etcd diff cache (real kube-apiserver + etcd)'
   });
 
   it('Deployment scenario: diffs by resourceVersion, no managedFields, deletion snapshot', async () => {
-    await kubectl('-n', ns, 'create', 'deployment', 'demo', '--image=nginx:1.27', '--replicas=2');
-    await waitFor('the Deployment to be available', async () => (await kube.apps.readNamespacedDeployment({ name: 'demo', namespace: ns })).status?.availableReplicas === 2);
-    await kubectl('-n', ns, 'scale', 'deployment', 'demo', '--replicas=4');
-    await waitFor('4 ready replicas', async () => (await kube.apps.readNamespacedDeployment({ name: 'demo', namespace: ns })).status?.readyReplicas === 4);
-    await kubectl('-n', ns, 'set', 'image', 'deployment/demo', 'nginx=nginx:1.28');
-    await waitFor('the rollout to finish', async () => {
-      const d = await kube.apps.readNamespacedDeployment({ name: 'demo', namespace: ns });
-      return d.status?.updatedReplicas === 4 && d.status?.replicas === 4 && d.status?.observedGeneration === d.metadata?.generation;
-    }, { timeoutMs: 90_000 });
-    await kubectl('-n', ns, 'scale', 'deployment', 'demo', '--replicas=2');
-    await kubectl('-n', ns, 'delete', 'deployment', 'demo');
+    await runDeploymentScenario({ kubectl, apps: kube.apps, namespace: ns });
     // The apiserver batches audit events; wait for the delete to arrive.
     await waitFor('the delete audit event', () => audit.events().some((e) => e.verb === 'delete' && e.objectRef?.resource === 'deployments' && e.objectRef?.namespace === ns));
 

@@ -17,7 +17,7 @@ import { createSpanCache } from '../../runtime/spancache/index.ts';
 import { OtlpTracer } from '../../runtime/tracer/otlp.ts';
 import { createLogger } from '../../runtime/util/log.ts';
 import { getJson, type JaegerResponse, type JaegerSpan, type JaegerTrace } from './helpers/http.ts';
-import { createTestNamespace, kubeClients } from './helpers/kube.ts';
+import { createTestNamespace, kubeClients, runDeploymentScenario } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const run = promisify(execFile);
@@ -77,19 +77,16 @@ describe('Deployment scenario end to end, verified in Jaeger (real apiserver, Ja
   });
 
   it('writes diffs, the deletion snapshot, event spans and owner links', async () => {
-    await kubectl('-n', ns, 'create', 'deployment', 'demo', '--image=nginx:1.27', '--replicas=2');
-    await waitFor('2 ready', async () => (await kube.apps.readNamespacedDeployment({ name: 'demo', namespace: ns })).status?.readyReplicas === 2);
-    await kubectl('-n', ns, 'scale', 'deployment', 'demo', '--replicas=4');
-    await waitFor('4 ready', async () => (await kube.apps.readNamespacedDeployment({ name: 'demo', namespace: ns })).status?.readyReplicas === 4);
-    await kubectl('-n', ns, 'set', 'image', 'deployment/demo', 'nginx=nginx:1.28');
-    await waitFor('rollout', async () => {
-      const d = await kube.apps.readNamespacedDeployment({ name: 'demo', namespace: ns });
-      return d.status?.updatedReplicas === 4 && d.status?.replicas === 4 && d.status?.observedGeneration === d.metadata?.generation;
-    }, { timeoutMs: 90_000 });
-    const sets = (await kube.apps.listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata!.name!);
+    let sets: string[] = [];
+    await runDeploymentScenario({
+      kubectl,
+      apps: kube.apps,
+      namespace: ns,
+      afterRollout: async () => {
+        sets = (await kube.apps.listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata!.name!);
+      },
+    });
     expect(sets).toHaveLength(2);
-    await kubectl('-n', ns, 'scale', 'deployment', 'demo', '--replicas=2');
-    await kubectl('-n', ns, 'delete', 'deployment', 'demo');
 
     const spans = await waitFor(
       'the Deployment trace with its delete snapshot',

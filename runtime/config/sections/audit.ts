@@ -5,7 +5,7 @@
  * to a bounded queue partitioned by object, from which the consumer writes audit spans.
  */
 import { z } from 'zod';
-import { duration, listenAddress, serverTls } from '../common.ts';
+import { checkRegexes, duration, listenAddress, serverTls } from '../common.ts';
 
 const forwardTarget = z.object({
   /** Label in metrics and logs. */
@@ -20,15 +20,7 @@ const forwardTarget = z.object({
 const regexList = z
   .array(z.string())
   .default([])
-  .superRefine((patterns, ctx) => {
-    patterns.forEach((p, i) => {
-      try {
-        new RegExp(p);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: [i], message: `invalid regular expression: ${(err as Error).message}` });
-      }
-    });
-  });
+  .superRefine((patterns, ctx) => checkRegexes(patterns, ctx));
 
 export const auditWebhookSection = z.object({
   enabled: z.boolean().default(true),

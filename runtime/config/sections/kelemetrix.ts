@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { QUANTIFIER_NAMES, TAG_NAMES, isQuantifierName, isTagName } from '../../kelemetrix/names.ts';
-import { duration } from '../common.ts';
+import { checkRegexes, duration } from '../common.ts';
 
 const tagName = z.string().refine(isTagName, { error: (iss) => `tag "${String(iss.input)}" does not exist; known tags: ${TAG_NAMES.join(', ')}` });
 const quantifierName = z.string().refine(isQuantifierName, {
@@ -26,14 +26,7 @@ export const kelemetrixTagFilter = z
     negate: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
-    if (!f.isRegex) return;
-    f.oneOf.forEach((p, i) => {
-      try {
-        new RegExp(p);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['oneOf', i], message: `invalid regular expression: ${(err as Error).message}` });
-      }
-    });
+    if (f.isRegex) checkRegexes(f.oneOf, ctx, ['oneOf']);
   });
 
 export const kelemetrixQuantityFilter = z.strictObject({
