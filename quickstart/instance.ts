@@ -17,7 +17,7 @@ export function sampleInstance(env: EnvironmentInfo, version: string): Record<st
     spec: {
       version,
       clusters: [{ name: env.kube.clusterName, kubeconfig: { source: 'Secret', secretRef: { name: kubeconfigSecret } } }],
-      audit: { replicas: 1, workers: 4 },
+      audit: { replicas: 1, workers: 16 },
       informers: { replicas: 1, diff: { leaders: 1 } },
       frontend: { replicas: 1 },
       storage: {

@@ -136,8 +136,8 @@ async function up(detach: boolean): Promise<number> {
     note(`rendered: ${[...deployments.values()].map((d) => d.metadata!.name).join(', ')}`);
 
     step('Running the rendered components as local processes (the pods kwok shows are not real)');
-    const pods: LocalPod[] = [];
-    for (const component of ['consumer', 'informers', 'frontend']) {
+    const pods = new Map<string, LocalPod>();
+    const startPod = async (component: string) => {
       const d = deployments.get(component)!;
       const pod = await startLocalPod({
         name: `${d.metadata!.name}-local`,
@@ -151,14 +151,23 @@ async function up(detach: boolean): Promise<number> {
         // The apiserver already sends its audit webhook to this port.
         fixedPorts: component === 'consumer' ? { [webhookContainerPort(d)]: info.auditReceiverPort } : undefined,
       });
-      pods.push(pod);
+      pods.set(component, pod);
       processes.push(...pod.processes);
-    }
-    const [consumer, informers, frontend] = pods as [LocalPod, LocalPod, LocalPod];
-    for (const pod of pods) {
-      const metrics = pod.ports.get(9090);
-      if (metrics) await waitUntil(`${pod.name} to be ready`, async () => ((await httpOk(`http://127.0.0.1:${metrics}/readyz`)) ? true : undefined), 90_000);
-    }
+      const metrics = `http://127.0.0.1:${pod.ports.get(9090)}`;
+      await waitUntil(`${pod.name} to be ready`, async () => ((await httpOk(`${metrics}/readyz`)) ? true : undefined), 90_000);
+      return metrics;
+    };
+    // Informers first, and only on once the diff controller has listed every resource: audit events the
+    // consumer gets before that can have no diff, and it would wait for one.
+    const informersMetrics = await startPod('informers');
+    await waitUntil('the diff controller to list every resource', async () => {
+      const text = await (await fetch(`${informersMetrics}/metrics`)).text();
+      const watching = /^diff_controller_monitors\{[^}]*\} ([1-9]\d*)/m.test(text);
+      return watching && (await httpOk(`${informersMetrics}/readyz`)) ? true : undefined;
+    }, 120_000);
+    await startPod('consumer');
+    await startPod('frontend');
+    const [consumer, informers, frontend] = (['consumer', 'informers', 'frontend'] as const).map((c) => pods.get(c)!) as [LocalPod, LocalPod, LocalPod];
     const queryUrl = `http://127.0.0.1:${frontend.ports.get(16686)}`;
     const pluginUrl = `http://127.0.0.1:${frontend.ports.get(8081)}`;
     await waitUntil('Jaeger query', async () => ((await httpOk(`${queryUrl}/`)) ? true : undefined), 60_000);
@@ -185,7 +194,7 @@ async function up(detach: boolean): Promise<number> {
       auditWebhookUrl: info.kube.auditWebhook.url,
       rawQueryUrl: info.jaeger.query.url,
       metricsUrls: {
-        ...Object.fromEntries(pods.map((p, i) => [['consumer', 'informers', 'frontend'][i]!, `http://127.0.0.1:${p.ports.get(9090)}/metrics`])),
+        ...Object.fromEntries([...pods].map(([component, p]) => [component, `http://127.0.0.1:${p.ports.get(9090)}/metrics`])),
         operator: `http://127.0.0.1:${operatorMetrics}/metrics`,
       },
       logDir: info.logDir,
@@ -200,6 +209,18 @@ async function up(detach: boolean): Promise<number> {
     await waitUntil('the trace with both ReplicaSets', () => traceHasReplicaSets(pluginUrl, queryUrl, info.kube.clusterName), 60_000).catch((err: Error) =>
       note(`(${err.message}; printing what is there)`),
     );
+    // The apiserver batches audit events for up to a second and spans are exported in batches: wait until
+    // the trace stops growing, so what is printed is the whole story.
+    let last = -1;
+    const consumerMetrics = `http://127.0.0.1:${consumer.ports.get(9090)}/metrics`;
+    await waitUntil('the trace to settle', async () => {
+      const queued = /^audit_queue_depth (\d+)/m.exec(await (await fetch(consumerMetrics)).text())?.[1];
+      const size = await traceSize(pluginUrl, queryUrl, info.kube.clusterName);
+      const settled = size === last && queued === '0';
+      last = size;
+      await new Promise((r) => setTimeout(r, 1500));
+      return settled ? true : undefined;
+    }, 60_000).catch(() => note('(the trace is still growing; printing what is there)'));
     const traceCmd = await import('../cli/commands/trace.ts');
     await traceCmd.run(['deployments/demo', '-n', 'default', '--plugin', pluginUrl, '--query', queryUrl, '--cluster', info.kube.clusterName]);
 
@@ -245,19 +266,34 @@ function webhookContainerPort(d: k8s.V1Deployment): number {
   return port.containerPort;
 }
 
+/** Spans plus log lines of the demo trace (full tree), or -1 when it cannot be read yet. */
+async function traceSize(pluginUrl: string, queryUrl: string, cluster: string): Promise<number> {
+  const t = await demoTrace(pluginUrl, queryUrl, cluster);
+  return t ? t.spans.reduce((n, s) => n + 1 + s.logs.length, 0) : -1;
+}
+
 async function traceHasReplicaSets(pluginUrl: string, queryUrl: string, cluster: string): Promise<true | undefined> {
+  const t = await demoTrace(pluginUrl, queryUrl, cluster);
+  if (!t) return undefined;
+  // Set image makes a second ReplicaSet; both appear under the Deployment once linked.
+  const replicaSets = t.spans.filter((s) => t.processes[s.processID]?.serviceName.includes('replicasets'));
+  return replicaSets.length >= 2 ? true : undefined;
+}
+
+interface DemoTrace {
+  spans: { processID: string; logs: unknown[] }[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+async function demoTrace(pluginUrl: string, queryUrl: string, cluster: string): Promise<DemoTrace | undefined> {
   const params = new URLSearchParams({ cluster, resource: 'deployments', namespace: 'default', name: 'demo', ts: new Date().toISOString() });
   const res = await fetch(`${pluginUrl}/redirect?${params}`, { redirect: 'manual' });
   const location = res.headers.get('location');
   if (res.status !== 302 || !location) return undefined;
   // /redirect answers in the default mode (no links); ask for the same search with the full tree.
   const id = withMode(location.split('/').pop()!, modeHex('tracing', 'full'));
-  const trace = (await (await fetch(`${queryUrl}/api/traces/${id}`)).json()) as { data?: { spans: { processID: string }[]; processes: Record<string, { serviceName: string }> }[] };
-  const t = trace.data?.[0];
-  if (!t) return undefined;
-  // Set image makes a second ReplicaSet; both appear under the Deployment once linked.
-  const replicaSets = t.spans.filter((s) => t.processes[s.processID]?.serviceName.includes('replicasets'));
-  return replicaSets.length >= 2 ? true : undefined;
+  const trace = (await (await fetch(`${queryUrl}/api/traces/${id}`)).json()) as { data?: DemoTrace[] };
+  return trace.data?.[0];
 }
 
 async function down(): Promise<number> {

@@ -25,7 +25,7 @@ export function startDiffController(ctx: ComponentContext, kube: KubeServices, c
     registry: ctx.registry,
   });
   controller.start();
-  return { name: 'diff-controller', stop: () => controller.stop() };
+  return { name: 'diff-controller', stop: () => controller.stop(), ready: () => controller.ready() };
 }
 
 /** The decorator the audit consumer runs; `signal` aborts pending waits on shutdown. */

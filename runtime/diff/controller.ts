@@ -62,6 +62,18 @@ export class DiffController {
     await Promise.all(this.electors.map((e) => e.stop()));
   }
 
+  /**
+   * Ready once every resource watched here has been listed. A standby (leading no cluster) is ready:
+   * readiness only says this process is not missing diffs it should be writing.
+   */
+  ready(): boolean {
+    for (const monitors of this.active.values()) {
+      if (monitors.size === 0) return false;
+      for (const m of monitors.values()) if (!m.synced) return false;
+    }
+    return true;
+  }
+
   /** Objects tracked across all monitors (for RSS-per-object measurements). */
   trackedObjects(): number {
     let n = 0;

@@ -79,8 +79,12 @@ export function createDiffDecorator(deps: DiffDecoratorDeps): (input: AuditDecor
       } catch (err) {
         error = err;
       }
-      if (Date.now() + config.fetchBackoff > deadline || deps.signal?.aborted) break;
-      await sleep(config.fetchBackoff, deps.signal);
+      // The watch usually trails the audit event by milliseconds: retry after 50 ms, doubling up to
+      // fetchBackoff. (A flat 1 s wait, as in the original, holds back every later event of the same
+      // object, since one object's events are processed in order.)
+      const wait = Math.min(config.fetchBackoff, 50 * 2 ** (attempts - 1));
+      if (Date.now() + wait > deadline || deps.signal?.aborted) break;
+      await sleep(wait, deps.signal);
     }
     retries.observe({ ...labels, success: 'false' }, attempts);
     return { error };

@@ -50,6 +50,9 @@ export class Monitor {
     );
   }
 
+  /** Whether the first list has been taken: until then changes have no baseline to diff against. */
+  synced = false;
+
   /** Objects currently tracked (for the RSS-per-object figure). */
   get size(): number {
     return this.objects.size;
@@ -87,6 +90,7 @@ export class Monitor {
       this.objects.delete(id);
       await this.deletion(JSON.parse(prev) as KubeObject);
     }
+    this.synced = true;
   }
 
   private async handleEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: KubeObject): Promise<void> {

@@ -82,6 +82,7 @@ export type DiffControllerConfig = z.output<typeof diffControllerSection>;
 export const diffDecoratorSection = z
   .object({
     enabled: z.boolean().default(false),
+    /** Longest wait between diff cache attempts (they start at 50 ms and double). */
     fetchBackoff: duration.prefault('1s'),
     /** Give up this long after the audit event's stageTimestamp. */
     fetchEventTimeout: duration.prefault('15s'),
