@@ -120,8 +120,10 @@ describe('operator upgrades, restarts and isolation (real kube-apiserver + contr
     const t = up.first;
     const stores = Math.max(t.etcd!, t['jaeger-storage']!, t['jaeger-collector']!);
     const workers = [t.informers!, t.consumer!];
-    expect(Math.min(...workers)).toBeGreaterThan(stores);
-    expect(t.frontend!).toBeGreaterThan(Math.max(...workers));
+    // Order is proven sample by sample by `violations` above; first-seen times come from 100 ms samples,
+    // so two groups rolled within one interval share a time.
+    expect(Math.min(...workers)).toBeGreaterThanOrEqual(stores);
+    expect(t.frontend!).toBeGreaterThanOrEqual(Math.max(...workers));
     expect([...seenPhases].filter((p) => p !== 'Idle').length).toBeGreaterThanOrEqual(1);
     const upgraded = await waitReady(client, ns, 'up', 120_000, '0.2.0');
     expect(upgraded.status).toMatchObject({ currentVersion: '0.2.0', desiredVersion: '0.2.0' });
@@ -129,7 +131,7 @@ describe('operator upgrades, restarts and isolation (real kube-apiserver + contr
     await applyInstance(client, instanceDoc('up', ns, smallSpec('0.1.0')));
     const down = await recordRollout(ns, 'up', '0.1.0');
     expect(down.violations).toEqual([]);
-    expect(down.first.frontend!).toBeGreaterThan(Math.max(down.first.etcd!, down.first.informers!, down.first.consumer!));
+    expect(down.first.frontend!).toBeGreaterThanOrEqual(Math.max(down.first.etcd!, down.first.informers!, down.first.consumer!));
     await waitReady(client, ns, 'up', 120_000, '0.1.0');
     await deleteInstance(client, ns, 'up');
   }, 900_000);
