@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { EnvironmentInfo } from '../env/environment.ts';
 import { buildCrd } from '../../operator/api/crd.ts';
-import type { Condition, KelemetryInstanceStatus } from '../../operator/api/types.ts';
+import type { Condition, KelemetryInstanceStatus, ObjectMeta } from '../../operator/api/types.ts';
 import { KubeClient, isNotFound } from '../../operator/kube/client.ts';
 import { INSTANCE_RESOURCE, OWNED_RESOURCES, collectionPath, objectPath } from '../../operator/kube/resources.ts';
 import { startOperator, type RunningOperator } from '../../operator/manager.ts';
@@ -18,16 +18,9 @@ import { waitFor } from './helpers/wait.ts';
 export interface Obj {
   apiVersion: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
+  metadata: ObjectMeta & {
     finalizers?: string[];
     ownerReferences?: { uid: string; kind: string; name: string; controller?: boolean }[];
-    deletionTimestamp?: string;
   };
   spec?: Record<string, unknown> & { replicas?: number; template?: { metadata?: { labels?: Record<string, string> } } };
   status?: Record<string, unknown>;
