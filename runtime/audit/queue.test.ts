@@ -18,6 +18,37 @@ describe('partitioned queue', () => {
     for (const key of ['a', 'b', 'c', 'd', 'e']) expect(seen.get(key)).toEqual([...Array(50).keys()]);
   });
 
+  it('a slow object holds up only itself, not the other objects of its partition', async () => {
+    const q = new PartitionedQueue<{ key: string; n: number }>(1, 100, new Registry(), nullLogger);
+    const done: string[] = [];
+    q.start(async (v) => {
+      await new Promise((r) => setTimeout(r, v.key === 'slow' ? 300 : 5));
+      done.push(`${v.key}${v.n}`);
+    });
+    q.tryEnqueueAll([
+      { key: 'slow', value: { key: 'slow', n: 1 } },
+      { key: 'slow', value: { key: 'slow', n: 2 } },
+      ...[1, 2, 3].map((n) => ({ key: 'fast', value: { key: 'fast', n } })),
+    ]);
+    expect(await q.stop(5_000)).toBe(0);
+    // The fast object finished first, and each object kept its own order.
+    expect(done).toEqual(['fast1', 'fast2', 'fast3', 'slow1', 'slow2']);
+  });
+
+  it('bounds the objects handled at once per partition', async () => {
+    const q = new PartitionedQueue<number>(1, 100, new Registry(), nullLogger, 'kelemetry', 3);
+    let running = 0;
+    let peak = 0;
+    q.start(async () => {
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 10));
+      running--;
+    });
+    q.tryEnqueueAll(Array.from({ length: 20 }, (_, n) => ({ key: `k${n}`, value: n })));
+    expect(await q.stop(5_000)).toBe(0);
+    expect(peak).toBe(3);
+  });
+
   it('admits a batch whole or not at all, and counts depth in the lag gauge', async () => {
     const registry = new Registry();
     const q = new PartitionedQueue<number>(2, 5, registry, nullLogger);

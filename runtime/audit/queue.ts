@@ -17,29 +17,39 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
+interface Entry<T> {
+  key: string;
+  value: T;
+}
+
 class Partition<T> {
-  items: T[] = [];
+  items: Entry<T>[] = [];
   head = 0;
   wake: (() => void) | undefined;
-  busy = false;
+  /** Handlers running now (several objects of one partition are handled at once). */
+  running = 0;
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  push(v: T): void {
+  push(v: Entry<T>): void {
     this.items.push(v);
+    this.notify();
+  }
+
+  notify(): void {
     const w = this.wake;
     this.wake = undefined;
     w?.();
   }
 
-  shift(): T | undefined {
+  shift(): Entry<T> | undefined {
     if (this.head >= this.items.length) return undefined;
     const v = this.items[this.head]!;
-    this.items[this.head] = undefined as T;
+    this.items[this.head] = undefined as unknown as Entry<T>;
     this.head++;
-    // Compact now and then instead of shifting the array on every take.
+    // Compact now and then so a long-lived partition does not hold a growing array of holes.
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
@@ -63,10 +73,15 @@ export class PartitionedQueue<T> {
     registry: Registry,
     private readonly logger: Logger,
     group = 'kelemetry',
+    /**
+     * Objects handled at once per partition. Events of one object stay in order; a slow event (e.g. one
+     * waiting for its diff) then holds up only its own object, not every object hashed to its partition.
+     */
+    private readonly perPartitionConcurrency = 16,
   ) {
     this.parts = Array.from({ length: partitions }, () => new Partition<T>());
     gauge(registry, 'audit_mq_local_lag', 'Events waiting per queue partition', ['consumerGroup', 'partition'], (g) => {
-      this.parts.forEach((p, i) => g.set({ consumerGroup: group, partition: String(i) }, p.length + (p.busy ? 1 : 0)));
+      this.parts.forEach((p, i) => g.set({ consumerGroup: group, partition: String(i) }, p.length + p.running));
     });
     gauge(registry, 'audit_queue_depth', 'Events waiting in the audit queue (all partitions)', [], (g) => g.set(this.total));
     gauge(registry, 'audit_queue_capacity', 'Bound of the audit queue', [], (g) => g.set(this.capacity));
@@ -87,7 +102,7 @@ export class PartitionedQueue<T> {
   /** Admits every item or none (false: not enough room, or the queue is closed). */
   tryEnqueueAll(items: { key: string; value: T }[]): boolean {
     if (this.closed || this.total + items.length > this.capacity) return false;
-    for (const { key, value } of items) this.parts[this.partitionOf(key)]!.push(value);
+    for (const { key, value } of items) this.parts[this.partitionOf(key)]!.push({ key, value });
     this.total += items.length;
     return true;
   }
@@ -100,24 +115,39 @@ export class PartitionedQueue<T> {
 
   private async loop(index: number, handler: QueueHandler<T>): Promise<void> {
     const part = this.parts[index]!;
-    for (;;) {
+    // The last handler started for each object: the next event of that object runs after it.
+    const tails = new Map<string, Promise<void>>();
+    const run = async (entry: Entry<T>, after: Promise<void> | undefined) => {
+      await after;
       if (this.aborted) return;
-      const v = part.shift();
-      if (v !== undefined) {
-        part.busy = true;
-        try {
-          await handler(v, index);
-        } catch (err) {
-          this.logger.error('audit queue handler threw', { partition: index, error: err });
-        } finally {
-          part.busy = false;
-          this.total--;
-        }
+      try {
+        await handler(entry.value, index);
+      } catch (err) {
+        this.logger.error('audit queue handler threw', { partition: index, error: err });
+      }
+    };
+    for (;;) {
+      if (this.aborted) break;
+      if (part.running >= this.perPartitionConcurrency) {
+        await new Promise<void>((r) => (part.wake = r));
         continue;
       }
-      if (this.closed) return;
-      await new Promise<void>((r) => (part.wake = r));
+      const entry = part.shift();
+      if (entry === undefined) {
+        if (this.closed) break;
+        await new Promise<void>((r) => (part.wake = r));
+        continue;
+      }
+      part.running++;
+      const done = run(entry, tails.get(entry.key)).finally(() => {
+        part.running--;
+        this.total--;
+        if (tails.get(entry.key) === done) tails.delete(entry.key);
+        part.notify();
+      });
+      tails.set(entry.key, done);
     }
+    await Promise.all(tails.values());
   }
 
   /**
