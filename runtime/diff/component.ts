@@ -1,7 +1,7 @@
 /** Wiring of the diff side for runtime/app: the diff cache, the controller, and the decorator factory. */
 import type { RunningComponent } from '../app/component.ts';
 import type { ComponentContext } from '../app/component.ts';
-import { informersSection } from '../config/sections/informers.ts';
+import { informersConfigOf } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
 import { createDiffCache } from './cache/index.ts';
 import { DiffController } from './controller.ts';
@@ -9,12 +9,12 @@ import { createDiffDecorator, type AuditDecorator } from './decorator.ts';
 import type { DiffCache } from './types.ts';
 
 export function diffCacheFromConfig(ctx: ComponentContext): DiffCache {
-  const informers = ctx.config.informers ?? informersSection.parse({});
+  const informers = informersConfigOf(ctx.config);
   return createDiffCache(informers.diffCache, ctx.config.stores, ctx.registry);
 }
 
 export function startDiffController(ctx: ComponentContext, kube: KubeServices, cache: DiffCache): RunningComponent {
-  const informers = ctx.config.informers ?? informersSection.parse({});
+  const informers = informersConfigOf(ctx.config);
   const controller = new DiffController({
     config: informers.diffController,
     clusters: ctx.config.clusters.map((c) => c.name),
@@ -30,6 +30,6 @@ export function startDiffController(ctx: ComponentContext, kube: KubeServices, c
 
 /** The decorator the audit consumer runs; `signal` aborts pending waits on shutdown. */
 export function diffDecoratorFromConfig(ctx: ComponentContext, cache: DiffCache, signal?: AbortSignal): AuditDecorator {
-  const informers = ctx.config.informers ?? informersSection.parse({});
+  const informers = informersConfigOf(ctx.config);
   return createDiffDecorator({ cache, config: informers.diffDecorator, registry: ctx.registry, logger: ctx.logger.child({ component: 'diff-decorator' }), signal });
 }

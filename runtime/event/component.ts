@@ -1,12 +1,12 @@
 /** Wiring of the event controller for runtime/app. */
 import type { Aggregator } from '../aggregator/types.ts';
 import type { ComponentContext, RunningComponent } from '../app/component.ts';
-import { informersSection } from '../config/sections/informers.ts';
+import { informersConfigOf } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
 import { EventController } from './controller.ts';
 
 export function startEventController(ctx: ComponentContext, kube: KubeServices, aggregator: Aggregator): RunningComponent {
-  const informers = ctx.config.informers ?? informersSection.parse({});
+  const informers = informersConfigOf(ctx.config);
   const controller = new EventController({
     config: informers.eventController,
     clusters: ctx.config.clusters.map((c) => c.name),

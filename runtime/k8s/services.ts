@@ -1,7 +1,7 @@
 /** The Kubernetes-side services shared by the informers and linkers of one process. */
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
-import { informersSection } from '../config/sections/informers.ts';
+import { informersConfigOf } from '../config/sections/informers.ts';
 import type { VersionedKey } from '../model/objectKey.ts';
 import type { Logger } from '../util/log.ts';
 import { createKubeClients, type KubeClients } from './clients.ts';
@@ -21,7 +21,7 @@ export function createKubeServices(
   registry: Registry,
   deletedFallback?: (key: VersionedKey) => Promise<KubeObjectJson | undefined>,
 ): KubeServices {
-  const kube = (config.informers ?? informersSection.parse({})).kube;
+  const kube = informersConfigOf(config).kube;
   const clients = createKubeClients(config.clusters, kube.requestTimeout);
   const discovery = new Discovery(clients, logger, registry, kube.discoveryResyncInterval);
   const objectCache = new ObjectCache({

@@ -1,7 +1,7 @@
 /** Wiring of the linker worker pool for runtime/app (in every process that runs an aggregator). */
 import type { Aggregator } from '../aggregator/types.ts';
 import type { ComponentContext, RunningComponent } from '../app/component.ts';
-import { informersSection } from '../config/sections/informers.ts';
+import { informersConfigOf } from '../config/sections/informers.ts';
 import type { DiffCache } from '../diff/types.ts';
 import type { KubeServices } from '../k8s/services.ts';
 import { createAnnotationLinker } from './annotation.ts';
@@ -10,7 +10,7 @@ import type { Linker, ObjectSource } from './types.ts';
 import { LinkerPool } from './worker.ts';
 
 export function startLinkers(ctx: ComponentContext, deps: { aggregator: Aggregator; kube: KubeServices; diffCache?: DiffCache }): RunningComponent {
-  const cfg = (ctx.config.informers ?? informersSection.parse({})).linkers;
+  const cfg = informersConfigOf(ctx.config).linkers;
   const logger = ctx.logger.child({ component: 'linker' });
   const objects: ObjectSource = (o) => deps.kube.objectCache.get(o);
   const linkers: Linker[] = [];

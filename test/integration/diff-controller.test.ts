@@ -4,7 +4,6 @@
  * runs on the audit events the apiserver really sent.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -21,10 +20,9 @@ import { createKubeClients } from '../../runtime/k8s/clients.ts';
 import { Discovery } from '../../runtime/k8s/discovery.ts';
 import { createLogger } from '../../runtime/util/log.ts';
 import { startAuditReceiver, type AuditReceiver } from './helpers/auditReceiver.ts';
-import { createTestNamespace, kubeClients, runDeploymentScenario } from './helpers/kube.ts';
+import { createTestNamespace, kubeClients, kubectlFor, runDeploymentScenario } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const run = promisify(execFile);
 const env = inject('env');
 const cluster = env.kube.clusterName;
 const kube = kubeClients(env);
@@ -32,7 +30,7 @@ const logger = createLogger({ level: 'warn' });
 const suffix = Math.random().toString(36).slice(2, 8);
 const rest = createKubeClients([{ name: cluster, kubeconfig: env.kube.kubeconfig }]).get(cluster).rest;
 const mergePatch = <T,>(path: string, body: unknown) => rest.request<T>({ method: 'PATCH', path, body, contentType: 'application/merge-patch+json' });
-const kubectl = (...args: string[]) => run(env.binaries.kubectl, ['--kubeconfig', env.kube.kubeconfig, ...args]);
+const kubectl = kubectlFor(env);
 
 function controllerConfig(name: string) {
   const election = { leaseDuration: '4s', renewDeadline: '3s', retryPeriod: '1s' };

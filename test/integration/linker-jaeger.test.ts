@@ -6,7 +6,6 @@
  * ScalingReplicaSet event spans, and owner links Deployment ⇄ both ReplicaSets.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SpanAggregator } from '../../runtime/aggregator/aggregator.ts';
@@ -17,16 +16,15 @@ import { createSpanCache } from '../../runtime/spancache/index.ts';
 import { OtlpTracer } from '../../runtime/tracer/otlp.ts';
 import { createLogger } from '../../runtime/util/log.ts';
 import { getJson, type JaegerResponse, type JaegerSpan, type JaegerTrace } from './helpers/http.ts';
-import { createTestNamespace, kubeClients, runDeploymentScenario } from './helpers/kube.ts';
+import { createTestNamespace, kubeClients, kubectlFor, runDeploymentScenario } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const run = promisify(execFile);
 const env = inject('env');
 const cluster = env.kube.clusterName;
 const kube = kubeClients(env);
 const logger = createLogger({ level: 'warn' });
 const suffix = Math.random().toString(36).slice(2, 8);
-const kubectl = (...args: string[]) => run(env.binaries.kubectl, ['--kubeconfig', env.kube.kubeconfig, ...args]);
+const kubectl = kubectlFor(env);
 const election = { leaseDuration: '4s', renewDeadline: '3s', retryPeriod: '1s' };
 
 const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;

@@ -145,3 +145,8 @@ export const informersSection = z
     linkers: linkerSection,
   });
 export type InformersConfig = z.output<typeof informersSection>;
+
+/** The config's informers section, or its defaults when the config has none (components built directly, tests). */
+export function informersConfigOf(config: { informers?: InformersConfig }): InformersConfig {
+  return config.informers ?? informersSection.parse({});
+}

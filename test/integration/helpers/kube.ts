@@ -1,4 +1,6 @@
 /** Clients for the test environment's real kube-apiserver (client-node 1.4, admin client certificate). */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { EnvironmentInfo } from '../../../test/env/environment.ts';
 import { waitFor } from './wait.ts';
@@ -21,6 +23,12 @@ export function kubeClients(env: EnvironmentInfo): KubeClients {
     apiext: kc.makeApiClient(k8s.ApiextensionsV1Api),
     objects: k8s.KubernetesObjectApi.makeApiClient(kc),
   };
+}
+
+/** Runs the environment's kubectl against its apiserver as the admin, as a user would. */
+export function kubectlFor(env: EnvironmentInfo): (...args: string[]) => Promise<{ stdout: string; stderr: string }> {
+  const run = promisify(execFile);
+  return (...args) => run(env.binaries.kubectl, ['--kubeconfig', env.kube.kubeconfig, ...args]);
 }
 
 /** A namespace unique to one test, so tests never see each other's objects. */
