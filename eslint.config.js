@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.kelemetry/', 'dist/', 'test/tools/'] },
+  { ignores: ['node_modules/', '.kelemetry/', 'dist/', 'envtest/tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

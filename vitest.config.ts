@@ -13,14 +13,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{runtime,plugin,operator,manifests,cli,quickstart,test/env}/**/*.test.ts'],
+          include: ['{runtime,plugin,operator,manifests,cli,quickstart,api,envtest}/**/*.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/env/vitest-global-setup.ts'],
+          globalSetup: ['test/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ApiObject, App, Chart, type OwnerReference } from 'cdk8s';
 import { stringify } from 'yaml';
-import { API_VERSION, KIND, type KelemetryInstance, type Persistence, type PodOptions } from '../operator/api/types.ts';
+import { API_VERSION, KIND, type KelemetryInstance, type Persistence, type PodOptions } from '../api/types.ts';
 import { jaegerCollectorConfig, jaegerQueryConfig, jaegerStorageConfig } from './jaegerConfig.ts';
 import {
   COMPONENTS,

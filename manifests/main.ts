@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { parseInstance } from '../operator/api/types.ts';
+import { parseInstance } from '../api/types.ts';
 import { renderInstance } from './instance.ts';
 import { renderOperatorInstall } from './operatorInstall.ts';
 

@@ -3,8 +3,8 @@
  * instance (fresh App/Chart, L1 ApiObjects) so `kelemetry synth --operator` and cdk8s synth print it.
  */
 import { ApiObject, App, Chart } from 'cdk8s';
-import { buildCrd } from '../operator/api/crd.ts';
-import { GROUP, PLURAL } from '../operator/api/types.ts';
+import { buildCrd } from '../api/crd.ts';
+import { GROUP, PLURAL } from '../api/types.ts';
 import { httpProbe, nonRootPod, restrictedContainer, type Obj } from './workload.ts';
 
 export interface OperatorInstallOptions {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseInstance } from '../operator/api/types.ts';
+import { parseInstance } from '../api/types.ts';
 import { parseConfig } from '../runtime/config/load.ts';
 import { renderInstance } from './instance.ts';
 import { INSTANCE_LABEL } from './naming.ts';

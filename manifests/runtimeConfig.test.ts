@@ -1,7 +1,7 @@
 /** The kelemetrix section of the spec reaches the consumer's runtime config unchanged and valid. */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseInstance, parseSpec } from '../operator/api/types.ts';
+import { parseInstance, parseSpec } from '../api/types.ts';
 import { parseConfig } from '../runtime/config/load.ts';
 import { renderInstance } from './instance.ts';
 import { renderRuntimeConfig } from './runtimeConfig.ts';

@@ -5,7 +5,7 @@
  * prefixes and endpoints — which is what lets instances in several clusters share one store.
  */
 import type { ConfigInput } from '../runtime/config/schema.ts';
-import type { KelemetryInstance } from '../operator/api/types.ts';
+import type { KelemetryInstance } from '../api/types.ts';
 import { objectName } from './naming.ts';
 import { ENV, PATHS, PORTS } from './ports.ts';
 

@@ -1,5 +1,5 @@
 /** Pod-level building blocks shared by every component: images, scheduling, probes, security. */
-import type { KelemetryInstance, PodOptions } from '../operator/api/types.ts';
+import type { KelemetryInstance, PodOptions } from '../api/types.ts';
 import type { ComponentId } from './naming.ts';
 import { imagesForVersion } from './versions.ts';
 

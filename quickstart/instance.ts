@@ -3,7 +3,7 @@
  * through a kubeconfig Secret as a remote cluster would be), the environment's etcd for every cache,
  * and the environment's Jaeger v2 (OTLP in, remote storage out) as external Jaeger.
  */
-import type { EnvironmentInfo } from '../test/env/environment.ts';
+import type { EnvironmentInfo } from '../envtest/environment.ts';
 
 export const quickstartNamespace = 'kelemetry-system';
 export const quickstartInstance = 'quickstart';

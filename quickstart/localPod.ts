@@ -12,8 +12,8 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
-import { freePort } from '../test/env/ports.ts';
-import { startProcess, type ProcessRecord } from '../test/env/process.ts';
+import { freePort } from '../envtest/ports.ts';
+import { startProcess, type ProcessRecord } from '../envtest/process.ts';
 
 export interface LocalCommand {
   command: string;

@@ -10,11 +10,11 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { startEnvironment, stopEnvironment, repoRoot, type EnvironmentInfo } from '../test/env/environment.ts';
-import { formatDuration } from '../test/env/log.ts';
-import { freePort } from '../test/env/ports.ts';
-import { httpOk } from '../test/env/probes.ts';
-import { isAlive, startProcess, stopProcess, type ProcessRecord } from '../test/env/process.ts';
+import { startEnvironment, stopEnvironment, repoRoot, type EnvironmentInfo } from '../envtest/environment.ts';
+import { formatDuration } from '../envtest/log.ts';
+import { freePort } from '../envtest/ports.ts';
+import { httpOk } from '../envtest/probes.ts';
+import { isAlive, startProcess, stopProcess, type ProcessRecord } from '../envtest/process.ts';
 import { sampleInstance, kubeconfigSecret, quickstartInstance, quickstartNamespace } from './instance.ts';
 import { inlineKubeconfig } from './kubeconfig.ts';
 import { modeHex, withMode } from '../cli/render/modes.ts';

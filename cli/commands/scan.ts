@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION } from '../../operator/api/types.ts';
+import { GROUP, PLURAL, VERSION } from '../../api/types.ts';
 import { parseDuration } from '../../runtime/config/common.ts';
 import { diagnose, healthy } from '../../runtime/diagnose/diagnose.ts';
 import { PodProxyScraper, findInstancePods, instanceLabels, scrapeAll, type ScrapeFailure } from '../../runtime/diagnose/kubeTargets.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { parseInstance } from '../../operator/api/types.ts';
+import { parseInstance } from '../../api/types.ts';
 import { renderInstance } from '../../manifests/instance.ts';
 import { renderOperatorInstall } from '../../manifests/operatorInstall.ts';
 import { toYaml } from '../../manifests/yaml.ts';

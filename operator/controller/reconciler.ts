@@ -10,7 +10,7 @@ import { PORTS } from '../../manifests/ports.ts';
 import { serviceHost } from '../../manifests/runtimeConfig.ts';
 import { AUDIT_FLOWING } from '../../runtime/diagnose/auditFlowing.ts';
 import type { Logger } from '../../runtime/util/log.ts';
-import { API_VERSION, KIND, SpecError, parseInstance, type KelemetryInstance, type KelemetryInstanceStatus } from '../api/types.ts';
+import { API_VERSION, KIND, SpecError, parseInstance, type KelemetryInstance, type KelemetryInstanceStatus } from '../../api/types.ts';
 import { isNotFound, type KubeClient } from '../kube/client.ts';
 import { INSTANCE_RESOURCE, OWNED_RESOURCES, objectPath, resourceFor, type ResourceType } from '../kube/resources.ts';
 import { needsApply, withAppliedHash, type K8sObject } from './apply.ts';

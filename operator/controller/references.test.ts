@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstance } from '../api/types.ts';
+import { parseInstance } from '../../api/types.ts';
 import { checkExternalStores, referencesOf } from './references.ts';
 
 const inst = (spec: Record<string, unknown>) =>

@@ -4,7 +4,7 @@
  * External stores are probed with a TCP connect, so "store unreachable" is reported too.
  */
 import { connect } from 'node:net';
-import type { KelemetryInstance } from '../api/types.ts';
+import type { KelemetryInstance } from '../../api/types.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { CONFIGMAP_RESOURCE, SECRET_RESOURCE, objectPath } from '../kube/resources.ts';
 import type { Problem } from './status.ts';

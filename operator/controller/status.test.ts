@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ComponentId } from '../../manifests/naming.ts';
 import type { RenderedComponent } from '../../manifests/workload.ts';
-import { parseInstance, type KelemetryInstance } from '../api/types.ts';
+import { parseInstance, type KelemetryInstance } from '../../api/types.ts';
 import { planRollout } from './rollout.ts';
 import { auditFlowingCondition } from '../../runtime/diagnose/auditFlowing.ts';
 import { diagnose } from '../../runtime/diagnose/diagnose.ts';

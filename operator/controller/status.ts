@@ -4,7 +4,7 @@
  * reads is unit-tested. Transition times are kept when a condition's status does not change, so an
  * unchanged world computes an identical status and the operator writes nothing.
  */
-import type { ComponentStatus, Condition, KelemetryInstance, KelemetryInstanceStatus } from '../api/types.ts';
+import type { ComponentStatus, Condition, KelemetryInstance, KelemetryInstanceStatus } from '../../api/types.ts';
 import { VERSION_LABEL, type ComponentId } from '../../manifests/naming.ts';
 import type { RenderedComponent } from '../../manifests/workload.ts';
 import type { LiveComponent, RolloutPlan } from './rollout.ts';

@@ -1,5 +1,5 @@
 /** The kinds the operator reads and writes, with their REST paths (no discovery round trips needed). */
-import { GROUP, PLURAL, VERSION } from '../api/types.ts';
+import { GROUP, PLURAL, VERSION } from '../../api/types.ts';
 
 export interface ResourceType {
   apiVersion: string;

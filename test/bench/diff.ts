@@ -26,8 +26,8 @@ import { Discovery } from '../../runtime/k8s/discovery.ts';
 import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import type { ObjectKey } from '../../runtime/model/objectKey.ts';
 import { createLogger } from '../../runtime/util/log.ts';
-import { readState, startEnvironment, type Environment, type EnvironmentInfo } from '../env/environment.ts';
-import { stderrLogger } from '../env/log.ts';
+import { readState, startEnvironment, type Environment, type EnvironmentInfo } from '../../envtest/environment.ts';
+import { stderrLogger } from '../../envtest/log.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

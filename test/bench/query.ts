@@ -23,10 +23,10 @@ import { loadProtos } from '../../plugin/proto/load.ts';
 import { deploymentFamily, KelemetrySpanBuilder } from '../../plugin/testing/kelemetrySpans.ts';
 import { exportSpans } from '../../plugin/testing/otlpWriter.ts';
 import { windowStartMs } from '../../runtime/model/window.ts';
-import { startJaegerStorage } from '../env/jaeger.ts';
-import { repoRoot } from '../env/environment.ts';
-import { stopProcess } from '../env/process.ts';
-import { ensureBinaries } from '../env/tools.ts';
+import { startJaegerStorage } from '../../envtest/jaeger.ts';
+import { repoRoot } from '../../envtest/environment.ts';
+import { stopProcess } from '../../envtest/process.ts';
+import { ensureBinaries } from '../../envtest/tools.ts';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

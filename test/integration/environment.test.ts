@@ -11,9 +11,9 @@ import { BatchSpanProcessor, BasicTracerProvider } from '@opentelemetry/sdk-trac
 import { getJson, type JaegerResponse, type JaegerTrace } from './helpers/http.ts';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos } from '../../plugin/proto/load.ts';
-import { startJaegerQuery } from '../env/jaeger.ts';
-import { silentLogger } from '../env/log.ts';
-import { stopProcess } from '../env/process.ts';
+import { startJaegerQuery } from '../../envtest/jaeger.ts';
+import { silentLogger } from '../../envtest/log.ts';
+import { stopProcess } from '../../envtest/process.ts';
 import { startAuditReceiver, type AuditReceiver } from './helpers/auditReceiver.ts';
 import { createTestNamespace, demoDeployment, kubeClients } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';

@@ -5,9 +5,9 @@
 import { execFile } from 'node:child_process';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import type { EnvironmentInfo } from '../env/environment.ts';
-import { buildCrd } from '../../operator/api/crd.ts';
-import type { Condition, KelemetryInstanceStatus, ObjectMeta } from '../../operator/api/types.ts';
+import type { EnvironmentInfo } from '../../envtest/environment.ts';
+import { buildCrd } from '../../api/crd.ts';
+import type { Condition, KelemetryInstanceStatus, ObjectMeta } from '../../api/types.ts';
 import { KubeClient, isNotFound } from '../../operator/kube/client.ts';
 import { INSTANCE_RESOURCE, OWNED_RESOURCES, collectionPath, objectPath } from '../../operator/kube/resources.ts';
 import { startOperator, type RunningOperator } from '../../operator/manager.ts';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROLLOUT_GROUPS, VERSION_LABEL, type ComponentId } from '../../manifests/naming.ts';
-import { repoRoot } from '../env/environment.ts';
+import { repoRoot } from '../../envtest/environment.ts';
 import { waitFor } from './helpers/wait.ts';
 import {
   adminClient,

@@ -16,8 +16,8 @@ import { exportSpans } from '../../plugin/testing/otlpWriter.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
 import { windowStartMs } from '../../runtime/model/window.ts';
 import { createLogger } from '../../runtime/util/log.ts';
-import { startJaegerQuery } from '../env/jaeger.ts';
-import { stopProcess, type ProcessRecord } from '../env/process.ts';
+import { startJaegerQuery } from '../../envtest/jaeger.ts';
+import { stopProcess, type ProcessRecord } from '../../envtest/process.ts';
 
 const env = inject('env');
 const cluster = env.kube.clusterName;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../env/process.ts';
+import { isAlive } from '../../envtest/process.ts';
 import type { QuickstartState } from '../../quickstart/main.ts';
 import type { JaegerSpan, JaegerTrace } from './helpers/http.ts';
 import { waitFor } from './helpers/wait.ts';

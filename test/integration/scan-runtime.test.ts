@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AuditFlowingProbe } from '../../runtime/diagnose/auditFlowing.ts';
 import { MetricSet } from '../../runtime/diagnose/metricSet.ts';
 import { scrapeUrl } from '../../runtime/diagnose/scrape.ts';
-import { freePort } from '../env/ports.ts';
+import { freePort } from '../../envtest/ports.ts';
 import { createTestNamespace, demoDeployment, kubeClients } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';
 

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import type { EnvironmentInfo } from '../../../test/env/environment.ts';
+import type { EnvironmentInfo } from '../../../envtest/environment.ts';
 import { waitFor } from './wait.ts';
 
 export interface KubeClients {

@@ -1,6 +1,6 @@
 // Go tools module: builds the Jaeger v2 binary (github.com/jaegertracing/jaeger v1.76.0 is Jaeger 2.13).
-// Versions must match test/env/versions.ts (a unit test checks).
-module kelemetry.test/tools/jaeger
+// Versions must match envtest/versions.ts (a unit test checks).
+module kelemetry.envtest/tools/jaeger
 
 go 1.24.6
 

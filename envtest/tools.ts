@@ -17,7 +17,7 @@ import { debianPackages, goTools, minimumGo, type GoTool } from './versions.ts';
 import { formatDuration, type Logger } from './log.ts';
 
 const execFileAsync = promisify(execFile);
-const toolsModulesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'tools');
+const toolsModulesDir = join(dirname(fileURLToPath(import.meta.url)), 'tools');
 
 export interface Binaries {
   etcd: string;

@@ -131,5 +131,5 @@ export function buildCrd(): Record<string, unknown> {
 }
 
 export function crdYaml(): string {
-  return `# Generated from operator/api/types.ts by \`npx tsx operator/api/generate.ts\`. Do not edit.\n${stringify(buildCrd(), { lineWidth: 0 })}`;
+  return `# Generated from api/types.ts by \`npx tsx api/generate.ts\`. Do not edit.\n${stringify(buildCrd(), { lineWidth: 0 })}`;
 }

@@ -1,6 +1,6 @@
 // Go tools module: builds kube-apiserver, kube-controller-manager, kube-scheduler and kubectl for the test environment.
-// Versions must match test/env/versions.ts (a unit test checks).
-module kelemetry.test/tools/kube
+// Versions must match envtest/versions.ts (a unit test checks).
+module kelemetry.envtest/tools/kube
 
 go 1.24.0
 

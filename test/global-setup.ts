@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { repoRoot, startEnvironment, type Environment, type EnvironmentInfo } from './environment.ts';
+import { repoRoot, startEnvironment, type Environment, type EnvironmentInfo } from '../envtest/environment.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,7 +1,7 @@
 // Go tools module: builds etcd 3.6 for the test environment. Debian's etcd 3.4 predates the watch
 // progress requests kube-apiserver 1.34 relies on (RequestWatchProgress), which made watchers relist.
-// Versions must match test/env/versions.ts (a unit test checks).
-module kelemetry.test/tools/etcd
+// Versions must match envtest/versions.ts (a unit test checks).
+module kelemetry.envtest/tools/etcd
 
 go 1.26.0
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { goTools } from './versions.ts';
 
-const toolsDir = join(import.meta.dirname, '..', 'tools');
+const toolsDir = join(import.meta.dirname, 'tools');
 
 /** Binary names `go build tool` produces for a go.mod's tool directives (last path element, skipping /vN). */
 function toolBinaries(gomod: string, renames: Record<string, string> = {}): string[] {
@@ -18,7 +18,7 @@ function toolBinaries(gomod: string, renames: Record<string, string> = {}): stri
 
 describe('pinned versions', () => {
   for (const tool of Object.values(goTools)) {
-    it(`test/tools/${tool.module}/go.mod requires ${tool.goModule} ${tool.version} and builds ${tool.binaries.join(', ')}`, () => {
+    it(`envtest/tools/${tool.module}/go.mod requires ${tool.goModule} ${tool.version} and builds ${tool.binaries.join(', ')}`, () => {
       const gomod = readFileSync(join(toolsDir, tool.module, 'go.mod'), 'utf8');
       expect(gomod).toMatch(new RegExp(`^\\s*${tool.goModule.replace(/\./g, '\\.')} ${tool.version}\\b`, 'm'));
       expect(toolBinaries(gomod, tool.renames).sort()).toEqual([...tool.binaries].sort());

@@ -7,7 +7,7 @@ import { CRD_FILE, buildCrd, crdYaml, type JsonSchema } from './crd.ts';
 import { REFERENCE_FILE, referenceMarkdown } from './reference.ts';
 import { parseSpec } from './types.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function walk(node: JsonSchema, path: string, visit: (n: JsonSchema, p: string) => void): void {
   visit(node, path);
@@ -19,11 +19,11 @@ function walk(node: JsonSchema, path: string, visit: (n: JsonSchema, p: string) 
 const schema = () => ((buildCrd().spec as { versions: { schema: { openAPIV3Schema: JsonSchema } }[] }).versions[0]!.schema.openAPIV3Schema);
 
 describe('KelemetryInstance CRD', () => {
-  it(`${CRD_FILE} is up to date (regenerate: npx tsx operator/api/generate.ts)`, () => {
+  it(`${CRD_FILE} is up to date (regenerate: npx tsx api/generate.ts)`, () => {
     expect(readFileSync(join(root, CRD_FILE), 'utf8')).toBe(crdYaml());
   });
 
-  it(`${REFERENCE_FILE} is up to date (regenerate: npx tsx operator/api/generate.ts)`, () => {
+  it(`${REFERENCE_FILE} is up to date (regenerate: npx tsx api/generate.ts)`, () => {
     const doc = readFileSync(join(root, REFERENCE_FILE), 'utf8');
     expect(doc).toBe(referenceMarkdown());
     expect(doc).toContain('| `spec.version` | string |');

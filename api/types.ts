@@ -1,14 +1,14 @@
 /**
  * The KelemetryInstance API (kelemetry.io/v1alpha1), defined once as zod schemas. The CRD in crds/ is
- * generated from these (operator/api/crd.ts), so defaults and validation live in the API server: a
+ * generated from these (api/crd.ts), so defaults and validation live in the API server: a
  * GitOps tool sees the same object it applied, and the operator never writes spec.
  *
  * Cross-field rules are CEL (`x-kubernetes-validations`) attached with `.meta()`; `validateSpecSemantics`
  * re-checks the same rules in TypeScript for `kelemetry synth`, which has no API server in front of it.
  */
 import { z } from 'zod';
-import { checkRegexes } from '../../runtime/config/common.ts';
-import { QUANTIFIER_NAMES, TAG_NAMES } from '../../runtime/kelemetrix/names.ts';
+import { checkRegexes } from '../runtime/config/common.ts';
+import { QUANTIFIER_NAMES, TAG_NAMES } from '../runtime/kelemetrix/names.ts';
 
 export const GROUP = 'kelemetry.io';
 export const VERSION = 'v1alpha1';

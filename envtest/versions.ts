@@ -1,11 +1,11 @@
 /**
  * Every pinned version of the test environment, in one place.
  *
- * Go-built tools live in Go modules under test/tools/<module>; their go.mod must require exactly the
- * version given here (test/env/versions.test.ts checks). Debian packages are whatever Debian 12 ships.
+ * Go-built tools live in Go modules under envtest/tools/<module>; their go.mod must require exactly the
+ * version given here (envtest/versions.test.ts checks). Debian packages are whatever Debian 12 ships.
  */
 export interface GoTool {
-  /** Folder under test/tools holding the Go tools module. */
+  /** Folder under envtest/tools holding the Go tools module. */
   module: string;
   /** The Go module that provides the binaries, and its pinned version. */
   goModule: string;
@@ -32,7 +32,7 @@ export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger', GoTool> = {
   kube: {
     module: 'kube',
     goModule: 'k8s.io/kubernetes',
-    // Every k8s.io/* staging module is replaced to the matching v0.34.4 tag in test/tools/kube/go.mod.
+    // Every k8s.io/* staging module is replaced to the matching v0.34.4 tag in envtest/tools/kube/go.mod.
     version: 'v1.34.4',
     binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'],
     coldBuildHint: 'about 10 minutes on 2 cores',

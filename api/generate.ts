@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { CRD_FILE, crdYaml } from './crd.ts';
 import { REFERENCE_FILE, referenceMarkdown } from './reference.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, CRD_FILE);
 mkdirSync(dirname(target), { recursive: true });
 writeFileSync(target, crdYaml());

@@ -1,6 +1,6 @@
 // Go tools module: builds kwok (fake nodes and pods) for the test environment.
-// Versions must match test/env/versions.ts (a unit test checks).
-module kelemetry.test/tools/kwok
+// Versions must match envtest/versions.ts (a unit test checks).
+module kelemetry.envtest/tools/kwok
 
 go 1.24.0
 

@@ -60,7 +60,7 @@ export function referenceMarkdown(): string {
   return [
     `# ${crd.spec.names.kind} configuration reference`,
     '',
-    `Generated from the CRD schema (\`${crd.spec.group}/${version.name}\`) by \`npx tsx operator/api/generate.ts\`; do not edit.`,
+    `Generated from the CRD schema (\`${crd.spec.group}/${version.name}\`) by \`npx tsx api/generate.ts\`; do not edit.`,
     'Defaults are applied by the apiserver, so what you apply is what Argo CD compares against.',
     '',
     '| field | type | default | constraints | description |',

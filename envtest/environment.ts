@@ -16,7 +16,7 @@ import { isAlive, stopProcess, type ProcessRecord } from './process.ts';
 import { startEtcd, startRedis, type EtcdInfo, type RedisInfo } from './stores.ts';
 import { ensureBinaries, type Binaries } from './tools.ts';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultStateFile = join(repoRoot, '.kelemetry', 'env.json');
 
 export interface EnvironmentInfo {
