@@ -93,11 +93,11 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
           q.forget(key);
           metrics.terminalErrors.inc({ controller: CONTROLLER });
           metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'error' });
-          log.error('reconcile failed; not retrying until the instance changes', { instance: key, error: err });
+          log.error('reconcile failed; not retrying until the instance changes', { instance: key, err: err });
         } else {
           metrics.reconcileErrors.inc({ controller: CONTROLLER });
           metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'error' });
-          log.warn('reconcile failed; retrying with backoff', { instance: key, retries: q.limiter.retries(key), error: err });
+          log.warn('reconcile failed; retrying with backoff', { instance: key, retries: q.limiter.retries(key), err: err });
           q.addRateLimited(key);
         }
       } finally {
@@ -196,7 +196,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       retryPeriodMs: le.retryPeriodMs,
       logger: log,
       isLeader: metrics.leader,
-      onStartedLeading: () => void startControllers().catch((err: unknown) => log.error('controllers failed to start', { error: err })),
+      onStartedLeading: () => void startControllers().catch((err: unknown) => log.error('controllers failed to start', { err: err })),
       onStoppedLeading: () => {
         // Like controller-runtime: a process that lost its lease stops; the Deployment restarts it.
         void stopControllers().then(() => resolveStopped());
@@ -205,7 +205,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     elector.start();
   } else {
     metrics.leader.set(1);
-    void startControllers().catch((err: unknown) => log.error('controllers failed to start', { error: err }));
+    void startControllers().catch((err: unknown) => log.error('controllers failed to start', { err: err }));
   }
 
   return {

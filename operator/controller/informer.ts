@@ -156,7 +156,7 @@ export class Informer<T extends MetaObject> {
     this.opts.metrics?.failures?.inc();
     this.failures++;
     const delay = Math.min(500 * 2 ** Math.min(this.failures - 1, 6), 30_000);
-    this.opts.logger.warn('list/watch failed; restarting', { path: this.opts.path, delayMs: delay, error: err instanceof Error ? err.message : String(err) });
+    this.opts.logger.warn('list/watch failed; restarting', { path: this.opts.path, delayMs: delay, err: err instanceof Error ? err.message : String(err) });
     // After an error the stream position is unknown: relist so deletes missed meanwhile are seen.
     this.resourceVersion = '';
     this.restartTimer = setTimeout(() => void this.run(), delay);

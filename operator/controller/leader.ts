@@ -68,7 +68,7 @@ export class LeaderElector {
     if (this.leading) {
       this.leading = false;
       this.opts.isLeader?.set(0);
-      await this.release().catch((err: unknown) => this.opts.logger.warn('could not release lease', { lease: this.opts.name, error: err }));
+      await this.release().catch((err: unknown) => this.opts.logger.warn('could not release lease', { lease: this.opts.name, err: err }));
     }
   }
 
@@ -88,7 +88,7 @@ export class LeaderElector {
         this.opts.onStartedLeading();
       }
     } catch (err) {
-      this.opts.logger.warn('lease update failed', { lease: `${this.opts.namespace}/${this.opts.name}`, error: err });
+      this.opts.logger.warn('lease update failed', { lease: `${this.opts.namespace}/${this.opts.name}`, err: err });
     }
     if (this.leading && Date.now() - this.lastRenew > this.renewMs) {
       this.leading = false;

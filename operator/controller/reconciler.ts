@@ -161,7 +161,7 @@ export class Reconciler {
       // Immutable fields (a StatefulSet's volumeClaimTemplates, a selector) cannot be applied in place:
       // delete without cascading (pods keep running) and create again on the next pass.
       if ((err as { code?: number }).code === 422 && /Forbidden|immutable/i.test((err as Error).message) && live) {
-        log.warn('immutable field changed; re-creating', { object: `${obj.kind}/${obj.metadata.name}`, error: err });
+        log.warn('immutable field changed; re-creating', { object: `${obj.kind}/${obj.metadata.name}`, err: err });
         await this.deps.client.delete(path, 'Orphan', live.metadata.uid);
       }
       throw err;

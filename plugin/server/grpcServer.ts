@@ -99,7 +99,7 @@ export function createGrpcServer(opts: GrpcServerOptions): grpc.Server {
   };
 
   const fail = (rpc: string, err: unknown, context: Record<string, unknown>) => {
-    logger.warn(`${rpc} failed`, { ...context, error: err });
+    logger.warn(`${rpc} failed`, { ...context, err: err });
     return toStatus(err);
   };
 

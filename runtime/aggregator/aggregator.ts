@@ -186,7 +186,7 @@ export class SpanAggregator implements Aggregator {
         try {
           l(job);
         } catch (err) {
-          this.opts.logger.error('link job listener failed', { object: keyString(object), error: err });
+          this.opts.logger.error('link job listener failed', { object: keyString(object), err: err });
         }
       }
     }

@@ -64,7 +64,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         await c.stop();
         logger.info('stopped', { component: c.name });
       } catch (err) {
-        logger.error('stopping failed', { component: c.name, error: err });
+        logger.error('stopping failed', { component: c.name, err: err });
       }
     }
   };

@@ -26,7 +26,7 @@ export async function startMetricsServer(
       registry.metrics().then(
         (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
         (err: unknown) => {
-          logger.error('collecting metrics failed', { error: err });
+          logger.error('collecting metrics failed', { err: err });
           res.writeHead(500).end(`collecting metrics failed: ${(err as Error).message}\n`);
         },
       );

@@ -65,7 +65,7 @@ export class AuditConsumer {
         await decorate({ message: msg, ...input });
       } catch (err) {
         // The span is still written, carrying the failure where a reader will see it.
-        this.opts.logger.error('audit decorator failed', { cluster, object: keyString(input.object), auditId: event.auditID, error: err });
+        this.opts.logger.error('audit decorator failed', { cluster, object: keyString(input.object), auditId: event.auditID, err: err });
         input.span.logs.push({ type: LogType.kelemetryError, message: `decorator failed: ${(err as Error).message}` });
       }
     }
@@ -79,7 +79,7 @@ export class AuditConsumer {
       this.metrics.sinceReceipt.observe({ cluster }, (Date.now() - msg.receivedAtMs) / 1000);
       end({ hasTrace: 'true', error: '' });
     } catch (err) {
-      this.opts.logger.error('audit span not written', { cluster, object: keyString(input.object), auditId: event.auditID, error: err });
+      this.opts.logger.error('audit span not written', { cluster, object: keyString(input.object), auditId: event.auditID, err: err });
       end({ hasTrace: 'true', error: 'send' });
     }
   }

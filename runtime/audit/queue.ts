@@ -123,7 +123,7 @@ export class PartitionedQueue<T> {
       try {
         await handler(entry.value, index);
       } catch (err) {
-        this.logger.error('audit queue handler threw', { partition: index, error: err });
+        this.logger.error('audit queue handler threw', { partition: index, err: err });
       }
     };
     for (;;) {

@@ -200,7 +200,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<RunningWebhook
       () => end({ cluster, code: String(res.statusCode) }),
       (err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
-        if (status === 500) logger.error('audit webhook request failed', { cluster, error: err });
+        if (status === 500) logger.error('audit webhook request failed', { cluster, err: err });
         else if (status !== 429) logger.warn('audit webhook refused a request', { cluster, status, reason: (err as Error).message, peer: req.socket.remoteAddress });
         if (!res.headersSent) {
           // On 413 the rest of the body is not read; closing the connection discards it.

@@ -68,7 +68,7 @@ export function createKelemetrix(ctx: ComponentContext, opts: KelemetrixOptions 
     // One warning per tag/quantity keeps a stream of bad events from flooding the log; the counter has the rate.
     if (warned.has(`${stage}/${name}`)) return;
     warned.add(`${stage}/${name}`);
-    logger.warn('kelemetrix cannot compute a value; further failures are only counted', { stage, name, cluster: msg.cluster, auditID: msg.event.auditID, error: err.message });
+    logger.warn('kelemetrix cannot compute a value; further failures are only counted', { stage, name, cluster: msg.cluster, auditID: msg.event.auditID, err: err.message });
   };
 
   const metrics: CompiledMetric[] = config.metrics.map((m) => ({

@@ -19,8 +19,15 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
-function errorFields(value: unknown): unknown {
-  return value instanceof Error ? { message: value.message, name: value.name } : value;
+/**
+ * Errors are logged under the field `err` by convention. Any Error value becomes its name, message,
+ * stack and cause chain, since JSON.stringify of an Error is `{}`.
+ */
+function errorFields(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const out: Record<string, unknown> = { name: value.name, message: value.message, stack: value.stack };
+  if (value.cause !== undefined && depth < 5) out.cause = errorFields(value.cause, depth + 1);
+  return out;
 }
 
 export function createLogger(opts: LoggerOptions = {}, base: Record<string, unknown> = {}): Logger {
