@@ -7,17 +7,15 @@
  * metrics) live here.
  */
 import { z } from 'zod';
-import { cacheBackend, clientTls, duration, etcdConnection, listenAddress, redisConnection } from './common.ts';
+import { DNS_LABEL, cacheBackend, clientTls, duration, etcdConnection, listenAddress, redisConnection } from './common.ts';
 import { auditSection } from './sections/audit.ts';
 import { informersSection } from './sections/informers.ts';
 import { pluginSection } from './sections/plugin.ts';
 import { kelemetrixSection } from './sections/kelemetrix.ts';
 
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 export const clusterConfig = z.object({
   /** Cluster name: appears in every span's `cluster` tag and in the audit webhook path /audit/<name>. */
-  name: z.string().max(63).regex(dns1123Label, 'cluster names are DNS labels: lowercase letters, digits and -'),
+  name: z.string().max(63).regex(DNS_LABEL, 'cluster names are DNS labels: lowercase letters, digits and -'),
   /** Path to a kubeconfig file; absent means in-cluster credentials. */
   kubeconfig: z.string().min(1).optional(),
   /** Source IPs of this cluster's apiservers, so audit POSTs to /audit (without a cluster) can be attributed. */
