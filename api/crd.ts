@@ -18,7 +18,7 @@ export const CRD_FILE = 'crds/kelemetry.io_kelemetryinstances.yaml';
 const dropKeys = new Set(['$schema', 'additionalProperties', 'propertyNames', 'id']);
 
 /** Rewrites a zod-generated JSON schema node (recursively) into a structural OpenAPI v3 schema. */
-export function toStructural(node: unknown): JsonSchema {
+function toStructural(node: unknown): JsonSchema {
   if (!node || typeof node !== 'object' || Array.isArray(node)) throw new Error(`schema node is not an object: ${JSON.stringify(node)}`);
   const src = node as JsonSchema;
   if (src['x-kubernetes-int-or-string']) {

@@ -4,9 +4,9 @@
  * validation live in the API server: a GitOps tool sees the same object it applied, and the operator
  * never writes spec. Cross-field rules are CEL, with TypeScript twins for synth (./cel.ts).
  */
-export { API_VERSION, GROUP, KIND, MAX_NAME_LENGTH, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.ts';
+export { API_VERSION, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.ts';
 export type { KelemetryInstance, ObjectMeta } from './instance.ts';
 export { SpecError, parseInstance, parseSpec } from './parse.ts';
 export type { Persistence, PodOptions } from './schema/pod.ts';
-export { kelemetryInstanceSpec, type KelemetryInstanceSpec, type KelemetryInstanceSpecInput } from './schema/spec.ts';
-export { kelemetryInstanceStatus, type ComponentStatus, type Condition, type KelemetryInstanceStatus } from './schema/status.ts';
+export type { KelemetryInstanceSpec } from './schema/spec.ts';
+export type { ComponentStatus, Condition, KelemetryInstanceStatus } from './schema/status.ts';

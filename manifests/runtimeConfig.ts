@@ -22,7 +22,7 @@ export function serviceHost(inst: KelemetryInstance, suffix: string): string {
   return `${objectName(r, suffix)}.${r.namespace}.svc`;
 }
 
-export function etcdEndpoints(inst: KelemetryInstance): string[] {
+function etcdEndpoints(inst: KelemetryInstance): string[] {
   const etcd = inst.spec.storage.etcd;
   if (etcd.external) return etcd.external.endpoints;
   return [`http://${serviceHost(inst, 'etcd')}:${PORTS.etcdClient}`];

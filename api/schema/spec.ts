@@ -61,7 +61,6 @@ export const kelemetryInstanceSpec = z
   .meta(cel(CURRENT_CLUSTER_KNOWN, MEMORY_CACHES_SINGLE_REPLICA, REQUEST_TIMEOUTS_KNOWN))
   .meta({ description: 'Desired state of one Kelemetry installation in the instance namespace.' });
 
-export type KelemetryInstanceSpecInput = z.input<typeof kelemetryInstanceSpec>;
 export type KelemetryInstanceSpec = z.output<typeof kelemetryInstanceSpec>;
 
 /** The rules that span sections, in TypeScript. */
