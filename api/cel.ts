@@ -1,7 +1,8 @@
 /**
  * Cross-field rules. The API server evaluates them as CEL (`x-kubernetes-validations`, after
  * defaulting); `kelemetry synth` has no API server in front of it, so each schema file next to its
- * rules also has their TypeScript twin, reporting the same message (see crossFieldIssues in parse.ts).
+ * rules also has their TypeScript twin, reporting the same message (all run by crossFieldIssues in
+ * schema/spec.ts).
  */
 export interface Rule {
   rule: string;
