@@ -87,6 +87,8 @@ describe('parseSpec (the CEL rules, in TypeScript, for synth)', () => {
     [{ ...base, informers: { replicas: 1, diff: { leaders: 2 } } }, 'diff.leaders cannot exceed replicas'],
     [{ ...base, storage: { caches: { span: { backend: 'memory' } } } }, 'memory caches live in one process'],
     [{ ...base, clusters: [{ name: 'Bad_Name' }] }, 'spec.clusters.0.name'],
+    [{ ...base, audit: { service: { nodePort: 30080 } } }, 'spec.audit.service: nodePort needs type NodePort or LoadBalancer'],
+    [{ ...base, frontend: { service: { nodePort: 30686 } } }, 'spec.frontend.service: nodePort needs type NodePort or LoadBalancer'],
   ])('refuses %j', (spec, message) => {
     expect(() => parseSpec(spec)).toThrow(message);
   });

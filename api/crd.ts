@@ -1,12 +1,14 @@
 /**
- * Builds the KelemetryInstance CustomResourceDefinition from the zod schemas in ./types.ts:
+ * Builds the KelemetryInstance CustomResourceDefinition from the zod schemas in ./schema:
  * z.toJSONSchema (OpenAPI 3.0 target, input view so defaulted fields are optional) and then a pass
  * that makes the result a structural schema the API server accepts (no anyOf for int-or-string, no
  * schema under preserve-unknown-fields, no JavaScript safe-integer bounds).
  */
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import { API_VERSION, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION, kelemetryInstanceSpec, kelemetryInstanceStatus } from './types.ts';
+import { API_VERSION, GROUP, KIND, MAX_NAME_LENGTH, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.ts';
+import { kelemetryInstanceSpec } from './schema/spec.ts';
+import { kelemetryInstanceStatus } from './schema/status.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -16,7 +18,7 @@ export const CRD_FILE = 'crds/kelemetry.io_kelemetryinstances.yaml';
 const dropKeys = new Set(['$schema', 'additionalProperties', 'propertyNames', 'id']);
 
 /** Rewrites a zod-generated JSON schema node (recursively) into a structural OpenAPI v3 schema. */
-export function toStructural(node: unknown): JsonSchema {
+function toStructural(node: unknown): JsonSchema {
   if (!node || typeof node !== 'object' || Array.isArray(node)) throw new Error(`schema node is not an object: ${JSON.stringify(node)}`);
   const src = node as JsonSchema;
   if (src['x-kubernetes-int-or-string']) {
@@ -120,7 +122,10 @@ export function buildCrd(): Record<string, unknown> {
                 status,
               },
               'x-kubernetes-validations': [
-                { rule: 'self.metadata.name.size() <= 40', message: 'metadata.name must be at most 40 characters (object names are derived from it)' },
+                {
+                  rule: `self.metadata.name.size() <= ${MAX_NAME_LENGTH}`,
+                  message: `metadata.name must be at most ${MAX_NAME_LENGTH} characters (object names are derived from it)`,
+                },
               ],
             },
           },

@@ -1,4 +1,4 @@
-/** Writes crds/kelemetry.io_kelemetryinstances.yaml and docs/configuration.md from the TypeScript API (run after editing types.ts). */
+/** Writes crds/kelemetry.io_kelemetryinstances.yaml and docs/configuration.md from the TypeScript API (run after editing api/schema). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -425,7 +425,7 @@ function renderFrontend(c: InstanceChart, configYaml: string): void {
 /** Renders every object of one instance. Pure: same input, same output (golden-file tested). */
 export function renderInstance(inst: KelemetryInstance, opts: RenderOptions = {}): RenderedInstance {
   const c = new InstanceChart(inst, opts);
-  const configs = Object.fromEntries(ROLES.map((role) => [role, stringify(renderRuntimeConfig(inst, role), { lineWidth: 0 })])) as Record<Role, string>;
+  const configs = Object.fromEntries(ROLES.map((role) => [role, stringify(renderRuntimeConfig(inst, role, c.version(role)), { lineWidth: 0 })])) as Record<Role, string>;
   c.add('ConfigMap', 'v1', 'config', 'config', { data: { 'consumer.yaml': configs.consumer, 'informers.yaml': configs.informers, 'frontend.yaml': configs.frontend } });
   renderRbac(c);
   renderEtcd(c);

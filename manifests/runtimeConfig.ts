@@ -1,8 +1,9 @@
 /**
  * Maps a KelemetryInstance spec onto the runtime's own config type (runtime/config/schema.ts), one
  * document per role. Each role's document enables exactly its component section; the shared parts
- * (clusters, stores, tracer, metrics) are identical across roles, so every process agrees on cache
- * prefixes and endpoints — which is what lets instances in several clusters share one store.
+ * (clusters, stores, tracer, metrics) are identical across roles but for the component's own version
+ * (tracer service.version), so every process agrees on cache prefixes and endpoints — which is what
+ * lets instances in several clusters share one store.
  */
 import type { ConfigInput } from '../runtime/config/schema.ts';
 import type { KelemetryInstance } from '../api/types.ts';
@@ -21,7 +22,7 @@ export function serviceHost(inst: KelemetryInstance, suffix: string): string {
   return `${objectName(r, suffix)}.${r.namespace}.svc`;
 }
 
-export function etcdEndpoints(inst: KelemetryInstance): string[] {
+function etcdEndpoints(inst: KelemetryInstance): string[] {
   const etcd = inst.spec.storage.etcd;
   if (etcd.external) return etcd.external.endpoints;
   return [`http://${serviceHost(inst, 'etcd')}:${PORTS.etcdClient}`];
@@ -52,7 +53,8 @@ function orderedClusters(inst: KelemetryInstance) {
   return [...inst.spec.clusters].sort((a, b) => Number(b.name === current) - Number(a.name === current));
 }
 
-function shared(inst: KelemetryInstance): ConfigInput {
+/** `version` is the component's own (see renderRuntimeConfig). */
+function shared(inst: KelemetryInstance, version: string): ConfigInput {
   const { spec } = inst;
   const stores: NonNullable<ConfigInput['stores']> = { spanCache: cacheOf(inst, 'span') };
   if (usesBackend(inst, 'etcd')) {
@@ -84,7 +86,7 @@ function shared(inst: KelemetryInstance): ConfigInput {
     tracer: {
       otlpEndpoint: otlpEndpoint(inst),
       insecure: jaegerExt ? jaegerExt.insecure : true,
-      resourceAttributes: { 'service.version': spec.version, 'k8s.namespace.name': ref(inst).namespace, 'kelemetry.instance': inst.metadata.name },
+      resourceAttributes: { 'service.version': version, 'k8s.namespace.name': ref(inst).namespace, 'kelemetry.instance': inst.metadata.name },
     },
     // Probes and Prometheus reach the pod IP, so bind every interface inside the pod.
     metrics: { listen: `0.0.0.0:${PORTS.metrics}` },
@@ -181,30 +183,19 @@ function pluginSection(inst: KelemetryInstance): Sections['plugin'] {
   };
 }
 
-/** Audit-derived metrics: the spec section is field for field the runtime's, so it is copied as written. */
+/** Audit-derived metrics: the spec section is the runtime's own (durations as text), so it is copied as written. */
 function kelemetrixSection(inst: KelemetryInstance): Pick<ConfigInput, 'kelemetrix'> {
   const k = inst.spec.audit.kelemetrix;
-  if (!k) return {};
-  return {
-    kelemetrix: {
-      enabled: k.enabled,
-      defaultRequestTimeout: k.defaultRequestTimeout,
-      requestTimeouts: k.requestTimeouts,
-      metrics: k.metrics.map((m) => ({
-        name: m.name,
-        ...(m.help !== undefined ? { help: m.help } : {}),
-        quantifier: m.quantifier,
-        tags: m.tags,
-        tagFilters: m.tagFilters.map((f) => ({ tag: f.tag, oneOf: f.oneOf, isRegex: f.isRegex, negate: f.negate })),
-        quantityFilters: m.quantityFilters.map((f) => ({ quantity: f.quantity, operator: f.operator, threshold: f.threshold })),
-      })),
-    },
-  };
+  return k ? { kelemetrix: k } : {};
 }
 
-/** The runtime config of one role. */
-export function renderRuntimeConfig(inst: KelemetryInstance, role: Role): ConfigInput {
-  const base = shared(inst);
+/**
+ * The runtime config of one role, at `version`: the version that role's component is rendered at. During
+ * an ordered upgrade the rollout planner holds components back at their old version; their config (and
+ * so their pods' config hash) must then not change because another component moved on.
+ */
+export function renderRuntimeConfig(inst: KelemetryInstance, role: Role, version = inst.spec.version): ConfigInput {
+  const base = shared(inst, version);
   // manifests/render.test.ts checks every rendered document with the runtime's own parseConfig.
   switch (role) {
     case 'consumer':

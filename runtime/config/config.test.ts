@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from './common.ts';
+import { durationText, parseDuration } from './common.ts';
 import { ConfigError, parseConfig } from './load.ts';
 
 describe('runtime config', () => {
@@ -18,5 +18,14 @@ describe('runtime config', () => {
     expect(parseDuration('1h30m')).toBe(90 * 60_000);
     expect(parseDuration('250ms')).toBe(250);
     expect(() => parseDuration('10')).toThrow(/invalid duration/);
+    expect(parseDuration('1.5s')).toBe(1500);
+    expect(parseDuration('1m500ms')).toBe(60_500);
+  });
+  it('has one duration grammar: the text form (the API) accepts exactly what parseDuration reads', () => {
+    for (const text of ['500ms', '10s', '1h30m', '0.5h', '1m500ms']) expect(durationText.safeParse(text).success, text).toBe(true);
+    for (const text of ['10', '1h 30m', 'ms', '', '1d', '-1s', '1.s']) {
+      expect(durationText.safeParse(text).success, text).toBe(false);
+      expect(() => parseDuration(text), text).toThrow(/invalid duration/);
+    }
   });
 });

@@ -7,21 +7,62 @@
  * metrics) live here.
  */
 import { z } from 'zod';
-import { cacheBackend, clientTls, duration, etcdConnection, listenAddress, redisConnection } from './common.ts';
+import { DNS_LABEL, cacheBackend, clientTls, duration, etcdConnection, listenAddress, redisConnection } from './common.ts';
 import { auditSection } from './sections/audit.ts';
 import { informersSection } from './sections/informers.ts';
 import { pluginSection } from './sections/plugin.ts';
 import { kelemetrixSection } from './sections/kelemetrix.ts';
 
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 export const clusterConfig = z.object({
   /** Cluster name: appears in every span's `cluster` tag and in the audit webhook path /audit/<name>. */
-  name: z.string().max(63).regex(dns1123Label, 'cluster names are DNS labels: lowercase letters, digits and -'),
+  name: z.string().max(63).regex(DNS_LABEL, 'cluster names are DNS labels: lowercase letters, digits and -'),
   /** Path to a kubeconfig file; absent means in-cluster credentials. */
   kubeconfig: z.string().min(1).optional(),
   /** Source IPs of this cluster's apiservers, so audit POSTs to /audit (without a cluster) can be attributed. */
   apiserverAddresses: z.array(z.string()).default([]),
+});
+
+/** Shared stores; the component sections pick a backend and a key prefix per cache. */
+const storesSection = z.object({
+  etcd: etcdConnection.optional(),
+  redis: redisConnection.optional(),
+  /** Where object span contexts are shared (spec 4.1). Several writer replicas need etcd or redis. */
+  spanCache: z
+    .object({
+      backend: cacheBackend.default('memory'),
+      /** Key prefix; `/span/` keeps the Go writer's etcd layout (spec 13.2). */
+      prefix: z.string().default('/span/'),
+      /** How long a reservation lives; a crashed creator's key is reclaimed after this. */
+      reserveTtl: duration.prefault('10s'),
+      /** Cache retention past the end of a window. */
+      extraTtl: duration.prefault('0s'),
+    })
+    .prefault({}),
+});
+
+const tracerSection = z.object({
+  /** OTLP/gRPC endpoint of the Jaeger collector (or remote storage), host:port or http(s)://host:port. */
+  otlpEndpoint: z.string().min(1),
+  insecure: z.boolean().default(true),
+  tls: clientTls.optional(),
+  /** Spans buffered before export; beyond this they are dropped and counted (never silently). */
+  maxQueueSize: z.number().int().positive().default(65_536),
+  maxExportBatchSize: z.number().int().positive().default(2_048),
+  exportTimeout: duration.prefault('10s'),
+  scheduledDelay: duration.prefault('500ms'),
+  /** Extra OTel resource attributes on every span (e.g. service.version). */
+  resourceAttributes: z.record(z.string(), z.string()).default({}),
+  /** Attempts per export batch (with backoff) before its spans are dropped and counted. */
+  exportAttempts: z.number().int().min(1).default(5),
+  /** Tags added to every object and link span (e.g. runId). */
+  pseudoSpanTags: z.record(z.string(), z.string()).default({}),
+  /** Tags added to every audit and event span. */
+  eventSpanTags: z.record(z.string(), z.string()).default({}),
+});
+
+const metricsSection = z.object({
+  /** Prometheus /metrics plus /healthz and /readyz. */
+  listen: listenAddress.default('127.0.0.1:9090'),
 });
 
 export const configSchema = z
@@ -29,51 +70,9 @@ export const configSchema = z
     clusters: z.array(clusterConfig).min(1, 'name at least one cluster'),
     /** Window of one object trace (spec 3.2). */
     spanTtl: duration.prefault('30m'),
-    stores: z
-      .object({
-        etcd: etcdConnection.optional(),
-        redis: redisConnection.optional(),
-        /** Where object span contexts are shared (spec 4.1). Several writer replicas need etcd or redis. */
-        spanCache: z
-          .object({
-            backend: cacheBackend.default('memory'),
-            /** Key prefix; `/span/` keeps the Go writer's etcd layout (spec 13.2). */
-            prefix: z.string().default('/span/'),
-            /** How long a reservation lives; a crashed creator's key is reclaimed after this. */
-            reserveTtl: duration.prefault('10s'),
-            /** Cache retention past the end of a window. */
-            extraTtl: duration.prefault('0s'),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    tracer: z
-      .object({
-        /** OTLP/gRPC endpoint of the Jaeger collector (or remote storage), host:port or http(s)://host:port. */
-        otlpEndpoint: z.string().min(1),
-        insecure: z.boolean().default(true),
-        tls: clientTls.optional(),
-        /** Spans buffered before export; beyond this they are dropped and counted (never silently). */
-        maxQueueSize: z.number().int().positive().default(65_536),
-        maxExportBatchSize: z.number().int().positive().default(2_048),
-        exportTimeout: duration.prefault('10s'),
-        scheduledDelay: duration.prefault('500ms'),
-        /** Extra OTel resource attributes on every span (e.g. service.version). */
-        resourceAttributes: z.record(z.string(), z.string()).default({}),
-        /** Attempts per export batch (with backoff) before its spans are dropped and counted. */
-        exportAttempts: z.number().int().min(1).default(5),
-        /** Tags added to every object and link span (e.g. runId). */
-        pseudoSpanTags: z.record(z.string(), z.string()).default({}),
-        /** Tags added to every audit and event span. */
-        eventSpanTags: z.record(z.string(), z.string()).default({}),
-      })
-      .optional(),
-    metrics: z
-      .object({
-        /** Prometheus /metrics plus /healthz and /readyz. */
-        listen: listenAddress.default('127.0.0.1:9090'),
-      })
-      .default({ listen: '127.0.0.1:9090' }),
+    stores: storesSection.prefault({}),
+    tracer: tracerSection.optional(),
+    metrics: metricsSection.prefault({}),
     audit: auditSection.optional(),
     informers: informersSection.optional(),
     plugin: pluginSection.optional(),

@@ -5,7 +5,7 @@
  * to a bounded queue partitioned by object, from which the consumer writes audit spans.
  */
 import { z } from 'zod';
-import { checkRegexes, duration, listenAddress, serverTls } from '../common.ts';
+import { DEFAULT_EXCLUDED_RESOURCES, checkRegexes, duration, listenAddress, serverTls } from '../common.ts';
 
 const forwardTarget = z.object({
   /** Label in metrics and logs. */
@@ -66,7 +66,7 @@ export const auditFilterSection = z.object({
   /** Never traced: `resource` (core group) or `group/resource`. */
   excludeTypes: z
     .array(z.string().regex(/^[^/]+(\/[^/]+)?$/, 'want "resource" or "group/resource"'))
-    .default(['events', 'events.k8s.io/events', 'coordination.k8s.io/leases']),
+    .default(DEFAULT_EXCLUDED_RESOURCES),
   /** Events whose user agent contains any of these substrings are dropped. */
   excludeUserAgents: z.array(z.string()).default(['/leader-election', 'local-path-provisioner/']),
   /** Regular expressions on the (effective) username. */

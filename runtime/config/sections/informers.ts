@@ -4,7 +4,7 @@
  * runtime/diff, runtime/linker and runtime/k8s.
  */
 import { z } from 'zod';
-import { cacheBackend, duration } from '../common.ts';
+import { DEFAULT_EXCLUDED_RESOURCES, cacheBackend, duration, regexPattern } from '../common.ts';
 
 /** Lease-based election (spec 6.1): N Lease objects `<name>-0 … <name>-(N-1)` in `namespace`. */
 export const leaderElection = (name: string, numLeaders: number) =>
@@ -25,19 +25,6 @@ export type LeaderElectionConfig = z.output<ReturnType<typeof leaderElection>>;
 
 /** `resource` or `group/resource` entries, e.g. `events`, `coordination.k8s.io/leases`. */
 const groupResource = z.string().regex(/^([a-z0-9.-]+\/)?[a-z0-9.-]+$/, 'want "resource" or "group/resource"');
-const defaultExcludes = ['events', 'events.k8s.io/events', 'coordination.k8s.io/leases'];
-
-const regex = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
 
 export const diffCacheSection = z
   .object({
@@ -60,9 +47,9 @@ export const diffControllerSection = z
   .object({
     enabled: z.boolean().default(false),
     /** Resources never watched, in addition to subresources. */
-    excludeResources: z.array(groupResource).default(defaultExcludes),
+    excludeResources: z.array(groupResource).default(DEFAULT_EXCLUDED_RESOURCES),
     /** Objects whose `group/version/resource/namespace/name` matches have their contents kept out of the cache. */
-    redactPattern: regex.optional(),
+    redactPattern: regexPattern.optional(),
     /** `metadata.managedFields` is dropped before diffing and snapshotting (the UI never shows it). */
     stripManagedFields: z.boolean().default(true),
     workerCount: z.number().int().min(1).default(8),
@@ -96,7 +83,7 @@ export const eventControllerSection = z
   .object({
     enabled: z.boolean().default(false),
     /** Events about these resources are dropped. */
-    excludeResources: z.array(groupResource).default(defaultExcludes),
+    excludeResources: z.array(groupResource).default(DEFAULT_EXCLUDED_RESOURCES),
     configMapNamespace: z.string().min(1).default('default'),
     configMapName: z.string().min(1).default('kelemetry-event-controller'),
     configMapSyncInterval: duration.prefault('5s'),

@@ -1,0 +1,92 @@
+/** The consumer: the audit webhook, how it authenticates apiservers, forwarding, audit-derived metrics. */
+import { z } from 'zod';
+import { durationText } from '../../runtime/config/common.ts';
+import { kelemetrixSectionOf } from '../../runtime/config/sections/kelemetrix.ts';
+import { brokenAt, cel } from '../cel.ts';
+import { dnsLabel, objectName, replicas, secretKeyRef, workers } from './common.ts';
+import { podOptions, serviceIssues, serviceOptions } from './pod.ts';
+
+const TLS_NEEDS_SECRET = { rule: '!self.enabled || has(self.secretName)', message: 'tls.secretName is required when tls.enabled is true' };
+const TOKEN_NEEDS_SECRET = { rule: "self.mode != 'Token' || has(self.tokenSecretRef)", message: 'auth.tokenSecretRef is required when auth.mode is Token' };
+const CLIENT_CERT_NEEDS_CA = {
+  rule: "self.mode != 'ClientCertificate' || has(self.clientCaSecretRef)",
+  message: 'auth.clientCaSecretRef is required when auth.mode is ClientCertificate',
+};
+const CLIENT_CERT_NEEDS_TLS = { rule: "self.auth.mode != 'ClientCertificate' || self.tls.enabled", message: 'auth.mode ClientCertificate needs tls.enabled' };
+
+/** The runtime's own kelemetrix section, durations kept as text (spec.clusters keys are checked in spec.ts). */
+const kelemetrixSpec = kelemetrixSectionOf(durationText, (text) => durationText.default(text)).meta({
+  description: 'Audit-derived metrics ("kelemetrix") the consumer exports on its metrics port; none when unset.',
+});
+
+export const auditSpec = z
+  .object({
+    replicas: replicas(3).meta({ description: 'Replicas of the consumer Deployment (audit webhook and consumer); a PodDisruptionBudget is added above 1.' }),
+    /** Consumer partitions (the original's source.webhook.workerCount). */
+    workers: workers(8).meta({
+      description: "Queue partitions, each with one consumer worker (the original's source.webhook.workerCount); events of one object stay in one partition, in order.",
+    }),
+    tls: z
+      .object({
+        enabled: z.boolean().default(false).meta({ description: 'Serve the audit webhook over HTTPS with the certificate in secretName.' }),
+        /** A kubernetes.io/tls Secret (tls.crt, tls.key) for the webhook's serving certificate. */
+        secretName: objectName
+          .meta({ description: "kubernetes.io/tls Secret in the instance namespace with the webhook's serving certificate (keys tls.crt and tls.key)." })
+          .optional(),
+      })
+      .meta(cel(TLS_NEEDS_SECRET))
+      .meta({ description: 'HTTPS for the audit webhook.' })
+      .prefault({}),
+    auth: z
+      .object({
+        mode: z
+          .enum(['None', 'Token', 'ClientCertificate'])
+          .default('None')
+          .meta({
+            description:
+              'How the webhook checks who posts: None accepts any caller; Token requires the bearer token in tokenSecretRef; ClientCertificate requires a client certificate signed by clientCaSecretRef (needs tls.enabled).',
+          }),
+        /** Bearer token the apiservers send (mode Token). */
+        tokenSecretRef: secretKeyRef('token', 'Key of the Secret that holds the token.')
+          .meta({ description: 'Secret holding the bearer token the apiservers send (mode Token).' })
+          .optional(),
+        /** CA that signs the apiservers' client certificates (mode ClientCertificate). */
+        clientCaSecretRef: secretKeyRef('ca.crt', 'Key of the Secret that holds the PEM CA certificate.')
+          .meta({ description: "Secret holding the CA certificate that signs the apiservers' client certificates (mode ClientCertificate)." })
+          .optional(),
+      })
+      .meta(cel(TOKEN_NEEDS_SECRET, CLIENT_CERT_NEEDS_CA))
+      .meta({ description: 'How the audit webhook authenticates the apiservers that post to it.' })
+      .prefault({}),
+    /** Copies of every accepted audit batch are POSTed to these URLs. */
+    forward: z
+      .array(
+        z
+          .object({
+            name: dnsLabel.meta({ description: 'Name of the target in metrics and logs; a DNS label.' }),
+            url: z.string().url().max(512).meta({ description: 'http(s) URL each batch is POSTed to; :cluster in it is replaced by the cluster name.' }),
+          })
+          .meta({ description: 'One forward target.' }),
+      )
+      .max(16)
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .meta({ description: 'Targets the consumer re-POSTs a copy of every accepted audit batch to, keyed by name.' })
+      .optional(),
+    kelemetrix: kelemetrixSpec.optional(),
+    service: serviceOptions.meta({ description: 'The Service in front of the audit webhook (port 8080), which the apiservers post to.' }).prefault({}),
+    pod: podOptions.meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
+  })
+  .meta(cel(CLIENT_CERT_NEEDS_TLS))
+  .meta({ description: 'The consumer Deployment: the audit webhook that receives kube-apiserver audit events and writes them as spans.' });
+
+/** The CEL rules above, in TypeScript. */
+export function auditIssues(audit: z.output<typeof auditSpec>): string[] {
+  const { tls, auth } = audit;
+  return [
+    ...brokenAt(tls.enabled && !tls.secretName, 'spec.audit.tls', TLS_NEEDS_SECRET.message),
+    ...brokenAt(auth.mode === 'Token' && !auth.tokenSecretRef, 'spec.audit.auth', TOKEN_NEEDS_SECRET.message),
+    ...brokenAt(auth.mode === 'ClientCertificate' && !auth.clientCaSecretRef, 'spec.audit.auth', CLIENT_CERT_NEEDS_CA.message),
+    ...brokenAt(auth.mode === 'ClientCertificate' && !tls.enabled, 'spec.audit', CLIENT_CERT_NEEDS_TLS.message),
+    ...serviceIssues(audit.service, 'spec.audit.service'),
+  ];
+}
