@@ -52,7 +52,3 @@ export function commonLabels(inst: InstanceRef, component: string): Record<strin
   };
 }
 
-/** The selector that finds every child of one instance (namespaced or cluster-scoped). */
-export function instanceSelector(inst: InstanceRef): string {
-  return `app.kubernetes.io/managed-by=${MANAGED_BY},${INSTANCE_LABEL}=${inst.name}`;
-}

@@ -1,0 +1,34 @@
+/** The consumer role: the audit webhook the apiservers post to, and the consumers that turn events into spans. */
+import { k8s } from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import { PATHS, PORTS } from '../ports.ts';
+import { containerPort } from '../workload.ts';
+import { Component } from './component.ts';
+import type { InstanceContext } from './context.ts';
+import { kelemetryContainer, kelemetryFiles, kelemetryPodSpec } from './kelemetryPod.ts';
+import { servicePort, serviceProps } from './service.ts';
+
+export class Consumer extends Construct {
+  constructor(scope: Construct, id: string, ctx: InstanceContext, configYaml: string) {
+    super(scope, id);
+    const { audit } = ctx.inst.spec;
+    const files = kelemetryFiles(ctx);
+    if (audit.tls.enabled && audit.tls.secretName) files.mount({ name: 'webhook-tls', secret: { secretName: audit.tls.secretName } }, PATHS.webhookTls);
+    const ca = audit.auth.clientCaSecretRef;
+    if (audit.auth.mode === 'ClientCertificate' && ca) files.mountSecretKey('webhook-client-ca', ca, PATHS.webhookClientCa);
+    const token = audit.auth.tokenSecretRef;
+    if (audit.auth.mode === 'Token' && token) files.mountSecretKey('webhook-token', token, PATHS.webhookToken);
+    const container = kelemetryContainer(ctx, 'consumer', audit.pod, files, [containerPort('webhook', PORTS.webhook)]);
+
+    const ports = [servicePort('webhook', PORTS.webhook, audit.service.nodePort)];
+    new k8s.KubeService(this, 'service', serviceProps(ctx, 'webhook', 'consumer', ports, { type: audit.service.type }));
+    new Component(this, 'workload', {
+      ctx,
+      component: 'consumer',
+      replicas: audit.replicas,
+      pod: audit.pod,
+      spec: kelemetryPodSpec(ctx, 'consumer', files, [container]),
+      configText: configYaml,
+    });
+  }
+}

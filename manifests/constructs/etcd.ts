@@ -1,0 +1,65 @@
+/** The managed etcd: a StatefulSet of members that form one cluster, behind a headless Service. */
+import { k8s } from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import type { KelemetryInstance } from '../../api/types.ts';
+import { PORTS } from '../ports.ts';
+import { containerPort, etcdImage, httpProbe, nonEmpty, podIdentityEnv, resources, storageVolume } from '../workload.ts';
+import { Component } from './component.ts';
+import type { InstanceContext } from './context.ts';
+import { servicePort, serviceProps } from './service.ts';
+
+type ManagedEtcd = NonNullable<KelemetryInstance['spec']['storage']['etcd']['managed']>;
+
+/** Flags of member $(POD_NAME): every member is listed up front, addressed by its stable DNS name. */
+function etcdArgs(ctx: InstanceContext, replicas: number): string[] {
+  const name = ctx.name('etcd');
+  const domain = `${name}.${ctx.ref.namespace}.svc`;
+  const peer = (i: number) => `${name}-${i}=http://${name}-${i}.${domain}:${PORTS.etcdPeer}`;
+  return [
+    '--name=$(POD_NAME)',
+    '--data-dir=/var/lib/etcd',
+    `--listen-client-urls=http://0.0.0.0:${PORTS.etcdClient}`,
+    `--advertise-client-urls=http://$(POD_NAME).${domain}:${PORTS.etcdClient}`,
+    `--listen-peer-urls=http://0.0.0.0:${PORTS.etcdPeer}`,
+    `--initial-advertise-peer-urls=http://$(POD_NAME).${domain}:${PORTS.etcdPeer}`,
+    `--initial-cluster=${Array.from({ length: replicas }, (_, i) => peer(i)).join(',')}`,
+    '--initial-cluster-state=new',
+    `--initial-cluster-token=${ctx.ref.namespace}-${name}`,
+  ];
+}
+
+export class Etcd extends Construct {
+  constructor(scope: Construct, id: string, ctx: InstanceContext, managed: ManagedEtcd) {
+    super(scope, id);
+    const args = etcdArgs(ctx, managed.replicas);
+    const { volumes, claimTemplates } = storageVolume(managed.storage, 'data');
+    const container: k8s.Container = {
+      name: 'etcd',
+      image: etcdImage(ctx.inst, ctx.version('etcd')),
+      imagePullPolicy: ctx.inst.spec.images.pullPolicy,
+      command: ['etcd'],
+      args,
+      env: podIdentityEnv,
+      ports: [containerPort('client', PORTS.etcdClient), containerPort('peer', PORTS.etcdPeer)],
+      readinessProbe: httpProbe('/health', 'client'),
+      resources: resources(managed.pod.resources),
+      volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
+    };
+    const ports = [servicePort('client', PORTS.etcdClient), servicePort('peer', PORTS.etcdPeer)];
+    new k8s.KubeService(this, 'service', serviceProps(ctx, 'etcd', 'etcd', ports, { headless: true, publishNotReady: true }));
+    new Component(this, 'members', {
+      ctx,
+      component: 'etcd',
+      replicas: managed.replicas,
+      pod: managed.pod,
+      spec: { serviceAccountName: ctx.name('store'), automountServiceAccountToken: false, containers: [container], volumes: nonEmpty(volumes) },
+      configText: args.join(' '),
+      statefulSet: {
+        serviceName: ctx.name('etcd'),
+        // Members must all start to form a quorum; ordered start would wait forever on the first one.
+        podManagementPolicy: 'Parallel',
+        volumeClaimTemplates: claimTemplates,
+      },
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The pod of a Kelemetry role (consumer, informers, frontend): one `kelemetry run` container reading
+ * its role's runtime config, with the files every role needs (cluster kubeconfigs, store TLS and
+ * passwords) and those a role adds (webhook certificates, display modes).
+ */
+import type { k8s } from 'cdk8s-plus-33';
+import type { PodOptions } from '../../api/types.ts';
+import { ENV, PATHS, PORTS } from '../ports.ts';
+import { usesBackend, type Role } from '../runtimeConfig.ts';
+import { KELEMETRY_UID, containerPort, httpProbe, kelemetryImage, nonRootPod, podIdentityEnv, resources, restrictedContainer } from '../workload.ts';
+import type { InstanceContext } from './context.ts';
+
+interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+/** Volumes, their mounts and the environment of one Kelemetry container. */
+export class KelemetryFiles {
+  readonly volumes: k8s.Volume[];
+  readonly mounts: k8s.VolumeMount[];
+  readonly env: k8s.EnvVar[] = [...podIdentityEnv];
+
+  constructor(configMap: string) {
+    // The root filesystem is read-only; tsx keeps its transform cache in /tmp.
+    this.volumes = [{ name: 'config', configMap: { name: configMap } }, { name: 'tmp', emptyDir: {} }];
+    this.mounts = [{ name: 'config', mountPath: PATHS.config, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }];
+  }
+
+  /** Mounts a volume read-only at mountPath. */
+  mount(volume: k8s.Volume, mountPath: string): void {
+    this.volumes.push(volume);
+    this.mounts.push({ name: volume.name, mountPath, readOnly: true });
+  }
+
+  /** Mounts one key of a Secret as a file of the same name in mountPath. */
+  mountSecretKey(name: string, ref: SecretKeyRef, mountPath: string): void {
+    this.mount({ name, secret: { secretName: ref.name, items: [{ key: ref.key, path: ref.key }] } }, mountPath);
+  }
+
+  /** An environment variable holding one key of a Secret (the runtime config names the variable). */
+  secretEnv(name: string, ref: SecretKeyRef): void {
+    this.env.push({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+  }
+}
+
+/** The files every role needs: config, cluster kubeconfigs, store TLS and passwords. */
+export function kelemetryFiles(ctx: InstanceContext): KelemetryFiles {
+  const { spec } = ctx.inst;
+  const files = new KelemetryFiles(ctx.name('config'));
+  for (const cluster of spec.clusters) {
+    const secret = cluster.kubeconfig.secretRef;
+    if (cluster.kubeconfig.source === 'Secret' && secret) files.mountSecretKey(`cluster-${cluster.name}`, secret, `${PATHS.clusters}/${cluster.name}`);
+  }
+  const stores = [
+    { backend: 'etcd', external: spec.storage.etcd.external, volume: 'etcd-tls', path: PATHS.etcdTls, env: ENV.etcdPassword },
+    { backend: 'redis', external: spec.storage.redis?.external, volume: 'redis-tls', path: PATHS.redisTls, env: ENV.redisPassword },
+  ] as const;
+  for (const store of stores) {
+    if (!store.external || !usesBackend(ctx.inst, store.backend)) continue;
+    if (store.external.tlsSecretRef) files.mount({ name: store.volume, secret: { secretName: store.external.tlsSecretRef.name } }, store.path);
+    if (store.external.passwordSecretRef) files.secretEnv(store.env, store.external.passwordSecretRef);
+  }
+  return files;
+}
+
+export function kelemetryContainer(ctx: InstanceContext, role: Role, pod: PodOptions, files: KelemetryFiles, ports: k8s.ContainerPort[]): k8s.Container {
+  return {
+    name: 'kelemetry',
+    image: kelemetryImage(ctx.inst, ctx.version(role)),
+    imagePullPolicy: ctx.inst.spec.images.pullPolicy,
+    args: ['run', '--config', `${PATHS.config}/${role}.yaml`],
+    env: files.env,
+    ports: [...ports, containerPort('metrics', PORTS.metrics)],
+    readinessProbe: httpProbe('/readyz', 'metrics'),
+    livenessProbe: httpProbe('/healthz', 'metrics', 20),
+    resources: resources(pod.resources),
+    securityContext: restrictedContainer,
+    volumeMounts: files.mounts,
+  };
+}
+
+/** The pod spec of a role: its service account, non-root, with the files' volumes. */
+export function kelemetryPodSpec(ctx: InstanceContext, role: Role, files: KelemetryFiles, containers: k8s.Container[]): k8s.PodSpec {
+  return { serviceAccountName: ctx.name(role), securityContext: nonRootPod(KELEMETRY_UID), containers, volumes: files.volumes };
+}
