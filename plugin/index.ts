@@ -5,7 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import type { ComponentContext, RunningComponent } from '../runtime/app/component.ts';
+import type { ComponentContext, RunningComponent } from '../runtime/component/types.ts';
 import { JaegerStorageBackend } from './backend/jaegerStorage.ts';
 import { RemoteStorageClient } from './backend/remoteStorage.ts';
 import { createHttpServer, listen } from './http/server.ts';

@@ -1,6 +1,6 @@
 /** Wiring of the diff side for runtime/app: the diff cache, the controller, and the decorator factory. */
-import type { RunningComponent } from '../app/component.ts';
-import type { ComponentContext } from '../app/component.ts';
+import type { RunningComponent } from '../component/types.ts';
+import type { ComponentContext } from '../component/types.ts';
 import { informersConfigOf } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
 import { createDiffCache } from './cache/index.ts';

@@ -1,7 +1,7 @@
 /** Builds the span cache selected by `config.stores.spanCache` (with metrics), owning its connection. */
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
-import { connectEtcd, connectRedis } from './connect.ts';
+import { connectEtcd, connectRedis } from '../store/connect.ts';
 import { EtcdSpanCache } from './etcd.ts';
 import { instrumentSpanCache } from './instrumented.ts';
 import { MemorySpanCache } from './memory.ts';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SpanAggregator } from '../../runtime/aggregator/aggregator.ts';
 import { startAuditPipeline, type RunningAuditPipeline } from '../../runtime/audit/pipeline.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
-import { startInformers, type StartedInformers } from '../../runtime/k8s/informers.ts';
+import { startInformers, type StartedInformers } from '../../app/informers.ts';
 import { createSpanCache } from '../../runtime/spancache/index.ts';
 import { OtlpTracer } from '../../runtime/tracer/otlp.ts';
 import { createLogger } from '../../runtime/util/log.ts';

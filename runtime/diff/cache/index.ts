@@ -2,7 +2,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config/schema.ts';
 import type { DiffCacheConfig } from '../../config/sections/informers.ts';
-import { connectEtcd, connectRedis } from '../../spancache/connect.ts';
+import { connectEtcd, connectRedis } from '../../store/connect.ts';
 import { RvIndexPolicy, type DiffCache } from '../types.ts';
 import { EtcdDiffCache } from './etcd.ts';
 import { InstrumentedDiffCache } from './instrumented.ts';

@@ -4,18 +4,18 @@
  * linker worker pool; and the diff decorator for the audit consumer. runtime/app calls this once.
  */
 import type { Registry } from 'prom-client';
-import type { Aggregator } from '../aggregator/types.ts';
-import type { RunningComponent } from '../app/component.ts';
-import type { AuditDecorator } from '../audit/decorator.ts';
-import type { Config } from '../config/schema.ts';
-import { createDiffCache } from '../diff/cache/index.ts';
-import { startDiffController } from '../diff/component.ts';
-import { createDiffDecorator } from '../diff/decorator.ts';
-import type { DiffCache } from '../diff/types.ts';
-import { startEventController } from '../event/component.ts';
-import { startLinkers } from '../linker/component.ts';
-import type { Logger } from '../util/log.ts';
-import { createKubeServices } from './services.ts';
+import type { Aggregator } from '../runtime/aggregator/types.ts';
+import type { RunningComponent } from '../runtime/component/types.ts';
+import type { AuditDecorator } from '../runtime/audit/decorator.ts';
+import type { Config } from '../runtime/config/schema.ts';
+import { createDiffCache } from '../runtime/diff/cache/index.ts';
+import { startDiffController } from '../runtime/diff/component.ts';
+import { createDiffDecorator } from '../runtime/diff/decorator.ts';
+import type { DiffCache } from '../runtime/diff/types.ts';
+import { startEventController } from '../runtime/event/component.ts';
+import { startLinkers } from '../runtime/linker/component.ts';
+import type { Logger } from '../runtime/util/log.ts';
+import { createKubeServices } from '../runtime/k8s/services.ts';
 
 export interface StartedInformers {
   /** Stop in reverse order. */

@@ -11,20 +11,20 @@
  */
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Registry } from 'prom-client';
-import { SpanAggregator } from '../aggregator/aggregator.ts';
-import type { Aggregator } from '../aggregator/types.ts';
-import type { Config } from '../config/schema.ts';
-import { createRegistry } from '../metrics/registry.ts';
-import { createSpanCache } from '../spancache/index.ts';
-import type { SpanCache } from '../spancache/types.ts';
-import { OtlpTracer } from '../tracer/otlp.ts';
-import { createLogger, type Logger } from '../util/log.ts';
-import { startAuditPipeline, type RunningAuditPipeline } from '../audit/pipeline.ts';
-import { createKelemetrix } from '../kelemetrix/kelemetrix.ts';
-import { startInformers } from '../k8s/informers.ts';
-import { splitHostPort } from '../audit/webhook.ts';
-import type { RunningComponent } from './component.ts';
-import { startMetricsServer, type RunningMetricsServer } from './metricsServer.ts';
+import { SpanAggregator } from '../runtime/aggregator/aggregator.ts';
+import type { Aggregator } from '../runtime/aggregator/types.ts';
+import type { Config } from '../runtime/config/schema.ts';
+import { createRegistry } from '../runtime/metrics/registry.ts';
+import { createSpanCache } from '../runtime/spancache/index.ts';
+import type { SpanCache } from '../runtime/spancache/types.ts';
+import { OtlpTracer } from '../runtime/tracer/otlp.ts';
+import { createLogger, type Logger } from '../runtime/util/log.ts';
+import { startAuditPipeline, type RunningAuditPipeline } from '../runtime/audit/pipeline.ts';
+import { createKelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
+import { startInformers } from './informers.ts';
+import { splitHostPort } from '../runtime/audit/webhook.ts';
+import type { RunningComponent } from '../runtime/component/types.ts';
+import { startMetricsServer, type RunningMetricsServer } from '../runtime/metrics/server.ts';
 
 export interface AppOptions {
   config: Config;
@@ -118,7 +118,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
     if (config.plugin) {
       // Loaded only when configured: the plugin's gRPC/proto set-up is not needed by the write path.
-      const { startPlugin } = await import('../../plugin/index.ts');
+      const { startPlugin } = await import('../plugin/index.ts');
       components.push(await startPlugin({ config, logger, registry }));
     }
 

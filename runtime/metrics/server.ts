@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../util/log.ts';
-import type { RunningComponent } from './component.ts';
+import type { RunningComponent } from '../component/types.ts';
 
 export interface RunningMetricsServer {
   url: string;
