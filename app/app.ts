@@ -16,6 +16,7 @@ import type { Aggregator } from '../runtime/aggregator/types.ts';
 import { startAuditPipeline, type RunningAuditPipeline } from '../runtime/audit/pipeline.ts';
 import type { RunningComponent } from '../runtime/component/types.ts';
 import type { Config } from '../runtime/config/schema.ts';
+import type { AuditConfig } from '../runtime/config/sections/audit.ts';
 import { createKelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
 import { createRegistry } from '../runtime/metrics/registry.ts';
 import { startMetricsServer } from '../runtime/metrics/server.ts';
@@ -70,7 +71,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const write = tracerConfig ? startWritePath({ ...config, tracer: tracerConfig }, { logger, registry, stores, exporter: opts.exporter, components }) : undefined;
     const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator });
     components.push(...informers.components);
-    const audit = config.audit ? await startAudit(config, { logger, registry, aggregator: write?.aggregator, decorators: informers.decorators, listen: opts.auditListen }) : undefined;
+    const auditConfig = config.audit;
+    const audit = auditConfig
+      ? await startAudit({ ...config, audit: auditConfig }, { logger, registry, aggregator: write?.aggregator, decorators: informers.decorators, listen: opts.auditListen })
+      : undefined;
     if (audit) components.push(audit);
     const pluginConfig = config.plugin;
     if (pluginConfig) components.push(await startPluginComponent({ ...config, plugin: pluginConfig }, { logger, registry, stores }));
@@ -85,13 +89,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
 /** The audit pipeline, with kelemetrix observing it when configured. */
 function startAudit(
-  config: Config,
+  config: Config & { audit: AuditConfig },
   deps: { logger: Logger; registry: Registry; aggregator?: Aggregator; decorators: RunningAuditPipeline['decorators']; listen?: HostPort },
 ): Promise<RunningAuditPipeline> {
   const { logger, registry } = deps;
   const kelemetrix = config.kelemetrix ? createKelemetrix({ config, logger, registry }) : undefined;
   return startAuditPipeline({
-    config: config.audit!,
+    config: config.audit,
     clusters: config.clusters,
     aggregator: deps.aggregator,
     registry,

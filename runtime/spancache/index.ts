@@ -8,9 +8,6 @@ import { MemorySpanCache } from './memory.ts';
 import { RedisSpanCache } from './redis.ts';
 import type { SpanCache } from './types.ts';
 
-export type { CacheEntry, SpanCache } from './types.ts';
-export { SpanCacheError, isRetryable } from './types.ts';
-
 export type SpanCacheConfig = Config['stores']['spanCache'];
 
 export interface SpanCacheDeps {
