@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { startApp } from '../../runtime/app/app.ts';
+import { startApp } from '../../app/app.ts';
 import { ConfigError, parseConfig } from '../../runtime/config/load.ts';
 import type { Config } from '../../runtime/config/schema.ts';
 import { createLogger } from '../../runtime/util/log.ts';

@@ -1,5 +1,6 @@
 /** The plugin's HTTP server: `/redirect`, and `/healthz` for probes. */
 import { createServer, type Server } from 'node:http';
+import { parseHostPort } from '../../runtime/util/hostPort.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { handleRedirect, type RedirectOptions } from './redirect.ts';
 
@@ -25,9 +26,7 @@ export function createHttpServer(opts: RedirectOptions & { logger: Logger }): Se
 }
 
 export function listen(server: Server, address: string): Promise<number> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
-  const port = Number(address.slice(i + 1));
+  const { host, port } = parseHostPort(address, 'plugin.httpListen');
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(new Error(`plugin HTTP server cannot listen on ${address}: ${err.message}`, { cause: err }));
     server.once('error', onError);

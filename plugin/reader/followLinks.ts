@@ -10,7 +10,7 @@ import { keyString, type ObjectKey } from '../../runtime/model/objectKey.ts';
 import type { Thumbnail } from '../backend/types.ts';
 import type { PluginMetrics } from '../metrics.ts';
 import type { LinkSelector } from '../transform/linkSelector.ts';
-import type { MergedObject, ObjectSet } from './objects.ts';
+import type { MergedObject, ObjectLink, ObjectSet } from './objects.ts';
 import { TaskPool } from './pool.ts';
 
 export type Lister = (key: ObjectKey, signal: AbortSignal) => Promise<Thumbnail[]>;
@@ -39,83 +39,116 @@ interface Budget {
 }
 
 export async function followLinks(set: ObjectSet, opts: FollowOptions): Promise<FollowResult> {
-  const known = new Set(set.objects.keys());
-  const pool = new TaskPool(opts.concurrency);
-  const abort = new AbortController();
-  // Every in-flight fetch listens for the abort; there are up to `concurrency` of them.
-  setMaxListeners(opts.concurrency + 10, abort.signal);
-  let timedOut = false;
-  let fetched = 0;
-  let depthDropped = 0;
-  const budgets: Budget[] = [];
-  const count = (result: string, n = 1) => opts.metrics?.linksFollowed.inc({ result }, n);
-
-  const scheduleFrom = (obj: MergedObject, budget: Budget, selector: LinkSelector, depth: number) => {
-    obj.links = obj.links.filter((link) => {
-      const targetStr = keyString(link.key);
-      if (known.has(targetStr)) return true;
-      let admitted: LinkSelector | null = null;
-      if (link.role === LinkRole.child) admitted = selector.admit(obj.key, link.key, true, link.linkClass);
-      else if (link.role === LinkRole.parent) admitted = selector.admit(link.key, obj.key, false, link.linkClass);
-      if (!admitted) {
-        count('rejected');
-        return false;
-      }
-      if (depth + 1 > opts.maxDepth) {
-        depthDropped++;
-        count('depth');
-        return false;
-      }
-      // Unlike the original, only links the mode admits consume the budget.
-      if (budget.remaining <= 0) {
-        budget.exhausted++;
-        count('limit');
-        return false;
-      }
-      budget.remaining--;
-      known.add(targetStr);
-      const sub = admitted;
-      pool.schedule(async () => {
-        if (abort.signal.aborted) return;
-        let thumbs: Thumbnail[];
-        try {
-          thumbs = await opts.lister(link.key, abort.signal);
-        } catch (err) {
-          if (abort.signal.aborted) return;
-          throw new Error(`following ${link.role} link from ${obj.keyStr} to ${targetStr}: ${(err as Error).message}`, { cause: err });
-        }
-        fetched++;
-        count('followed');
-        for (const changed of set.addTraces(thumbs)) scheduleFrom(changed, budget, sub, depth + 1);
-      });
-      return true;
-    });
-  };
-
+  const follower = new LinkFollower(set, opts);
   const shared: Budget = { remaining: opts.limit, exhausted: 0 };
   for (const obj of [...set.objects.values()]) {
     const budget = opts.limitIsGlobal ? shared : { remaining: opts.limit, exhausted: 0 };
-    if (!opts.limitIsGlobal) budgets.push(budget);
-    scheduleFrom(obj, budget, opts.selector, 0);
+    if (!opts.limitIsGlobal) follower.budgets.push(budget);
+    follower.scheduleFrom(obj, budget, opts.selector, 0);
   }
-  if (opts.limitIsGlobal) budgets.push(shared);
+  if (opts.limitIsGlobal) follower.budgets.push(shared);
+  await follower.finish();
+  return { fetched: follower.fetched, warnings: follower.warnings() };
+}
 
-  const timer = setTimeout(() => {
-    timedOut = true;
-    const dropped = pool.drain();
-    count('timeout', dropped);
-    abort.abort();
-  }, opts.timeoutMs);
-  try {
-    await pool.idle();
-  } finally {
-    clearTimeout(timer);
+/** One request's link following: what is known, what is in flight, what was dropped and why. */
+class LinkFollower {
+  readonly budgets: Budget[] = [];
+  fetched = 0;
+  private readonly known: Set<string>;
+  private readonly pool: TaskPool;
+  private readonly abort = new AbortController();
+  private timedOut = false;
+  private depthDropped = 0;
+
+  constructor(
+    private readonly set: ObjectSet,
+    private readonly opts: FollowOptions,
+  ) {
+    this.known = new Set(set.objects.keys());
+    this.pool = new TaskPool(opts.concurrency);
+    // Every in-flight fetch listens for the abort; there are up to `concurrency` of them.
+    setMaxListeners(opts.concurrency + 10, this.abort.signal);
   }
 
-  const warnings: string[] = [];
-  if (timedOut) warnings.push(`link following stopped after ${opts.timeoutMs / 1000}s; some linked objects may be missing`);
-  const exhausted = budgets.reduce((n, b) => n + b.exhausted, 0);
-  if (exhausted) warnings.push(`link limit ${opts.limit} reached: ${exhausted} linked objects not shown`);
-  if (depthDropped) warnings.push(`link depth ${opts.maxDepth} reached: ${depthDropped} linked objects not shown`);
-  return { fetched, warnings };
+  private count(result: string, n = 1): void {
+    this.opts.metrics?.linksFollowed.inc({ result }, n);
+  }
+
+  /** Keeps `obj`'s links to known objects and to objects it schedules for fetching; drops the rest. */
+  scheduleFrom(obj: MergedObject, budget: Budget, selector: LinkSelector, depth: number): void {
+    obj.links = obj.links.filter((link) => {
+      const targetStr = keyString(link.key);
+      if (this.known.has(targetStr)) return true;
+      const admitted = this.admit(obj, link, selector, depth, budget);
+      if (!admitted) return false;
+      this.known.add(targetStr);
+      this.pool.schedule(() => this.fetch(obj, link, targetStr, { budget, selector: admitted, depth: depth + 1 }));
+      return true;
+    });
+  }
+
+  /** The selector for the next hop when the link may be followed (counting why not otherwise). */
+  private admit(obj: MergedObject, link: ObjectLink, selector: LinkSelector, depth: number, budget: Budget): LinkSelector | null {
+    let admitted: LinkSelector | null = null;
+    if (link.role === LinkRole.child) admitted = selector.admit(obj.key, link.key, true, link.linkClass);
+    else if (link.role === LinkRole.parent) admitted = selector.admit(link.key, obj.key, false, link.linkClass);
+    if (!admitted) {
+      this.count('rejected');
+      return null;
+    }
+    if (depth + 1 > this.opts.maxDepth) {
+      this.depthDropped++;
+      this.count('depth');
+      return null;
+    }
+    // Unlike the original, only links the mode admits consume the budget.
+    if (budget.remaining <= 0) {
+      budget.exhausted++;
+      this.count('limit');
+      return null;
+    }
+    budget.remaining--;
+    return admitted;
+  }
+
+  private async fetch(obj: MergedObject, link: ObjectLink, targetStr: string, next: { budget: Budget; selector: LinkSelector; depth: number }): Promise<void> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return;
+    let thumbs: Thumbnail[];
+    try {
+      thumbs = await this.opts.lister(link.key, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      throw new Error(`following ${link.role} link from ${obj.keyStr} to ${targetStr}: ${(err as Error).message}`, { cause: err });
+    }
+    this.fetched++;
+    this.count('followed');
+    for (const changed of this.set.addTraces(thumbs)) this.scheduleFrom(changed, next.budget, next.selector, next.depth);
+  }
+
+  /** Waits for every fetch, or stops them all at the time limit. */
+  async finish(): Promise<void> {
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      const dropped = this.pool.drain();
+      this.count('timeout', dropped);
+      this.abort.abort();
+    }, this.opts.timeoutMs);
+    try {
+      await this.pool.idle();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  warnings(): string[] {
+    const { opts } = this;
+    const warnings: string[] = [];
+    if (this.timedOut) warnings.push(`link following stopped after ${opts.timeoutMs / 1000}s; some linked objects may be missing`);
+    const exhausted = this.budgets.reduce((n, b) => n + b.exhausted, 0);
+    if (exhausted) warnings.push(`link limit ${opts.limit} reached: ${exhausted} linked objects not shown`);
+    if (this.depthDropped) warnings.push(`link depth ${opts.maxDepth} reached: ${this.depthDropped} linked objects not shown`);
+    return warnings;
+  }
 }

@@ -18,7 +18,7 @@ function setup(memoTtl = 0) {
   const backend = new MemoryBackend(b.spans);
   const reader = new Reader({
     backend,
-    cache: new MemoryTraceCache(60_000),
+    cache: new MemoryTraceCache({ ttl: 60_000 }),
     memo: new RenderMemo(memoTtl, 10_000),
     modes: loadDisplayModes(),
     metrics: new PluginMetrics(new Registry()),

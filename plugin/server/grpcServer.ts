@@ -8,7 +8,7 @@ import type { Logger } from '../../runtime/util/log.ts';
 import type { PluginMetrics } from '../metrics.ts';
 import { loadProtos } from '../proto/load.ts';
 import { QueryError } from '../reader/errors.ts';
-import type { Reader, RenderedTrace } from '../reader/reader.ts';
+import type { FindQuery, Reader, RenderedTrace } from '../reader/reader.ts';
 import { chunkTrace } from './chunking.ts';
 
 interface Timestamp {
@@ -75,35 +75,47 @@ async function writeAll(call: grpc.ServerWritableStream<unknown, unknown>, messa
   }
 }
 
+/** A FindTraces / FindTraceIDs query as the reader takes it. */
+function findQuery(q: TraceQueryParameters | null | undefined): FindQuery {
+  if (!q) throw new QueryError('FindTraces needs a query', grpc.status.INVALID_ARGUMENT);
+  const attributes: Record<string, string> = {};
+  for (const kv of q.attributes ?? []) attributes[kv.key] = attrString(kv.value);
+  return {
+    service: q.service_name,
+    operation: q.operation_name,
+    attributes,
+    startUs: tsToUs(q.start_time_min),
+    endUs: tsToUs(q.start_time_max) || Date.now() * 1000,
+    limit: q.search_depth > 0 ? q.search_depth : 0,
+  };
+}
+
 export function createGrpcServer(opts: GrpcServerOptions): grpc.Server {
   const { TraceReader, DependencyReader, Health } = loadProtos();
-  const { reader, metrics, logger } = opts;
   const server = new grpc.Server({ 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-
-  const findQuery = (q: TraceQueryParameters | null | undefined) => {
-    if (!q) throw new QueryError('FindTraces needs a query', grpc.status.INVALID_ARGUMENT);
-    const attributes: Record<string, string> = {};
-    for (const kv of q.attributes ?? []) attributes[kv.key] = attrString(kv.value);
-    return {
-      service: q.service_name,
-      operation: q.operation_name,
-      attributes,
-      startUs: tsToUs(q.start_time_min),
-      endUs: tsToUs(q.start_time_max) || Date.now() * 1000,
-      limit: q.search_depth > 0 ? q.search_depth : 0,
-    };
+  const fail = (rpc: string, err: unknown, context: Record<string, unknown>) => {
+    opts.logger.warn(`${rpc} failed`, { ...context, err: err });
+    return toStatus(err);
   };
+  server.addService(TraceReader.service, traceReaderService(opts, fail));
+  server.addService(DependencyReader.service, {
+    GetDependencies: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      // Kelemetry traces are not service-to-service calls: there are no dependencies to show.
+      opts.metrics.timeRpc('GetDependencies', async () => ({ dependencies: [] })).then((r) => callback(null, r), (err) => callback(fail('GetDependencies', err, {})));
+    },
+  });
+  server.addService(Health.service, healthService);
+  return server;
+}
 
+type Fail = (rpc: string, err: unknown, context: Record<string, unknown>) => Partial<grpc.StatusObject>;
+
+function traceReaderService(opts: GrpcServerOptions, fail: Fail): grpc.UntypedServiceImplementation {
+  const { reader, metrics } = opts;
   const streamTraces = async (call: grpc.ServerWritableStream<unknown, unknown>, traces: RenderedTrace[]) => {
     for (const t of traces) await writeAll(call, chunkTrace(t.spans, opts.chunk.maxSpans, opts.chunk.maxBytes));
   };
-
-  const fail = (rpc: string, err: unknown, context: Record<string, unknown>) => {
-    logger.warn(`${rpc} failed`, { ...context, err: err });
-    return toStatus(err);
-  };
-
-  server.addService(TraceReader.service, {
+  return {
     GetTraces: (call: grpc.ServerWritableStream<{ query: { trace_id: Buffer; start_time?: Timestamp | null; end_time?: Timestamp | null }[] }, unknown>) => {
       const ids = call.request.query.map((q) => ({ id: Buffer.from(q.trace_id).toString('hex'), startUs: tsToUs(q.start_time), endUs: tsToUs(q.end_time) }));
       metrics
@@ -144,28 +156,19 @@ export function createGrpcServer(opts: GrpcServerOptions): grpc.Server {
         })
         .then((r) => callback(null, r), (err) => callback(fail('FindTraceIDs', err, { query: call.request.query })));
     },
-  });
-
-  server.addService(DependencyReader.service, {
-    GetDependencies: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      // Kelemetry traces are not service-to-service calls: there are no dependencies to show.
-      metrics.timeRpc('GetDependencies', async () => ({ dependencies: [] })).then((r) => callback(null, r), (err) => callback(fail('GetDependencies', err, {})));
-    },
-  });
-
-  server.addService(Health.service, {
-    Check: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      if (healthServices.includes(call.request.service)) callback(null, { status: 'SERVING' });
-      else callback({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
-    },
-    Watch: (call: grpc.ServerWritableStream<{ service: string }, unknown>) => {
-      // Status never changes while the server runs: report it once and keep the stream open until the client leaves.
-      call.write({ status: healthServices.includes(call.request.service) ? 'SERVING' : 'SERVICE_UNKNOWN' });
-    },
-  });
-
-  return server;
+  };
 }
+
+const healthService: grpc.UntypedServiceImplementation = {
+  Check: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    if (healthServices.includes(call.request.service)) callback(null, { status: 'SERVING' });
+    else callback({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
+  },
+  Watch: (call: grpc.ServerWritableStream<{ service: string }, unknown>) => {
+    // Status never changes while the server runs: report it once and keep the stream open until the client leaves.
+    call.write({ status: healthServices.includes(call.request.service) ? 'SERVING' : 'SERVICE_UNKNOWN' });
+  },
+};
 
 export function bindServer(server: grpc.Server, address: string): Promise<number> {
   return new Promise((resolve, reject) => {

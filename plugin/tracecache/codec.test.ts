@@ -32,7 +32,7 @@ describe('trace cache codec', () => {
 describe('memory trace cache', () => {
   it('returns copies and expires entries after the TTL', async () => {
     let now = 1000;
-    const cache = new MemoryTraceCache(100, () => now);
+    const cache = new MemoryTraceCache({ ttl: 100 }, { now: () => now });
     await cache.persist([{ key: 'a'.repeat(16), entry }]);
     const got = await cache.fetch('a'.repeat(16));
     expect(got).toEqual(entry);

@@ -2,19 +2,22 @@
  * etcd trace cache: shared by all plugin replicas. Entries live under `<prefix><decimal key>` (the
  * original's layout) on a lease of the configured TTL, so they expire instead of piling up.
  */
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import { decodeEntry, encodeEntry, storageKey } from './codec.ts';
-import type { TraceCache, TraceCacheEntry } from './types.ts';
+import type { TraceCache, TraceCacheConfig, TraceCacheEntry } from './types.ts';
 
 export class EtcdTraceCache implements TraceCache {
   readonly kind = 'etcd';
+  private readonly client: Etcd3;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
 
-  constructor(
-    private readonly client: Etcd3,
-    private readonly prefix: string,
-    private readonly ttlMs: number,
-    private readonly ownsClient: boolean,
-  ) {}
+  /** `deps.client` is shared with other stores: close() leaves it open. */
+  constructor(cfg: Pick<TraceCacheConfig, 'prefix' | 'ttl'>, deps: { client: Etcd3 }) {
+    this.client = deps.client;
+    this.prefix = cfg.prefix;
+    this.ttlMs = cfg.ttl;
+  }
 
   async persist(entries: { key: string; entry: TraceCacheEntry }[]): Promise<void> {
     if (entries.length === 0) return;
@@ -41,7 +44,5 @@ export class EtcdTraceCache implements TraceCache {
     return text === null ? undefined : decodeEntry(text, k);
   }
 
-  async close(): Promise<void> {
-    if (this.ownsClient) this.client.close();
-  }
+  async close(): Promise<void> {}
 }

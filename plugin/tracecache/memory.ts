@@ -1,14 +1,16 @@
 /** In-process trace cache: for a single plugin replica. Expired entries are dropped when touched and when persisting. */
-import type { TraceCache, TraceCacheEntry } from './types.ts';
+import type { TraceCache, TraceCacheConfig, TraceCacheEntry } from './types.ts';
 
 export class MemoryTraceCache implements TraceCache {
   readonly kind = 'memory';
   private readonly entries = new Map<string, { entry: TraceCacheEntry; expiresAt: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(cfg: Pick<TraceCacheConfig, 'ttl'>, deps: { now?: () => number } = {}) {
+    this.ttlMs = cfg.ttl;
+    this.now = deps.now ?? Date.now;
+  }
 
   get size(): number {
     return this.entries.size;

@@ -1,17 +1,20 @@
 /** Redis trace cache: shared by all plugin replicas; keys `<prefix><decimal key>` with a TTL (PX). */
 import type { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry, storageKey } from './codec.ts';
-import type { TraceCache, TraceCacheEntry } from './types.ts';
+import type { TraceCache, TraceCacheConfig, TraceCacheEntry } from './types.ts';
 
 export class RedisTraceCache implements TraceCache {
   readonly kind = 'redis';
+  private readonly client: Redis;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
 
-  constructor(
-    private readonly client: Redis,
-    private readonly prefix: string,
-    private readonly ttlMs: number,
-    private readonly ownsClient: boolean,
-  ) {}
+  /** `deps.client` is shared with other stores: close() leaves it open. */
+  constructor(cfg: Pick<TraceCacheConfig, 'prefix' | 'ttl'>, deps: { client: Redis }) {
+    this.client = deps.client;
+    this.prefix = cfg.prefix;
+    this.ttlMs = cfg.ttl;
+  }
 
   async persist(entries: { key: string; entry: TraceCacheEntry }[]): Promise<void> {
     if (entries.length === 0) return;
@@ -38,7 +41,5 @@ export class RedisTraceCache implements TraceCache {
     return text === null ? undefined : decodeEntry(text, k);
   }
 
-  async close(): Promise<void> {
-    if (this.ownsClient) await this.client.quit();
-  }
+  async close(): Promise<void> {}
 }

@@ -3,7 +3,11 @@
  * search found and its time range — so that GetTraces can re-fetch and re-render it in any display
  * mode, from any plugin replica sharing the store.
  */
+import type { PluginConfig } from '../../runtime/config/sections/plugin.ts';
 import type { ObjectKey } from '../../runtime/model/objectKey.ts';
+
+/** The `plugin.traceCache` section: backend, key prefix, TTL (ms). */
+export type TraceCacheConfig = PluginConfig['traceCache'];
 
 /** One raw per-object trace, re-rooted at an object span. Hex in memory, base64 in the stored JSON. */
 export interface TraceIdentifier {

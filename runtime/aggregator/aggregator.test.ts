@@ -5,7 +5,8 @@ import { MemorySpanCache } from '../spancache/memory.ts';
 import { SpanCacheError, type SpanCache } from '../spancache/types.ts';
 import { OtlpTracer } from '../tracer/otlp.ts';
 import { nullLogger } from '../util/log.ts';
-import { SpanAggregator, decodeCarrier, encodeCarrier, spanCacheKey } from './aggregator.ts';
+import { SpanAggregator, type AggregatorConfig } from './aggregator.ts';
+import { decodeCarrier, encodeCarrier, spanCacheKey } from './cacheValue.ts';
 import type { LinkJob, RichObject } from './types.ts';
 
 const deployment: RichObject = { cluster: 'tracetest', group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default', name: 'demo' };
@@ -14,15 +15,14 @@ const t0 = Date.parse('2025-01-02T10:17:33.250Z');
 let tracer: OtlpTracer;
 let exporter: InMemorySpanExporter;
 
-function setup(cache: SpanCache = new MemorySpanCache(), extra: Partial<ConstructorParameters<typeof SpanAggregator>[0]> = {}) {
+function setup(cache: SpanCache = new MemorySpanCache(), extra: Partial<AggregatorConfig> = {}) {
   exporter = new InMemorySpanExporter();
   const registry = new Registry();
-  tracer = new OtlpTracer(exporter, {
-    batch: { maxQueueSize: 10_000, maxExportBatchSize: 512, scheduledDelayMs: 5, exportTimeoutMs: 1000, exportAttempts: 1 },
-    logger: nullLogger,
-    registry,
-  });
-  return new SpanAggregator({ spanCache: cache, tracer, registry, logger: nullLogger, spanTtlMs: 30 * 60_000, reserveTtlMs: 10_000, ...extra });
+  tracer = new OtlpTracer(
+    { maxQueueSize: 10_000, maxExportBatchSize: 512, scheduledDelay: 5, exportTimeout: 1000, exportAttempts: 1 },
+    { exporter, logger: nullLogger, registry },
+  );
+  return new SpanAggregator({ spanTtl: 30 * 60_000, reserveTtl: 10_000, ...extra }, { spanCache: cache, tracer, registry, logger: nullLogger });
 }
 
 async function spans(): Promise<ReadableSpan[]> {
@@ -94,7 +94,7 @@ describe('aggregator', () => {
       },
       close: () => inner.close(),
     };
-    const agg = setup(flaky, { reserveTtlMs: 50 });
+    const agg = setup(flaky, { reserveTtl: 50 });
     await expect(agg.ensureObjectSpan(deployment, t0)).rejects.toThrow(/etcd unavailable/);
     expect(await spans()).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 60)); // the failed writer's reservation expires
@@ -119,7 +119,7 @@ describe('aggregator', () => {
 
   it('gives up with the key in the message when a reservation never resolves', async () => {
     const cache = new MemorySpanCache();
-    const agg = setup(cache, { maxReserveWaitMs: 100 });
+    const agg = setup(cache, { maxReserveWait: 100 });
     const key = spanCacheKey(deployment, 'object', Math.floor(t0 / 1000 / 1800));
     await cache.fetchOrReserve(key, 10_000);
     await expect(agg.ensureObjectSpan(deployment, t0)).rejects.toThrow(`cannot reserve or fetch span "${key}"`);

@@ -9,57 +9,29 @@
  * tags rather than the pseudo span tags (A.1). Pseudo spans start exactly at the window start (A.21).
  */
 import type { Registry } from 'prom-client';
+import { counter, gauge, histogram, summary } from '../metrics/define.ts';
 import { PseudoType, Tag, TraceSource, dummyDurationMs, logTypeAttr } from '../model/constants.ts';
 import { keyString, keyTags } from '../model/objectKey.ts';
+import type { SpanRef } from '../model/spanRef.ts';
 import { rfc3339Seconds, windowOf, windowStartMs } from '../model/window.ts';
-import { counter, gauge, histogram, summary } from '../metrics/define.ts';
-import { isRetryable, type SpanCache } from '../spancache/types.ts';
-import type { Tracer } from '../tracer/types.ts';
+import { isRetryable, type CacheEntry, type SpanCache } from '../spancache/types.ts';
+import type { SpanSpec, Tracer } from '../tracer/types.ts';
+import { Backoff } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
-import type { Aggregator, LinkJob, PseudoSpanRequest, RichObject, SpanEvent, SpanRef } from './types.ts';
+import { sleep } from '../util/sleep.ts';
+import { decodeCarrier, encodeCarrier, spanCacheKey } from './cacheValue.ts';
+import type { AggregatorConfig } from './config.ts';
+import type { Aggregator, LinkJob, PseudoSpanRequest, RichObject, SpanEvent } from './types.ts';
 
-export interface AggregatorOptions {
+export { aggregatorConfigOf, type AggregatorConfig } from './config.ts';
+
+export interface AggregatorDeps {
   spanCache: SpanCache;
   tracer: Tracer;
   registry: Registry;
   logger: Logger;
-  spanTtlMs: number;
-  /** Lifetime of a reservation; a crashed creator's key is reclaimed after it. */
-  reserveTtlMs: number;
-  /** Cache retention past a span's window. */
-  extraTtlMs?: number;
-  pseudoSpanTags?: Record<string, string>;
-  eventSpanTags?: Record<string, string>;
-  /** How long to keep retrying while another writer holds the reservation; default reserve TTL + 1 s. */
-  maxReserveWaitMs?: number;
-  /** Bound of the in-process memo of known pseudo spans. */
-  memoSize?: number;
   now?: () => number;
 }
-
-/** `<key>/field=<dedupId>,window=<n>` (spec 4.2). */
-export function spanCacheKey(object: RichObject, dedupId: string, window: number): string {
-  return `${keyString(object)}/field=${dedupId},window=${window}`;
-}
-
-/** The cached value: a W3C trace context carrier as JSON (spec 3.8). */
-export function encodeCarrier(ref: SpanRef): string {
-  return JSON.stringify({ traceparent: `00-${ref.traceId}-${ref.spanId}-01` });
-}
-
-export function decodeCarrier(value: string, key: string): SpanRef {
-  let traceparent: unknown;
-  try {
-    traceparent = (JSON.parse(value) as { traceparent?: unknown }).traceparent;
-  } catch (err) {
-    throw new Error(`span cache value for "${key}" is not JSON: ${(err as Error).message}`);
-  }
-  const m = typeof traceparent === 'string' ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(traceparent) : null;
-  if (!m) throw new Error(`span cache value for "${key}" has no valid traceparent: ${value.slice(0, 200)}`);
-  return { traceId: m[1]!, spanId: m[2]! };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A short metric label for an error: the span cache conflict kind if one caused it, else the error name. */
 function errorLabel(err: unknown): string {
@@ -73,20 +45,33 @@ export class SpanAggregator implements Aggregator {
   private readonly listeners: ((job: LinkJob) => void)[] = [];
   /** Initialized cache entries never change, so a process may remember them until their window ends. */
   private readonly memo = new Map<string, { span: SpanRef; expiresAtMs: number }>();
+  private readonly spanTtlMs: number;
+  private readonly reserveTtlMs: number;
+  private readonly extraTtlMs: number;
+  private readonly maxReserveWaitMs: number;
+  private readonly memoSize: number;
+  private readonly pseudoSpanTags: Record<string, string>;
+  private readonly eventSpanTags: Record<string, string>;
+  private readonly spanCache: SpanCache;
+  private readonly tracer: Tracer;
+  private readonly logger: Logger;
   private readonly now: () => number;
   private readonly metrics;
 
-  constructor(private readonly opts: AggregatorOptions) {
-    this.now = opts.now ?? Date.now;
-    const r = opts.registry;
-    this.metrics = {
-      send: histogram(r, 'aggregator_send', 'Event spans written (seconds)', ['cluster', 'traceSource', 'success', 'error']),
-      sinceEvent: summary(r, 'aggregator_send_since_event', 'Seconds from event time to span creation', ['cluster', 'traceSource']),
-      lazySpan: histogram(r, 'aggregator_lazy_span', 'Pseudo span fetch-or-create (seconds)', ['cluster', 'pseudoType', 'result']),
-      retries: summary(r, 'aggregator_lazy_span_retry_count', 'Span cache attempts per pseudo span', ['cluster', 'pseudoType', 'result']),
-      linkJobs: counter(r, 'aggregator_link_jobs_total', 'Link jobs published (object spans created)', ['cluster']),
-    };
-    gauge(r, 'aggregator_known_spans', 'Pseudo spans remembered in process', [], (g) => g.set(this.memo.size));
+  constructor(cfg: AggregatorConfig, deps: AggregatorDeps) {
+    this.spanTtlMs = cfg.spanTtl;
+    this.reserveTtlMs = cfg.reserveTtl;
+    this.extraTtlMs = cfg.extraTtl ?? 0;
+    this.maxReserveWaitMs = cfg.maxReserveWait ?? cfg.reserveTtl + 1000;
+    this.memoSize = cfg.memoSize ?? 100_000;
+    this.pseudoSpanTags = cfg.pseudoSpanTags ?? {};
+    this.eventSpanTags = cfg.eventSpanTags ?? {};
+    this.spanCache = deps.spanCache;
+    this.tracer = deps.tracer;
+    this.logger = deps.logger;
+    this.now = deps.now ?? Date.now;
+    this.metrics = aggregatorMetrics(deps.registry);
+    gauge(deps.registry, 'aggregator_known_spans', 'Pseudo spans remembered in process', [], (g) => g.set(this.memo.size));
   }
 
   onLinkJob(listener: (job: LinkJob) => void): void {
@@ -94,14 +79,13 @@ export class SpanAggregator implements Aggregator {
   }
 
   private remember(key: string, span: SpanRef, window: number): void {
-    const max = this.opts.memoSize ?? 100_000;
-    if (this.memo.size >= max) {
+    if (this.memo.size >= this.memoSize) {
       // Oldest first (Map keeps insertion order).
       const oldest = this.memo.keys().next();
       if (!oldest.done) this.memo.delete(oldest.value);
     }
-    const windowEnd = (window + 1) * Math.floor(this.opts.spanTtlMs / 1000) * 1000;
-    this.memo.set(key, { span, expiresAtMs: windowEnd + (this.opts.extraTtlMs ?? 0) });
+    const windowEnd = (window + 1) * Math.floor(this.spanTtlMs / 1000) * 1000;
+    this.memo.set(key, { span, expiresAtMs: windowEnd + this.extraTtlMs });
   }
 
   private recall(key: string): SpanRef | undefined {
@@ -115,40 +99,28 @@ export class SpanAggregator implements Aggregator {
   }
 
   async getOrCreatePseudoSpan(req: PseudoSpanRequest): Promise<{ span: SpanRef; created: boolean }> {
-    const { object, pseudoType } = req;
-    const window = windowOf(req.eventTimeMs, this.opts.spanTtlMs);
-    const key = spanCacheKey(object, req.dedupId, window);
-    const labels = { cluster: object.cluster, pseudoType };
+    const window = windowOf(req.eventTimeMs, this.spanTtlMs);
+    const key = spanCacheKey(req.object, req.dedupId, window);
+    const labels = { cluster: req.object.cluster, pseudoType: req.pseudoType };
     const end = this.metrics.lazySpan.startTimer(labels);
     const known = this.recall(key);
     if (known) {
       end({ result: 'memo' });
       return { span: known, created: false };
     }
-    const deadline = this.now() + (this.opts.maxReserveWaitMs ?? this.opts.reserveTtlMs + 1000);
-    let delay = 10;
+    const deadline = this.now() + this.maxReserveWaitMs;
+    const backoff = new Backoff({ initialMs: 10, maxMs: 500 });
     for (let attempt = 1; ; attempt++) {
       try {
-        const entry = await this.opts.spanCache.fetchOrReserve(key, this.opts.reserveTtlMs);
-        if (entry.value !== null) {
-          const span = decodeCarrier(entry.value, key);
-          this.remember(key, span, window);
-          end({ result: 'fetch' });
-          this.metrics.retries.observe({ ...labels, result: 'fetch' }, attempt);
-          return { span, created: false };
-        }
-        const pending = this.opts.tracer.start(this.pseudoSpanSpec(req));
-        // Store first, export second: if the store refuses, the span is discarded, never orphaned.
-        await this.opts.spanCache.setReserved(key, encodeCarrier(pending.ref), entry.uid, this.opts.spanTtlMs + (this.opts.extraTtlMs ?? 0));
-        pending.end();
-        this.remember(key, pending.ref, window);
-        end({ result: 'create' });
-        this.metrics.retries.observe({ ...labels, result: 'create' }, attempt);
-        return { span: pending.ref, created: true };
+        const result = await this.fetchOrCreate(req, key, await this.spanCache.fetchOrReserve(key, this.reserveTtlMs));
+        this.remember(key, result.span, window);
+        const outcome = result.created ? 'create' : 'fetch';
+        end({ result: outcome });
+        this.metrics.retries.observe({ ...labels, result: outcome }, attempt);
+        return result;
       } catch (err) {
         if (isRetryable(err) && this.now() < deadline) {
-          await sleep(delay * (0.9 + Math.random() * 0.2));
-          delay = Math.min(delay * 2, 500);
+          await sleep(backoff.next() * (0.9 + Math.random() * 0.2));
           continue;
         }
         end({ result: 'error' });
@@ -158,20 +130,30 @@ export class SpanAggregator implements Aggregator {
     }
   }
 
-  private pseudoSpanSpec(req: PseudoSpanRequest) {
-    const startMs = windowStartMs(req.eventTimeMs, this.opts.spanTtlMs);
+  /** The span an initialized entry names, or a new span for our reservation. */
+  private async fetchOrCreate(req: PseudoSpanRequest, key: string, entry: CacheEntry): Promise<{ span: SpanRef; created: boolean }> {
+    if (entry.value !== null) return { span: decodeCarrier(entry.value, key), created: false };
+    const pending = this.tracer.start(this.pseudoSpanSpec(req));
+    // Store first, export second: if the store refuses, the span is discarded, never orphaned.
+    await this.spanCache.setReserved(key, encodeCarrier(pending.ref), entry.uid, this.spanTtlMs + this.extraTtlMs);
+    pending.end();
+    return { span: pending.ref, created: true };
+  }
+
+  private pseudoSpanSpec(req: PseudoSpanRequest): SpanSpec {
+    const startMs = windowStartMs(req.eventTimeMs, this.spanTtlMs);
     return {
       service: req.pseudoType === 'object' ? TraceSource.object : TraceSource.link,
       name: `${req.object.resource}/${req.object.name}`,
       startMs,
-      endMs: startMs + this.opts.spanTtlMs,
+      endMs: startMs + this.spanTtlMs,
       parent: req.parent,
       attributes: {
         ...keyTags(req.object),
         [Tag.traceSource]: TraceSource.object,
         [Tag.pseudoType]: req.pseudoType === 'object' ? PseudoType.object : PseudoType.link,
         [Tag.timeStamp]: rfc3339Seconds(startMs),
-        ...this.opts.pseudoSpanTags,
+        ...this.pseudoSpanTags,
         ...req.extraTags,
       },
     };
@@ -186,7 +168,7 @@ export class SpanAggregator implements Aggregator {
         try {
           l(job);
         } catch (err) {
-          this.opts.logger.error('link job listener failed', { object: keyString(object), err: err });
+          this.logger.error('link job listener failed', { object: keyString(object), err: err });
         }
       }
     }
@@ -199,7 +181,7 @@ export class SpanAggregator implements Aggregator {
     this.metrics.sinceEvent.observe(labels, (this.now() - event.startMs) / 1000);
     try {
       const parent = await this.ensureObjectSpan(object, event.startMs);
-      this.opts.tracer
+      this.tracer
         .start({
           service: event.traceSource,
           name: event.title,
@@ -211,7 +193,7 @@ export class SpanAggregator implements Aggregator {
             [Tag.notPseudo]: Tag.notPseudo,
             [Tag.traceSource]: event.traceSource,
             ...event.tags,
-            ...this.opts.eventSpanTags,
+            ...this.eventSpanTags,
           },
           logs: event.logs.map((l) => ({ name: l.message, timeMs: event.startMs, attributes: { [logTypeAttr]: l.type, ...l.attrs } })),
         })
@@ -222,4 +204,14 @@ export class SpanAggregator implements Aggregator {
       throw new Error(`sending ${event.traceSource} span "${event.title}" for ${keyString(object)}: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+function aggregatorMetrics(r: Registry) {
+  return {
+    send: histogram(r, 'aggregator_send', 'Event spans written (seconds)', ['cluster', 'traceSource', 'success', 'error']),
+    sinceEvent: summary(r, 'aggregator_send_since_event', 'Seconds from event time to span creation', ['cluster', 'traceSource']),
+    lazySpan: histogram(r, 'aggregator_lazy_span', 'Pseudo span fetch-or-create (seconds)', ['cluster', 'pseudoType', 'result']),
+    retries: summary(r, 'aggregator_lazy_span_retry_count', 'Span cache attempts per pseudo span', ['cluster', 'pseudoType', 'result']),
+    linkJobs: counter(r, 'aggregator_link_jobs_total', 'Link jobs published (object spans created)', ['cluster']),
+  };
 }

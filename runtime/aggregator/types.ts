@@ -4,18 +4,16 @@
  */
 import type { LogType, TraceSource } from '../model/constants.ts';
 import type { VersionedKey } from '../model/objectKey.ts';
+import type { SpanRef } from '../model/spanRef.ts';
+
+// Re-exported: the pipelines and tests know SpanRef as part of the aggregator's contract.
+export type { SpanRef };
 
 /** An object as the pipelines know it: its key, and when available its UID and latest JSON. */
 export interface RichObject extends VersionedKey {
   uid?: string;
   /** The object's JSON (e.g. an audit responseObject), used by linkers and taggers. */
   raw?: Record<string, unknown>;
-}
-
-/** A W3C trace context of a span already written (32 + 16 lowercase hex digits). */
-export interface SpanRef {
-  traceId: string;
-  spanId: string;
 }
 
 /** One log line on a span (an OTel span event): message plus `zzz-logType`. */

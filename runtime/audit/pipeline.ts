@@ -10,7 +10,7 @@ import type { ClusterConfig } from '../config/schema.ts';
 import type { AuditConfig } from '../config/sections/audit.ts';
 import { counter } from '../metrics/define.ts';
 import type { Logger } from '../util/log.ts';
-import type { RunningComponent } from '../app/component.ts';
+import type { RunningComponent } from '../component/types.ts';
 import { ClusterResolver } from './clusterResolver.ts';
 import { AuditConsumer } from './consumer.ts';
 import type { AuditDecorator } from './decorator.ts';

@@ -1,17 +1,11 @@
 /** Wiring of the diff side for runtime/app: the diff cache, the controller, and the decorator factory. */
-import type { RunningComponent } from '../app/component.ts';
-import type { ComponentContext } from '../app/component.ts';
+import type { RunningComponent } from '../component/types.ts';
+import type { ComponentContext } from '../component/types.ts';
 import { informersConfigOf } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
-import { createDiffCache } from './cache/index.ts';
 import { DiffController } from './controller.ts';
 import { createDiffDecorator, type AuditDecorator } from './decorator.ts';
 import type { DiffCache } from './types.ts';
-
-export function diffCacheFromConfig(ctx: ComponentContext): DiffCache {
-  const informers = informersConfigOf(ctx.config);
-  return createDiffCache(informers.diffCache, ctx.config.stores, ctx.registry);
-}
 
 export function startDiffController(ctx: ComponentContext, kube: KubeServices, cache: DiffCache): RunningComponent {
   const informers = informersConfigOf(ctx.config);

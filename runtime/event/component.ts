@@ -1,6 +1,6 @@
 /** Wiring of the event controller for runtime/app. */
 import type { Aggregator } from '../aggregator/types.ts';
-import type { ComponentContext, RunningComponent } from '../app/component.ts';
+import type { ComponentContext, RunningComponent } from '../component/types.ts';
 import { informersConfigOf } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
 import { EventController } from './controller.ts';

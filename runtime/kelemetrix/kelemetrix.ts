@@ -7,7 +7,7 @@
  * `<name>_histogram` (histogram, seconds), `<name>_summary` (summary).
  */
 import type { Counter, Histogram, Summary } from 'prom-client';
-import type { ComponentContext } from '../app/component.ts';
+import type { ComponentContext } from '../component/types.ts';
 import type { AuditMessage } from '../audit/types.ts';
 import type { KelemetrixConfig, KelemetrixMetricConfig } from '../config/sections/kelemetrix.ts';
 import { counter, histogram, summary } from '../metrics/define.ts';

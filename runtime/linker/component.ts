@@ -1,6 +1,6 @@
 /** Wiring of the linker worker pool for runtime/app (in every process that runs an aggregator). */
 import type { Aggregator } from '../aggregator/types.ts';
-import type { ComponentContext, RunningComponent } from '../app/component.ts';
+import type { ComponentContext, RunningComponent } from '../component/types.ts';
 import { informersConfigOf } from '../config/sections/informers.ts';
 import type { DiffCache } from '../diff/types.ts';
 import type { KubeServices } from '../k8s/services.ts';

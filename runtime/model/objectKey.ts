@@ -40,7 +40,3 @@ export function keyTags(key: ObjectKey | VersionedKey): Record<string, string> {
   if ('version' in key) tags[Tag.version] = key.version;
   return tags;
 }
-
-export function sameObject(a: ObjectKey, b: ObjectKey): boolean {
-  return keyString(a) === keyString(b);
-}

@@ -23,9 +23,14 @@ function firstKv(res: ITxnResponse): IKeyValue | undefined {
   return res.responses[0]?.response_range?.kvs[0];
 }
 
-export interface EtcdSpanCacheOptions {
+export interface EtcdSpanCacheConfig {
   /** Key prefix, default `/span/`. */
   prefix?: string;
+}
+
+export interface EtcdSpanCacheDeps {
+  /** Shared with other stores: close() leaves it open. */
+  client: Etcd3;
   now?: () => number;
 }
 
@@ -34,12 +39,9 @@ export class EtcdSpanCache implements SpanCache {
   private readonly ns: Namespace;
   private readonly now: () => number;
 
-  constructor(
-    private readonly client: Etcd3,
-    opts: EtcdSpanCacheOptions = {},
-  ) {
-    this.ns = client.namespace(opts.prefix ?? '/span/');
-    this.now = opts.now ?? Date.now;
+  constructor(cfg: EtcdSpanCacheConfig, deps: EtcdSpanCacheDeps) {
+    this.ns = deps.client.namespace(cfg.prefix ?? '/span/');
+    this.now = deps.now ?? Date.now;
   }
 
   private async grantLease(ttlMs: number): Promise<string> {

@@ -1,43 +1,32 @@
-/** Builds the span cache selected by `config.stores.spanCache` (with metrics), owning its connection. */
+/** Builds the span cache selected by `stores.spanCache` (with metrics) on the process's shared store clients. */
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
-import { connectEtcd, connectRedis } from './connect.ts';
+import type { StoreClients } from '../store/clients.ts';
 import { EtcdSpanCache } from './etcd.ts';
 import { instrumentSpanCache } from './instrumented.ts';
 import { MemorySpanCache } from './memory.ts';
 import { RedisSpanCache } from './redis.ts';
 import type { SpanCache } from './types.ts';
 
-export type { CacheEntry, SpanCache } from './types.ts';
-export { SpanCacheError, isRetryable } from './types.ts';
+export type SpanCacheConfig = Config['stores']['spanCache'];
 
-export function createSpanCache(config: Config, registry: Registry): SpanCache {
-  const { backend, prefix } = config.stores.spanCache;
-  let inner: SpanCache;
-  let closeConnection = async () => {};
-  if (backend === 'etcd') {
-    const conn = config.stores.etcd;
-    if (!conn) throw new Error('stores.spanCache.backend is "etcd" but stores.etcd is not configured');
-    const client = connectEtcd(conn);
-    inner = new EtcdSpanCache(client, { prefix });
-    closeConnection = async () => client.close();
-  } else if (backend === 'redis') {
-    const conn = config.stores.redis;
-    if (!conn) throw new Error('stores.spanCache.backend is "redis" but stores.redis is not configured');
-    const client = connectRedis(conn);
-    inner = new RedisSpanCache(client, { prefix });
-    closeConnection = async () => {
-      await client.quit();
-    };
-  } else {
-    inner = new MemorySpanCache();
+export interface SpanCacheDeps {
+  /** Connections to etcd / Redis; they stay open when the cache closes (their owner closes them). */
+  stores: StoreClients;
+  registry: Registry;
+}
+
+export function createSpanCache(cfg: SpanCacheConfig, deps: SpanCacheDeps): SpanCache {
+  return instrumentSpanCache(backendFor(cfg, deps.stores), deps.registry);
+}
+
+function backendFor(cfg: SpanCacheConfig, stores: StoreClients): SpanCache {
+  switch (cfg.backend) {
+    case 'etcd':
+      return new EtcdSpanCache(cfg, { client: stores.etcd('stores.spanCache.backend') });
+    case 'redis':
+      return new RedisSpanCache(cfg, { client: stores.redis('stores.spanCache.backend') });
+    case 'memory':
+      return new MemorySpanCache();
   }
-  const cache = instrumentSpanCache(inner, registry);
-  return {
-    ...cache,
-    close: async () => {
-      await cache.close();
-      await closeConnection();
-    },
-  };
 }

@@ -12,10 +12,9 @@ interface Entry {
   reservedAt: number;
 }
 
-export interface MemorySpanCacheOptions {
-  /** How often expired entries are deleted (they are ignored as soon as they expire regardless). */
-  trimIntervalMs?: number;
-  now?: () => number;
+export interface MemorySpanCacheConfig {
+  /** How often expired entries are deleted in ms (they are ignored as soon as they expire regardless). */
+  trimInterval?: number;
 }
 
 export class MemorySpanCache implements SpanCache {
@@ -24,9 +23,9 @@ export class MemorySpanCache implements SpanCache {
   private readonly now: () => number;
   private readonly trimTimer: NodeJS.Timeout;
 
-  constructor(opts: MemorySpanCacheOptions = {}) {
-    this.now = opts.now ?? Date.now;
-    this.trimTimer = setInterval(() => this.trim(), opts.trimIntervalMs ?? 60_000);
+  constructor(cfg: MemorySpanCacheConfig = {}, deps: { now?: () => number } = {}) {
+    this.now = deps.now ?? Date.now;
+    this.trimTimer = setInterval(() => this.trim(), cfg.trimInterval ?? 60_000);
     this.trimTimer.unref();
   }
 

@@ -43,8 +43,14 @@ function parse(key: string, raw: string): CacheEntry {
 
 const newUid = () => randomBytes(8).toString('hex');
 
-export interface RedisSpanCacheOptions {
+export interface RedisSpanCacheConfig {
+  /** Key prefix, default `/span/`. */
   prefix?: string;
+}
+
+export interface RedisSpanCacheDeps {
+  /** Shared with other stores: close() leaves it open. */
+  client: Redis;
   now?: () => number;
 }
 
@@ -53,13 +59,13 @@ export class RedisSpanCache implements SpanCache {
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly cmd: SpanCacheCommands;
+  private readonly redis: Redis;
 
-  constructor(
-    private readonly redis: Redis,
-    opts: RedisSpanCacheOptions = {},
-  ) {
-    this.prefix = opts.prefix ?? '/span/';
-    this.now = opts.now ?? Date.now;
+  constructor(cfg: RedisSpanCacheConfig, deps: RedisSpanCacheDeps) {
+    const redis = deps.client;
+    this.redis = redis;
+    this.prefix = cfg.prefix ?? '/span/';
+    this.now = deps.now ?? Date.now;
     // defineCommand sends EVALSHA and falls back to EVAL when the script is not loaded yet.
     if (!('kelemetrySpanReserve' in redis)) {
       redis.defineCommand('kelemetrySpanReserve', { numberOfKeys: 1, lua: reserveScript });

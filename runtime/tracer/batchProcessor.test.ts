@@ -3,7 +3,7 @@ import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@ope
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { nullLogger, type Logger } from '../util/log.ts';
-import { OtlpTracer } from './otlp.ts';
+import { OtlpTracer, type BatchConfig } from './otlp.ts';
 
 async function value(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = registry.getSingleMetric(name);
@@ -11,12 +11,11 @@ async function value(registry: Registry, name: string, labels: Record<string, st
   return (await m.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
 }
 
-function tracerWith(exporter: SpanExporter, registry: Registry, batch: Partial<ConstructorParameters<typeof OtlpTracer>[1]['batch']> = {}, logger: Logger = nullLogger) {
-  return new OtlpTracer(exporter, {
-    batch: { maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMs: 5, exportTimeoutMs: 500, exportAttempts: 3, retryBaseDelayMs: 5, ...batch },
-    logger,
-    registry,
-  });
+function tracerWith(exporter: SpanExporter, registry: Registry, batch: Partial<BatchConfig> = {}, logger: Logger = nullLogger) {
+  return new OtlpTracer(
+    { maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelay: 5, exportTimeout: 500, exportAttempts: 3, retryBaseDelay: 5, ...batch },
+    { exporter, logger, registry },
+  );
 }
 
 const spec = (i: number) => ({ service: i % 2 ? 'audit' : 'object', name: `s${i}`, startMs: 1000, endMs: 2000, attributes: { i: String(i) } });

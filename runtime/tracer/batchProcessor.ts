@@ -12,19 +12,28 @@ import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.ts';
 import { counter, gauge, histogram } from '../metrics/define.ts';
+import { backoffDelay } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
+import { sleep } from '../util/sleep.ts';
 
-export interface BatchOptions {
-  maxQueueSize: number;
-  maxExportBatchSize: number;
-  scheduledDelayMs: number;
-  exportTimeoutMs: number;
-  exportAttempts: number;
-  /** Batches exported at the same time. */
+/** The `tracer` config section. */
+export type TracerConfig = NonNullable<Config['tracer']>;
+
+/** The batching part of the `tracer` section (durations in ms), plus knobs the file does not expose. */
+export type BatchConfig = Pick<TracerConfig, 'maxQueueSize' | 'maxExportBatchSize' | 'scheduledDelay' | 'exportTimeout' | 'exportAttempts'> & {
+  /** Batches exported at the same time; default 2. */
   maxConcurrentExports?: number;
-  /** First retry delay; doubles per attempt, capped at 5 s. */
-  retryBaseDelayMs?: number;
+  /** First retry delay in ms; doubles per attempt, capped at 5 s. Default 250. */
+  retryBaseDelay?: number;
+};
+
+export interface BatchDeps {
+  /** Shut down with the processor. */
+  exporter: SpanExporter;
+  logger: Logger;
+  registry: Registry;
 }
 
 export type ExportListener = (spans: ReadableSpan[], doneAtMs: number) => void;
@@ -37,16 +46,16 @@ export class BoundedBatchProcessor implements SpanProcessor {
   private readonly listeners: ExportListener[] = [];
   private droppedSinceLog = 0;
   private lastDropLogMs = 0;
+  private readonly cfg: Required<BatchConfig>;
+  private readonly exporter: SpanExporter;
+  private readonly logger: Logger;
   private readonly metrics;
-  private readonly maxConcurrent: number;
 
-  constructor(
-    private readonly exporter: SpanExporter,
-    private readonly opts: BatchOptions,
-    private readonly logger: Logger,
-    registry: Registry,
-  ) {
-    this.maxConcurrent = opts.maxConcurrentExports ?? 2;
+  constructor(cfg: BatchConfig, deps: BatchDeps) {
+    this.cfg = { maxConcurrentExports: 2, retryBaseDelay: 250, ...cfg };
+    this.exporter = deps.exporter;
+    this.logger = deps.logger;
+    const registry = deps.registry;
     this.metrics = {
       exported: counter(registry, 'tracer_spans_exported_total', 'Spans accepted by the OTLP endpoint', []),
       dropped: counter(registry, 'tracer_spans_dropped_total', 'Spans dropped: queue full or export failed after retries', ['reason']),
@@ -54,7 +63,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
       duration: histogram(registry, 'tracer_export_duration_seconds', 'Duration of one export attempt', ['result']),
     };
     gauge(registry, 'tracer_queue_size', 'Spans waiting for export', [], (g) => g.set(this.pending));
-    gauge(registry, 'tracer_queue_capacity', 'Bound of spans waiting for export', [], (g) => g.set(this.opts.maxQueueSize));
+    gauge(registry, 'tracer_queue_capacity', 'Bound of spans waiting for export', [], (g) => g.set(this.cfg.maxQueueSize));
   }
 
   /** Spans queued or being exported. */
@@ -74,13 +83,13 @@ export class BoundedBatchProcessor implements SpanProcessor {
       this.drop('shutdown', 1);
       return;
     }
-    if (this.queue.length >= this.opts.maxQueueSize) {
+    if (this.queue.length >= this.cfg.maxQueueSize) {
       this.drop('queue_full', 1);
       return;
     }
     this.queue.push(span);
-    if (this.queue.length >= this.opts.maxExportBatchSize) this.pump();
-    else this.timer ??= setTimeout(() => this.pump(), this.opts.scheduledDelayMs);
+    if (this.queue.length >= this.cfg.maxExportBatchSize) this.pump();
+    else this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
   }
 
   private drop(reason: string, n: number): void {
@@ -89,7 +98,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
     const now = Date.now();
     // One line per 10 s at most, with the count, so a flood of drops cannot flood the log.
     if (now - this.lastDropLogMs >= 10_000) {
-      this.logger.error('spans dropped', { reason, dropped: this.droppedSinceLog, maxQueueSize: this.opts.maxQueueSize });
+      this.logger.error('spans dropped', { reason, dropped: this.droppedSinceLog, maxQueueSize: this.cfg.maxQueueSize });
       this.droppedSinceLog = 0;
       this.lastDropLogMs = now;
     }
@@ -101,12 +110,12 @@ export class BoundedBatchProcessor implements SpanProcessor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.queue.length > 0 && this.inFlight.size < this.maxConcurrent) {
-      const batch = this.queue.splice(0, this.opts.maxExportBatchSize);
+    while (this.queue.length > 0 && this.inFlight.size < this.cfg.maxConcurrentExports) {
+      const batch = this.queue.splice(0, this.cfg.maxExportBatchSize);
       const p: Promise<void> = this.exportWithRetry(batch).finally(() => {
         this.inFlight.delete(p);
-        if (this.queue.length >= this.opts.maxExportBatchSize || (this.shutDown && this.queue.length > 0)) this.pump();
-        else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.pump(), this.opts.scheduledDelayMs);
+        if (this.queue.length >= this.cfg.maxExportBatchSize || (this.shutDown && this.queue.length > 0)) this.pump();
+        else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
       });
       this.inFlight.add(p);
     }
@@ -115,8 +124,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   private exportOnce(batch: ReadableSpan[]): Promise<ExportResult> {
     return new Promise((resolve) => {
       const timeout = setTimeout(
-        () => resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.opts.exportTimeoutMs} ms`) }),
-        this.opts.exportTimeoutMs,
+        () => resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.cfg.exportTimeout} ms`) }),
+        this.cfg.exportTimeout,
       );
       try {
         this.exporter.export(batch, (result) => {
@@ -131,9 +140,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   }
 
   private async exportWithRetry(batch: ReadableSpan[]): Promise<void> {
-    const base = this.opts.retryBaseDelayMs ?? 250;
     let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= this.opts.exportAttempts; attempt++) {
+    for (let attempt = 1; attempt <= this.cfg.exportAttempts; attempt++) {
       const end = this.metrics.duration.startTimer();
       const result = await this.exportOnce(batch);
       if (result.code === ExportResultCode.SUCCESS) {
@@ -146,15 +154,15 @@ export class BoundedBatchProcessor implements SpanProcessor {
       }
       end({ result: 'error' });
       lastError = result.error;
-      if (attempt < this.opts.exportAttempts) {
+      if (attempt < this.cfg.exportAttempts) {
         this.metrics.batches.inc({ result: 'retry' });
-        this.logger.warn('span export failed, retrying', { attempt, spans: batch.length, error: lastError?.message });
-        await new Promise((r) => setTimeout(r, Math.min(base * 2 ** (attempt - 1), 5_000)));
+        this.logger.warn('span export failed, retrying', { attempt, spans: batch.length, err: lastError });
+        await sleep(backoffDelay(attempt, { initialMs: this.cfg.retryBaseDelay, maxMs: 5_000 }));
       }
     }
     this.metrics.batches.inc({ result: 'failed' });
     this.metrics.dropped.inc({ reason: 'export_failed' }, batch.length);
-    this.logger.error('span export failed, batch dropped', { attempts: this.opts.exportAttempts, spans: batch.length, error: lastError?.message });
+    this.logger.error('span export failed, batch dropped', { attempts: this.cfg.exportAttempts, spans: batch.length, err: lastError });
   }
 
   async forceFlush(): Promise<void> {

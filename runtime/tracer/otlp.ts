@@ -11,18 +11,21 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config/schema.ts';
 import type { Logger } from '../util/log.ts';
-import { BoundedBatchProcessor, type BatchOptions } from './batchProcessor.ts';
+import { BoundedBatchProcessor, type BatchConfig, type TracerConfig } from './batchProcessor.ts';
 import type { PendingSpan, SpanSpec, Tracer } from './types.ts';
 
-type TracerConfig = NonNullable<Config['tracer']>;
+export type { BatchConfig, TracerConfig } from './batchProcessor.ts';
 
-export interface OtlpTracerOptions {
-  batch: BatchOptions;
+/** What the tracer reads from the `tracer` section (which satisfies it as a whole). */
+export type OtlpTracerConfig = BatchConfig & {
+  /** Extra OTel resource attributes on every span (e.g. service.version). */
   resourceAttributes?: Record<string, string>;
-  /** Defaults to an OTLP/gRPC exporter built from `endpoint`. */
-  exporter?: SpanExporter;
+};
+
+export interface OtlpTracerDeps {
+  /** Where batches go: `createOtlpExporter(cfg)` in production, an in-memory exporter in tests. Shut down with the tracer. */
+  exporter: SpanExporter;
   logger: Logger;
   registry: Registry;
 }
@@ -40,41 +43,21 @@ export function createOtlpExporter(cfg: TracerConfig): SpanExporter {
   });
 }
 
-export function batchOptions(cfg: TracerConfig): BatchOptions {
-  return {
-    maxQueueSize: cfg.maxQueueSize,
-    maxExportBatchSize: cfg.maxExportBatchSize,
-    scheduledDelayMs: cfg.scheduledDelay,
-    exportTimeoutMs: cfg.exportTimeout,
-    exportAttempts: cfg.exportAttempts,
-  };
-}
-
 export class OtlpTracer implements Tracer {
   readonly processor: BoundedBatchProcessor;
+  private readonly resourceAttributes: Record<string, string>;
   private readonly providers = new Map<string, { provider: BasicTracerProvider; tracer: ReturnType<BasicTracerProvider['getTracer']> }>();
 
-  constructor(
-    exporter: SpanExporter,
-    private readonly opts: OtlpTracerOptions,
-  ) {
-    this.processor = new BoundedBatchProcessor(exporter, opts.batch, opts.logger, opts.registry);
-  }
-
-  static fromConfig(cfg: TracerConfig, logger: Logger, registry: Registry, exporter?: SpanExporter): OtlpTracer {
-    return new OtlpTracer(exporter ?? createOtlpExporter(cfg), {
-      batch: batchOptions(cfg),
-      resourceAttributes: cfg.resourceAttributes,
-      logger,
-      registry,
-    });
+  constructor(cfg: OtlpTracerConfig, deps: OtlpTracerDeps) {
+    this.processor = new BoundedBatchProcessor(cfg, deps);
+    this.resourceAttributes = cfg.resourceAttributes ?? {};
   }
 
   private tracerFor(service: string) {
     let entry = this.providers.get(service);
     if (!entry) {
       const provider = new BasicTracerProvider({
-        resource: resourceFromAttributes({ ...this.opts.resourceAttributes, 'service.name': service }),
+        resource: resourceFromAttributes({ ...this.resourceAttributes, 'service.name': service }),
         spanProcessors: [this.processor],
         // Event spans carry many tags and diff logs; the SDK's default of 128 of each is enough but keep it explicit.
         spanLimits: { attributeCountLimit: 256, eventCountLimit: 512 },

@@ -1,5 +1,5 @@
 /** What the aggregator needs from a tracer: write spans with explicit timing, parents and services. */
-import type { SpanRef } from '../aggregator/types.ts';
+import type { SpanRef } from '../model/spanRef.ts';
 
 export interface SpanLogSpec {
   name: string;

@@ -17,7 +17,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
-import { startApp } from '../../runtime/app/app.ts';
+import { startApp } from '../../app/app.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
 import { createLogger } from '../../runtime/util/log.ts';
 import type { AuditEvent } from '../../runtime/audit/types.ts';

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type RunningApp } from '../../runtime/app/app.ts';
+import { startApp, type RunningApp } from '../../app/app.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
 import { windowOf, windowStartMs } from '../../runtime/model/window.ts';
 import { createLogger } from '../../runtime/util/log.ts';

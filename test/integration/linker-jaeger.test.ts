@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SpanAggregator } from '../../runtime/aggregator/aggregator.ts';
 import { startAuditPipeline, type RunningAuditPipeline } from '../../runtime/audit/pipeline.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
-import { startInformers, type StartedInformers } from '../../runtime/k8s/informers.ts';
+import { startInformers, type StartedInformers } from '../../app/informers.ts';
 import { createSpanCache } from '../../runtime/spancache/index.ts';
-import { OtlpTracer } from '../../runtime/tracer/otlp.ts';
+import { StoreClients } from '../../runtime/store/clients.ts';
+import { createOtlpExporter, OtlpTracer } from '../../runtime/tracer/otlp.ts';
 import { createLogger } from '../../runtime/util/log.ts';
 import { getJson, type JaegerResponse, type JaegerSpan, type JaegerTrace } from './helpers/http.ts';
 import { createTestNamespace, kubeClients, kubectlFor, runDeploymentScenario } from './helpers/kube.ts';
@@ -42,6 +43,7 @@ describe('Deployment scenario end to end, verified in Jaeger (real apiserver, Ja
   let informers: StartedInformers;
   let audit: RunningAuditPipeline;
   let ns: string;
+  let stores: StoreClients;
   const registry = new Registry();
 
   beforeAll(async () => {
@@ -55,10 +57,11 @@ describe('Deployment scenario end to end, verified in Jaeger (real apiserver, Ja
         eventController: { enabled: true, configMapName: `e2e-events-${suffix}`, leaderElection: { ...election, name: `e2e-events-${suffix}` } },
       },
     });
-    tracer = OtlpTracer.fromConfig(config.tracer!, logger, registry);
-    const spanCache = createSpanCache(config, registry);
-    const aggregator = new SpanAggregator({ spanCache, tracer, registry, logger, spanTtlMs: config.spanTtl, reserveTtlMs: 10_000, pseudoSpanTags: config.tracer!.pseudoSpanTags });
-    informers = startInformers({ config, logger, registry, aggregator });
+    stores = new StoreClients(config.stores);
+    tracer = new OtlpTracer(config.tracer!, { exporter: createOtlpExporter(config.tracer!), logger, registry });
+    const spanCache = createSpanCache(config.stores.spanCache, { stores, registry });
+    const aggregator = new SpanAggregator({ spanTtl: config.spanTtl, reserveTtl: 10_000, pseudoSpanTags: config.tracer!.pseudoSpanTags }, { spanCache, tracer, registry, logger });
+    informers = startInformers(config, { logger, registry, stores, aggregator });
     audit = await startAuditPipeline({ config: config.audit!, clusters: config.clusters, aggregator, decorators: informers.decorators, registry, logger, listen: { host: '127.0.0.1', port: env.auditReceiverPort } });
     ns = await createTestNamespace(kube.core, 'e2e');
     // The diff controller must be watching before the scenario starts (creation snapshots).
@@ -72,6 +75,7 @@ describe('Deployment scenario end to end, verified in Jaeger (real apiserver, Ja
     await audit?.stop();
     for (const c of [...(informers?.components ?? [])].reverse()) await c.stop();
     await tracer?.shutdown().catch(() => {});
+    await stores?.close();
   });
 
   it('writes diffs, the deletion snapshot, event spans and owner links', async () => {

@@ -8,14 +8,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startPlugin, type RunningPlugin } from '../../plugin/index.ts';
+import { startPluginComponent } from '../../app/plugin.ts';
+import type { RunningPlugin } from '../../plugin/index.ts';
 import { RemoteStorageClient } from '../../plugin/backend/remoteStorage.ts';
 import { loadProtos } from '../../plugin/proto/load.ts';
 import { deploymentFamily, KelemetrySpanBuilder, type DeploymentFamily } from '../../plugin/testing/kelemetrySpans.ts';
 import { exportSpans } from '../../plugin/testing/otlpWriter.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
 import { windowStartMs } from '../../runtime/model/window.ts';
-import { createLogger } from '../../runtime/util/log.ts';
+import { StoreClients } from '../../runtime/store/clients.ts';
+import { createLogger, type Logger } from '../../runtime/util/log.ts';
 import { startJaegerQuery } from '../../envtest/jaeger.ts';
 import { stopProcess, type ProcessRecord } from '../../envtest/process.ts';
 
@@ -58,6 +60,7 @@ let plugin: RunningPlugin;
 let replica: RunningPlugin;
 let queryUrl: string;
 const processes: ProcessRecord[] = [];
+const stores: StoreClients[] = [];
 
 function pluginConfig() {
   return parseConfig({
@@ -70,6 +73,14 @@ function pluginConfig() {
       traceCache: { backend: 'redis', prefix: `/plugin-test-${suffix}/trace/`, ttl: '10m' },
     },
   });
+}
+
+/** One plugin replica with its own store connections, as `kelemetry run` would start it. */
+async function startReplica(logger: Logger): Promise<RunningPlugin> {
+  const config = pluginConfig();
+  const clients = new StoreClients(config.stores);
+  stores.push(clients);
+  return startPluginComponent({ ...config, plugin: config.plugin! }, { logger, registry: new Registry(), stores: clients });
 }
 
 async function redirect(params: Record<string, string>): Promise<Response> {
@@ -108,8 +119,8 @@ beforeAll(async () => {
   }
 
   const logger = createLogger({ level: 'warn' });
-  plugin = await startPlugin({ config: pluginConfig(), logger, registry: new Registry() });
-  replica = await startPlugin({ config: pluginConfig(), logger, registry: new Registry() });
+  plugin = await startReplica(logger);
+  replica = await startReplica(logger);
   const query = await startJaegerQuery({
     binary: env.binaries.jaeger,
     backend: `127.0.0.1:${plugin.grpcPort}`,
@@ -126,6 +137,7 @@ afterAll(async () => {
   for (const p of processes) await stopProcess(p);
   await plugin?.stop();
   await replica?.stop();
+  for (const s of stores) await s.close();
 });
 
 describe('storage plugin behind Jaeger v2 query (real Jaeger query, remote storage, Redis)', () => {

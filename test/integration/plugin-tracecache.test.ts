@@ -27,13 +27,13 @@ afterAll(async () => {
 
 type Make = (ttlMs: number) => TraceCache;
 const backends: [string, Make][] = [
-  ['memory', (ttl) => new MemoryTraceCache(ttl)],
+  ['memory', (ttl) => new MemoryTraceCache({ ttl })],
   [
     'etcd (real etcd)',
     (ttl) => {
       const client = new Etcd3({ hosts: env.etcd.endpoint });
       closers.push(async () => client.close());
-      return new EtcdTraceCache(client, prefix, ttl, false);
+      return new EtcdTraceCache({ prefix, ttl }, { client });
     },
   ],
   [
@@ -41,7 +41,7 @@ const backends: [string, Make][] = [
     (ttl) => {
       const client = new Redis(env.redis.port, env.redis.host);
       closers.push(async () => void (await client.quit()));
-      return new RedisTraceCache(client, prefix, ttl, false);
+      return new RedisTraceCache({ prefix, ttl }, { client });
     },
   ],
 ];

@@ -33,13 +33,13 @@ export interface OpenCache {
 export function openCache(t: BackendTarget): OpenCache {
   if (t.name === 'etcd') {
     const client = new Etcd3({ hosts: t.endpoint });
-    return { cache: new EtcdSpanCache(client, { prefix: t.prefix }), close: async () => client.close() };
+    return { cache: new EtcdSpanCache({ prefix: t.prefix }, { client }), close: async () => client.close() };
   }
   if (t.name === 'redis') {
     const [host, port] = t.endpoint.split(':');
     const client = new Redis({ host, port: Number(port), maxRetriesPerRequest: 3 });
     return {
-      cache: new RedisSpanCache(client, { prefix: t.prefix }),
+      cache: new RedisSpanCache({ prefix: t.prefix }, { client }),
       close: async () => {
         await client.quit();
       },
@@ -64,20 +64,14 @@ export interface Writer {
 export function writer(cache: OpenCache, opts: { spanTtlMs?: number; reserveTtlMs?: number; maxReserveWaitMs?: number } = {}): Writer {
   const exporter = new InMemorySpanExporter();
   const registry = new Registry();
-  const tracer = new OtlpTracer(exporter, {
-    batch: { maxQueueSize: 100_000, maxExportBatchSize: 1000, scheduledDelayMs: 5, exportTimeoutMs: 1000, exportAttempts: 1 },
-    logger: nullLogger,
-    registry,
-  });
-  const aggregator = new SpanAggregator({
-    spanCache: cache.cache,
-    tracer,
-    registry,
-    logger: nullLogger,
-    spanTtlMs: opts.spanTtlMs ?? 30 * 60_000,
-    reserveTtlMs: opts.reserveTtlMs ?? 10_000,
-    maxReserveWaitMs: opts.maxReserveWaitMs,
-  });
+  const tracer = new OtlpTracer(
+    { maxQueueSize: 100_000, maxExportBatchSize: 1000, scheduledDelay: 5, exportTimeout: 1000, exportAttempts: 1 },
+    { exporter, logger: nullLogger, registry },
+  );
+  const aggregator = new SpanAggregator(
+    { spanTtl: opts.spanTtlMs ?? 30 * 60_000, reserveTtl: opts.reserveTtlMs ?? 10_000, maxReserveWait: opts.maxReserveWaitMs },
+    { spanCache: cache.cache, tracer, registry, logger: nullLogger },
+  );
   return {
     aggregator,
     exporter,

@@ -52,37 +52,16 @@ export function collapseNesting(config: CollapseNestingConfig): Step {
 
   function toLog(child: Span, source: string): Map<string, AttrValue> {
     const fields = new Map<string, AttrValue>();
-    const add = (key: string, value: string) => {
-      const prev = fields.get(key);
-      fields.set(key, prev === undefined ? value : `${String(prev)}\n${value}`);
-    };
     fields.set(Tag.traceSource, source);
     fields.set(source, child.name);
     for (const m of config.tagMappings[source] ?? []) {
       const v = tagString(child, m.fromSpanTag);
       if (v) fields.set(m.toLogField, v);
     }
-    const classLines = new Map<string, { cls: DiffClass; lines: string[] }>();
-    const others: [string, string][] = [];
-    for (const log of child.logs) {
-      const type = fieldString(log.fields, logTypeAttr);
-      const text = fieldString(log.fields, eventField) ?? '';
-      if (type === LogType.objectDiff) {
-        for (const line of text.split('\n')) {
-          const space = line.indexOf(' ');
-          if (space <= 0) continue;
-          const cls = classify(line.slice(0, space));
-          if (!cls.shouldDisplay) continue;
-          const entry = classLines.get(cls.name) ?? { cls, lines: [] };
-          entry.lines.push(line);
-          classLines.set(cls.name, entry);
-        }
-      } else if (type !== undefined && type in config.logTypeMapping) {
-        others.push([config.logTypeMapping[type]!, text]);
-      }
+    for (const [k, v] of logLines(child, config, classify)) {
+      const prev = fields.get(k);
+      fields.set(k, prev === undefined ? v : `${String(prev)}\n${v}`);
     }
-    for (const { cls, lines } of [...classLines.values()].sort((a, b) => a.cls.priority - b.cls.priority)) add(cls.name, lines.join('\n'));
-    for (const [k, v] of others) add(k, v);
     return fields;
   }
 
@@ -108,4 +87,29 @@ export function collapseNesting(config: CollapseNestingConfig): Step {
       });
     },
   };
+}
+
+/** A child's logs as log fields: diff lines grouped by displayed class (by priority), then mapped log types. */
+function logLines(child: Span, config: CollapseNestingConfig, classify: (path: string) => DiffClass): [string, string][] {
+  const classLines = new Map<string, { cls: DiffClass; lines: string[] }>();
+  const others: [string, string][] = [];
+  for (const log of child.logs) {
+    const type = fieldString(log.fields, logTypeAttr);
+    const text = fieldString(log.fields, eventField) ?? '';
+    if (type === LogType.objectDiff) {
+      for (const line of text.split('\n')) {
+        const space = line.indexOf(' ');
+        if (space <= 0) continue;
+        const cls = classify(line.slice(0, space));
+        if (!cls.shouldDisplay) continue;
+        const entry = classLines.get(cls.name) ?? { cls, lines: [] };
+        entry.lines.push(line);
+        classLines.set(cls.name, entry);
+      }
+    } else if (type !== undefined && type in config.logTypeMapping) {
+      others.push([config.logTypeMapping[type]!, text]);
+    }
+  }
+  const diffs = [...classLines.values()].sort((a, b) => a.cls.priority - b.cls.priority).map(({ cls, lines }): [string, string] => [cls.name, lines.join('\n')]);
+  return [...diffs, ...others];
 }

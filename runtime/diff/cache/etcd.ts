@@ -9,13 +9,12 @@ import type { DiffCache, Patch, RvIndexPolicy, Snapshot, SnapshotName } from '..
 import { lastSegment, objectPrefix, patchKey, snapshotKey } from './keys.ts';
 
 export interface EtcdDiffCacheOptions {
+  /** Shared with other stores: close() leaves it open. */
   client: Etcd3;
   prefix: string;
   policy: RvIndexPolicy;
   patchTtlMs: number;
   snapshotTtlMs: number;
-  /** Close the client on close() (when this cache created it). */
-  ownsClient?: boolean;
 }
 
 class LeasePool {
@@ -95,7 +94,5 @@ export class EtcdDiffCache implements DiffCache {
     return keys.map(lastSegment);
   }
 
-  async close(): Promise<void> {
-    if (this.opts.ownsClient) this.opts.client.close();
-  }
+  async close(): Promise<void> {}
 }

@@ -1,8 +1,10 @@
-/** Builds the configured diff cache (memory | etcd | Redis), optionally with a memory read-through, always instrumented. */
+/**
+ * Builds the configured diff cache (memory | etcd | Redis) on the process's shared store clients,
+ * optionally with a memory read-through, always instrumented.
+ */
 import type { Registry } from 'prom-client';
-import type { Config } from '../../config/schema.ts';
 import type { DiffCacheConfig } from '../../config/sections/informers.ts';
-import { connectEtcd, connectRedis } from '../../spancache/connect.ts';
+import type { StoreClients } from '../../store/clients.ts';
 import { RvIndexPolicy, type DiffCache } from '../types.ts';
 import { EtcdDiffCache } from './etcd.ts';
 import { InstrumentedDiffCache } from './instrumented.ts';
@@ -10,9 +12,8 @@ import { MemoryDiffCache } from './memory.ts';
 import { ReadThroughDiffCache } from './readThrough.ts';
 import { RedisDiffCache } from './redis.ts';
 
-type Stores = Config['stores'];
-
-export function createDiffCache(cfg: DiffCacheConfig, stores: Stores, registry: Registry): DiffCache {
+/** `stores` stays open when the cache closes (its owner closes it). */
+export function createDiffCache(cfg: DiffCacheConfig, stores: StoreClients, registry: Registry): DiffCache {
   const policy = new RvIndexPolicy(cfg.useOldResourceVersionClusters);
   const ttls = { patchTtlMs: cfg.patchTtl, snapshotTtlMs: cfg.snapshotTtl };
   let cache: DiffCache;
@@ -20,12 +21,10 @@ export function createDiffCache(cfg: DiffCacheConfig, stores: Stores, registry: 
     case 'memory':
       return new InstrumentedDiffCache(new MemoryDiffCache({ policy, ...ttls, maxBytes: cfg.memoryMaxBytes }), registry, 'memory');
     case 'etcd':
-      if (!stores.etcd) throw new Error('informers.diffCache.backend is etcd but stores.etcd is not configured');
-      cache = new EtcdDiffCache({ client: connectEtcd(stores.etcd), prefix: cfg.prefix, policy, ...ttls, ownsClient: true });
+      cache = new EtcdDiffCache({ client: stores.etcd('informers.diffCache.backend'), prefix: cfg.prefix, policy, ...ttls });
       break;
     case 'redis':
-      if (!stores.redis) throw new Error('informers.diffCache.backend is redis but stores.redis is not configured');
-      cache = new RedisDiffCache({ client: connectRedis(stores.redis), prefix: cfg.prefix, policy, ...ttls, ownsClient: true });
+      cache = new RedisDiffCache({ client: stores.redis('informers.diffCache.backend'), prefix: cfg.prefix, policy, ...ttls });
       break;
   }
   cache = new InstrumentedDiffCache(cache, registry, cfg.backend);

@@ -8,12 +8,12 @@ import type { DiffCache, Patch, RvIndexPolicy, Snapshot, SnapshotName } from '..
 import { lastSegment, objectPrefix, patchKey, snapshotKey } from './keys.ts';
 
 export interface RedisDiffCacheOptions {
+  /** Shared with other stores: close() leaves it open. */
   client: Redis;
   prefix: string;
   policy: RvIndexPolicy;
   patchTtlMs: number;
   snapshotTtlMs: number;
-  ownsClient?: boolean;
 }
 
 function globEscape(s: string): string {
@@ -70,7 +70,5 @@ export class RedisDiffCache implements DiffCache {
     return found.sort().reverse().slice(0, limit).map(lastSegment);
   }
 
-  async close(): Promise<void> {
-    if (this.opts.ownsClient) this.opts.client.disconnect();
-  }
+  async close(): Promise<void> {}
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/load.ts';
-import { informersSection } from '../config/sections/informers.ts';
+import { parseConfig } from '../runtime/config/load.ts';
+import { informersSection } from '../runtime/config/sections/informers.ts';
 
 describe('informers config section', () => {
   it('defaults follow the original (2 diff watch leaders, 1 writer, 1 event leader, 10m TTLs)', () => {

@@ -1,4 +1,4 @@
-/** Client connections to the shared stores named in `config.stores`. */
+/** Client construction for the shared stores named in `config.stores` (TLS, auth from the environment). */
 import { readFileSync } from 'node:fs';
 import { Etcd3, type IOptions } from 'etcd3';
 import { Redis, type RedisOptions } from 'ioredis';

@@ -3,7 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../util/log.ts';
-import type { RunningComponent } from './component.ts';
+
+/** What /readyz asks of each running component. */
+export interface ReadinessSource {
+  name: string;
+  ready?(): boolean;
+}
 
 export interface RunningMetricsServer {
   url: string;
@@ -13,7 +18,7 @@ export interface RunningMetricsServer {
 export async function startMetricsServer(
   listen: { host: string; port: number },
   registry: Registry,
-  components: () => RunningComponent[],
+  components: () => ReadinessSource[],
   logger: Logger,
 ): Promise<RunningMetricsServer> {
   const server = createServer((req, res) => {

@@ -1,0 +1,119 @@
+/**
+ * The composition root of `kelemetry run`: builds the components the config enables from their config
+ * sections, hands each the collaborators it needs, and stops them in reverse order. Tests and
+ * benchmarks call it too, with overrides for ports and the span exporter.
+ *
+ *   metrics server (/metrics, /healthz, /readyz): first up, last down
+ *   store clients (etcd, Redis) shared by every cache: closed after the caches
+ *   tracer ──► span cache ──► aggregator ──► audit pipeline (webhook, queue, consumer, forward)
+ *                                            kelemetrix (audit-derived metrics) observes every accepted event
+ *   informers (diff + event controllers, linkers on the aggregator's link jobs; diff decorator for the consumer)
+ *   storage plugin with its trace cache (plugin/, when config.plugin is set)
+ */
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Registry } from 'prom-client';
+import type { Aggregator } from '../runtime/aggregator/types.ts';
+import { startAuditPipeline, type RunningAuditPipeline } from '../runtime/audit/pipeline.ts';
+import type { RunningComponent } from '../runtime/component/types.ts';
+import type { Config } from '../runtime/config/schema.ts';
+import type { AuditConfig } from '../runtime/config/sections/audit.ts';
+import { createKelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
+import { createRegistry } from '../runtime/metrics/registry.ts';
+import { startMetricsServer } from '../runtime/metrics/server.ts';
+import type { SpanCache } from '../runtime/spancache/types.ts';
+import { StoreClients } from '../runtime/store/clients.ts';
+import type { OtlpTracer } from '../runtime/tracer/otlp.ts';
+import { parseHostPort, type HostPort } from '../runtime/util/hostPort.ts';
+import { createLogger, type Logger } from '../runtime/util/log.ts';
+import { startInformers } from './informers.ts';
+import { startPluginComponent } from './plugin.ts';
+import { startWritePath } from './writePath.ts';
+
+export interface AppOptions {
+  config: Config;
+  logger?: Logger;
+  registry?: Registry;
+  /** Replaces the OTLP exporter (benchmarks, tests). */
+  exporter?: SpanExporter;
+  /** Overrides `audit.webhook.listen`. */
+  auditListen?: HostPort;
+  /** Overrides `metrics.listen` (tests bind port 0). */
+  metricsListen?: HostPort;
+}
+
+export interface RunningApp {
+  config: Config;
+  registry: Registry;
+  logger: Logger;
+  components: RunningComponent[];
+  tracer?: OtlpTracer;
+  spanCache?: SpanCache;
+  aggregator?: Aggregator;
+  audit?: RunningAuditPipeline;
+  metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startApp(opts: AppOptions): Promise<RunningApp> {
+  const { config } = opts;
+  const logger = opts.logger ?? createLogger({}, { app: 'kelemetry' });
+  const registry = opts.registry ?? createRegistry();
+  const components: RunningComponent[] = [];
+  const stop = () => stopAll(components, logger);
+  try {
+    // First up and last down, so /healthz and /readyz answer during start-up and shutdown.
+    const metrics = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger);
+    components.push({ name: 'metrics', stop: () => metrics.stop() });
+    const stores = new StoreClients(config.stores);
+    components.push({ name: 'stores', stop: () => stores.close() });
+
+    const tracerConfig = config.tracer;
+    const write = tracerConfig ? startWritePath({ ...config, tracer: tracerConfig }, { logger, registry, stores, exporter: opts.exporter, components }) : undefined;
+    const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator });
+    components.push(...informers.components);
+    const auditConfig = config.audit;
+    const audit = auditConfig
+      ? await startAudit({ ...config, audit: auditConfig }, { logger, registry, aggregator: write?.aggregator, decorators: informers.decorators, listen: opts.auditListen })
+      : undefined;
+    if (audit) components.push(audit);
+    const pluginConfig = config.plugin;
+    if (pluginConfig) components.push(await startPluginComponent({ ...config, plugin: pluginConfig }, { logger, registry, stores }));
+
+    logger.info('startup complete', { components: components.map((c) => c.name), metrics: metrics.url, audit: audit?.url });
+    return { config, registry, logger, components, ...write, audit, metricsUrl: metrics.url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The audit pipeline, with kelemetrix observing it when configured. */
+function startAudit(
+  config: Config & { audit: AuditConfig },
+  deps: { logger: Logger; registry: Registry; aggregator?: Aggregator; decorators: RunningAuditPipeline['decorators']; listen?: HostPort },
+): Promise<RunningAuditPipeline> {
+  const { logger, registry } = deps;
+  const kelemetrix = config.kelemetrix ? createKelemetrix({ config, logger, registry }) : undefined;
+  return startAuditPipeline({
+    config: config.audit,
+    clusters: config.clusters,
+    aggregator: deps.aggregator,
+    registry,
+    logger,
+    listen: deps.listen,
+    observe: kelemetrix?.observe,
+    decorators: deps.decorators,
+  });
+}
+
+/** Stops in reverse start order; a failure is logged and does not keep the others running. */
+async function stopAll(components: RunningComponent[], logger: Logger): Promise<void> {
+  for (const c of [...components].reverse()) {
+    try {
+      await c.stop();
+      logger.info('stopped', { component: c.name });
+    } catch (err) {
+      logger.error('stopping failed', { component: c.name, err });
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The Kubernetes-watching side of a process, from `config.informers` (issue 4): per-cluster clients,
+ * discovery and object cache; the diff cache on the shared store clients; the diff controller, the
+ * event controller and the linker worker pool on the aggregator's link jobs; and the diff decorator for
+ * the audit consumer.
+ */
+import type { Registry } from 'prom-client';
+import type { Aggregator } from '../runtime/aggregator/types.ts';
+import type { AuditDecorator } from '../runtime/audit/decorator.ts';
+import type { RunningComponent } from '../runtime/component/types.ts';
+import type { Config } from '../runtime/config/schema.ts';
+import type { InformersConfig } from '../runtime/config/sections/informers.ts';
+import { createDiffCache } from '../runtime/diff/cache/index.ts';
+import { startDiffController } from '../runtime/diff/component.ts';
+import { createDiffDecorator } from '../runtime/diff/decorator.ts';
+import type { DiffCache } from '../runtime/diff/types.ts';
+import { startEventController } from '../runtime/event/component.ts';
+import { createKubeServices } from '../runtime/k8s/services.ts';
+import { startLinkers } from '../runtime/linker/component.ts';
+import type { StoreClients } from '../runtime/store/clients.ts';
+import type { Logger } from '../runtime/util/log.ts';
+
+export interface StartedInformers {
+  /** Stop in reverse order. */
+  components: RunningComponent[];
+  /** Pass to the audit pipeline (the diff decorator, when enabled). */
+  decorators: AuditDecorator[];
+  diffCache?: DiffCache;
+}
+
+export interface InformersDeps {
+  logger: Logger;
+  registry: Registry;
+  /** Connections for an etcd or Redis diff cache; their owner closes them after the informers stopped. */
+  stores: StoreClients;
+  /** Absent without a tracer: the event controller and the linkers then do not start. */
+  aggregator?: Aggregator;
+}
+
+export function startInformers(config: Config, deps: InformersDeps): StartedInformers {
+  const out: StartedInformers = { components: [], decorators: [] };
+  const informers = config.informers;
+  if (!informers) return out;
+  const { logger, registry, aggregator } = deps;
+  const linkersOn = informers.linkers.workerCount > 0 && aggregator !== undefined;
+  if (informers.eventController.enabled && !aggregator) logger.warn('informers.eventController is enabled but no tracer is configured; not started');
+
+  if (informers.diffController.enabled || informers.diffDecorator.enabled || (linkersOn && informers.linkers.ownerReference)) {
+    const cache = createDiffCache(informers.diffCache, deps.stores, registry);
+    out.diffCache = cache;
+    out.components.push({ name: `diff-cache/${informers.diffCache.backend}`, stop: () => cache.close() });
+  }
+  if (informers.diffController.enabled || (informers.eventController.enabled && aggregator) || linkersOn) startWatchers(config, informers, deps, out);
+  if (informers.diffDecorator.enabled && out.diffCache) {
+    const shutdown = new AbortController();
+    out.decorators.push(createDiffDecorator({ cache: out.diffCache, config: informers.diffDecorator, registry, logger: logger.child({ component: 'diff-decorator' }), signal: shutdown.signal }));
+    // Registered last, so it stops first: pending diff waits end before the consumer drains.
+    out.components.push({ name: 'diff-decorator', stop: async () => shutdown.abort() });
+  }
+  return out;
+}
+
+/** The kube clients and the controllers and linkers that use them. */
+function startWatchers(config: Config, informers: InformersConfig, deps: InformersDeps, out: StartedInformers): void {
+  const { aggregator } = deps;
+  const ctx = { config, logger: deps.logger, registry: deps.registry };
+  const cache = out.diffCache;
+  const kube = createKubeServices(config, deps.logger, deps.registry, async (key) => (await cache?.fetchSnapshot(key, 'deletion'))?.Value);
+  out.components.push({ name: 'kube-clients', stop: async () => kube.close() });
+  if (informers.diffController.enabled && cache) out.components.push(startDiffController(ctx, kube, cache));
+  if (informers.eventController.enabled && aggregator) out.components.push(startEventController(ctx, kube, aggregator));
+  if (informers.linkers.workerCount > 0 && aggregator) out.components.push(startLinkers(ctx, { aggregator, kube, diffCache: cache }));
+}
