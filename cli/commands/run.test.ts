@@ -24,7 +24,7 @@ describe('kelemetry run', () => {
     expect(err.stderr).toContain(`invalid configuration in ${bad}`);
     expect(err.stderr).toContain('clusters.0.name: cluster names are DNS labels');
     expect(err.stderr).toContain('tracer: audit.consumer is enabled: set tracer.otlpEndpoint');
-  });
+  }, 30_000); // a CLI start through tsx takes seconds on a loaded machine
 
   it('starts the configured components, serves /readyz, and stops cleanly on SIGTERM', async () => {
     const good = file('good.yaml', ['clusters: [{name: c1}]', 'tracer: {otlpEndpoint: "127.0.0.1:1"}', 'audit: {webhook: {listen: "127.0.0.1:0"}}', 'metrics: {listen: "127.0.0.1:0"}'].join('\n'));
