@@ -42,12 +42,12 @@ export interface PageSource {
  * LIST items carry no apiVersion/kind (watch events do): restore them from the list, or the first
  * watch event of every object would look like a change of `kind` from null.
  */
-export function itemsOf<T extends KubeObject>(page: ListPage): T[] {
+export function itemsOf<T = KubeObject>(page: ListPage): T[] {
   const kind = page.kind?.replace(/List$/, '');
   return (page.items ?? []).map((it) => ({ apiVersion: page.apiVersion, kind, ...it }) as unknown as T);
 }
 
-export async function listAll<T extends KubeObject = KubeObject>(rest: PageSource, path: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+export async function listAll<T = KubeObject>(rest: PageSource, path: string, opts: ListOptions = {}): Promise<ListResult<T>> {
   const selectors: Query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
   const fetch = (query: Query) => rest.request<ListPage>({ path, query: { ...selectors, ...query }, signal: opts.signal, timeoutMs: opts.timeoutMs ?? 120_000 });
   const items: T[] = [];

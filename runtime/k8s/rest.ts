@@ -150,7 +150,7 @@ export class KubeRest {
   }
 
   /** Paginated LIST of a collection path (see list.ts). */
-  list<T extends KubeObject = KubeObject>(path: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+  list<T = KubeObject>(path: string, opts: ListOptions = {}): Promise<ListResult<T>> {
     return listAll<T>(this, path, opts);
   }
 
