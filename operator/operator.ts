@@ -9,7 +9,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { AuditFlowingProbe } from '../runtime/diagnose/auditFlowing.ts';
 import { PodProxyScraper } from '../runtime/diagnose/kubeTargets.ts';
-import { LeaderElector } from '../runtime/k8s/leaderElection.ts';
+import { DEFAULT_LEASE_TIMING, LeaderElector } from '../runtime/k8s/leaderElection.ts';
 import { KubeRest } from '../runtime/k8s/rest.ts';
 import type { HostPort } from '../runtime/util/hostPort.ts';
 import type { Logger } from '../runtime/util/log.ts';
@@ -115,7 +115,11 @@ function leaderElector(kubeconfig: KubeConfig, cluster: string, le: OperatorLead
     namespace: le.namespace,
     name: le.name ?? 'kelemetry-operator',
     identity: le.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
-    timing: { leaseDurationMs: le.leaseDurationMs ?? 15_000, renewDeadlineMs: le.renewDeadlineMs ?? 10_000, retryPeriodMs: le.retryPeriodMs ?? 2_000 },
+    timing: {
+      leaseDurationMs: le.leaseDurationMs ?? DEFAULT_LEASE_TIMING.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs ?? DEFAULT_LEASE_TIMING.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs ?? DEFAULT_LEASE_TIMING.retryPeriodMs,
+    },
     logger,
   });
   return { rest, elector };

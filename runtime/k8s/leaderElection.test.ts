@@ -22,11 +22,13 @@ function scriptedLock(outcome: (attempt: number) => boolean | Error): LeaseLock 
 
 describe('holdLease', () => {
   it('renews until the signal aborts', async () => {
-    const lock = scriptedLock(() => true);
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 60);
+    const lock = scriptedLock((n) => {
+      if (n === 3) stop.abort();
+      return true;
+    });
     expect(await holdLease(lock, timing, stop.signal, nullLogger)).toBe('stopped');
-    expect(lock.attempts).toBeGreaterThan(2);
+    expect(lock.attempts).toBe(3);
   });
 
   it('is lost at once when another identity holds the lease', async () => {
@@ -36,9 +38,11 @@ describe('holdLease', () => {
   });
 
   it('survives failed renewals within renewDeadline, and steps down after it', async () => {
-    const flaky = scriptedLock((n) => (n % 2 ? new Error('apiserver hiccup') : true));
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 80);
+    const flaky = scriptedLock((n) => {
+      if (n === 6) stop.abort();
+      return n % 2 ? new Error('apiserver hiccup') : true;
+    });
     // A generous deadline here: on a loaded machine two 5 ms sleeps may take far longer.
     expect(await holdLease(flaky, { ...timing, renewDeadlineMs: 1000, leaseDurationMs: 1500 }, stop.signal, nullLogger)).toBe('stopped');
 

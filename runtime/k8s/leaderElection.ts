@@ -46,7 +46,7 @@ export async function holdLease(lock: LeaseLock, timing: LeaseTiming, signal: Ab
   return 'stopped';
 }
 
-export function leaseName(lock: LeaseLock): string {
+function leaseName(lock: LeaseLock): string {
   return `${lock.namespace}/${lock.name}`;
 }
 

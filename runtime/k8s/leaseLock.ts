@@ -20,7 +20,7 @@ interface Lease {
 }
 
 /** MicroTime: RFC 3339 with microseconds. */
-export function microTime(ms = Date.now()): string {
+function microTime(ms = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 

@@ -42,7 +42,7 @@ export interface PageSource {
  * LIST items carry no apiVersion/kind (watch events do): restore them from the list, or the first
  * watch event of every object would look like a change of `kind` from null.
  */
-export function itemsOf<T = KubeObject>(page: ListPage): T[] {
+function itemsOf<T = KubeObject>(page: ListPage): T[] {
   const kind = page.kind?.replace(/List$/, '');
   return (page.items ?? []).map((it) => ({ apiVersion: page.apiVersion, kind, ...it }) as unknown as T);
 }
