@@ -37,7 +37,7 @@ export class Controller implements Runnable {
 
   async run(signal: AbortSignal): Promise<void> {
     const { logger, workers, queue } = this.opts;
-    if (!(await this.opts.waitForSync(signal))) return;
+    if (!(await this.opts.waitForSync(signal)) || signal.aborted) return;
     logger.info('caches synced; reconciling', { controller: this.opts.name, workers });
     const loops = Promise.all(Array.from({ length: workers }, () => this.worker()));
     await Promise.race([untilAborted(signal), loops]);

@@ -92,9 +92,11 @@ export class Watches implements Runnable, InstanceCache {
     return this.all().every((i) => i.hasSynced());
   }
 
+  /** Resolves true once every informer synced, false when `signal` aborts (or they stop) first. */
   async waitForSync(signal: AbortSignal): Promise<boolean> {
-    const synced = await Promise.all(this.all().map((i) => i.waitForSync(signal)));
-    return synced.every(Boolean);
+    // One abort listener for all of them (not one per informer on the same signal).
+    await Promise.race([Promise.all(this.all().map((i) => i.waitForSync())), untilAborted(signal)]);
+    return this.hasSynced();
   }
 
   instance(namespace: string, name: string): K8sObject | undefined {

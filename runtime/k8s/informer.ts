@@ -66,17 +66,17 @@ export class Informer<T extends KubeObject> {
     return this.synced;
   }
 
-  /** Resolves true once synced, false when `signal` aborts first. */
-  waitForSync(signal: AbortSignal): Promise<boolean> {
-    if (this.hasSynced() || signal.aborted) return Promise.resolve(this.hasSynced());
+  /** Resolves true once synced; false when the informer stops or `signal` aborts first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.hasSynced() || signal?.aborted) return Promise.resolve(this.hasSynced());
     return new Promise((resolve) => {
       const wake = () => {
         this.syncWaiters.delete(wake);
-        signal.removeEventListener('abort', wake);
+        signal?.removeEventListener('abort', wake);
         resolve(this.hasSynced());
       };
       this.syncWaiters.add(wake);
-      signal.addEventListener('abort', wake, { once: true });
+      signal?.addEventListener('abort', wake, { once: true });
     });
   }
 
