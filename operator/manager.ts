@@ -1,234 +1,139 @@
 /**
- * Runs the operator: leader election, informers on KelemetryInstance and on every owned kind (label
- * selected), the work queue and its workers. Children map to their instance through labels (which also
- * covers cluster-scoped children without owner references). stop() drains: no new keys, in-flight
- * reconciles finish, informers stop, the lease is released.
+ * The operator process's manager, shaped like controller-runtime's: it owns every runnable (metrics
+ * server, watches, controller workers, the AuditFlowing loop) and the leader election. Runnables that
+ * need the lease start once it is held; the others at once. One stop path: stop() — and any failure —
+ * stops the leader runnables in reverse order (the controller drains first, the watches stop last),
+ * releases the lease, then stops the rest. A runnable that fails, or a lost lease, stops the whole
+ * manager and rejects `done`, so the process exits non-zero and its Deployment restarts it.
  */
-import { hostname } from 'node:os';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
-import { INSTANCE_LABEL, INSTANCE_NAMESPACE_LABEL, MANAGED_BY } from '../manifests/naming.ts';
-import { AuditFlowingProbe } from '../runtime/diagnose/auditFlowing.ts';
-import { PodProxyScraper } from '../runtime/diagnose/kubeTargets.ts';
+import type { Gauge } from 'prom-client';
+import type { LeaderElector } from '../runtime/k8s/leaderElection.ts';
 import type { Logger } from '../runtime/util/log.ts';
-import type { K8sObject } from './controller/apply.ts';
-import { AuditFlowingMonitor } from './controller/auditFlowing.ts';
-import { Informer } from './controller/informer.ts';
-import { LeaderElector } from './controller/leader.ts';
-import { createOperatorMetrics, type OperatorMetrics } from './controller/metrics.ts';
-import { Reconciler, TerminalError } from './controller/reconciler.ts';
-import { ItemExponentialRateLimiter, WorkQueue } from './controller/workqueue.ts';
-import { KubeClient } from './kube/client.ts';
-import { INSTANCE_RESOURCE, OWNED_RESOURCES, collectionPath } from './kube/resources.ts';
 
-const CONTROLLER = 'kelemetryinstance';
+export interface Runnable {
+  readonly name: string;
+  /** Runs until `signal` aborts, then resolves once its loops ended. Rejecting (or ending early) is a failure. */
+  run(signal: AbortSignal): Promise<void>;
+}
 
-export interface OperatorOptions {
-  kubeconfig: KubeConfig;
+/** Resolves when `signal` aborts (at once if it already has). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+export interface ManagerOptions {
   logger: Logger;
-  registry: Registry;
-  /** Reconcile workers (distinct instances are reconciled in parallel, one key never twice at once). */
-  workers?: number;
-  /** Lease-based leader election; false runs as leader at once (single replica, tests). */
-  leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number } | false;
-  /** Server-side watch timeout: each watch is replaced at least this often. */
-  watchTimeoutSeconds?: number;
-  probeStores?: boolean;
-  /**
-   * The AuditFlowing condition: how often each instance's pods are scraped (default 60 s) and the window
-   * audit figures are judged over (default 5 min); false turns the condition off.
-   */
-  auditFlowing?: { intervalMs?: number; windowMs?: number } | false;
-  /** Retry backoff bounds (controller-runtime: 5 ms … 1000 s). */
-  backoff?: { baseDelayMs: number; maxDelayMs: number };
+  /** Without one, this process leads at once (single replica, tests). */
+  elector?: LeaderElector;
+  /** Set to 1 while leading. */
+  leaderGauge?: Gauge;
 }
 
-export interface RunningOperator {
-  metrics: OperatorMetrics;
-  isLeader(): boolean;
-  /** True once leading and every informer has listed. */
-  ready(): boolean;
-  stop(): Promise<void>;
-  /** Resolves when the operator stopped by itself (lost its lease); the CLI exits then. */
-  stopped: Promise<void>;
+interface Started {
+  runnable: Runnable;
+  abort: AbortController;
+  ended: Promise<void>;
 }
 
-export function startOperator(opts: OperatorOptions): RunningOperator {
-  const log = opts.logger.child({ component: 'operator' });
-  const metrics = createOperatorMetrics(opts.registry);
-  const client = new KubeClient(opts.kubeconfig, { writes: metrics.kubeWrites, userAgent: 'kelemetry-operator' });
-  let queue: WorkQueue | undefined;
-  let informers: Informer<K8sObject>[] = [];
-  let monitor: AuditFlowingMonitor | undefined;
-  let workers: Promise<void>[] = [];
-  let synced = false;
-  let stopping = false;
-  let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => (resolveStopped = r));
+export class Manager {
+  private readonly pending = { always: [] as Runnable[], leader: [] as Runnable[] };
+  private readonly started = { always: [] as Started[], leader: [] as Started[] };
+  private readonly stopping = new AbortController();
+  /** Aborted after the leader runnables stopped: the lease is renewed while they drain. */
+  private readonly unlease = new AbortController();
+  private leading = false;
+  private campaigning: Promise<'lost' | 'stopped' | undefined> | undefined;
+  private failure: Error | undefined;
+  private shutdown: Promise<void> | undefined;
+  private settle!: { resolve: () => void; reject: (err: Error) => void };
+  /** Resolves after stop(); rejects with the reason when the manager stopped itself. */
+  readonly done: Promise<void>;
 
-  const enqueueOwner = (o: K8sObject) => {
-    const l = o.metadata.labels ?? {};
-    const name = l[INSTANCE_LABEL];
-    const ns = o.metadata.namespace || l[INSTANCE_NAMESPACE_LABEL];
-    if (name && ns) queue?.add(`${ns}/${name}`);
-  };
-
-  async function worker(q: WorkQueue, reconciler: Reconciler): Promise<void> {
-    for (;;) {
-      const key = await q.get();
-      if (key === undefined) return;
-      const end = metrics.reconcileTime.startTimer({ controller: CONTROLLER });
-      metrics.activeWorkers.inc({ controller: CONTROLLER });
-      try {
-        const result = await reconciler.reconcile(key);
-        q.forget(key);
-        if (result.requeueAfterMs) {
-          q.addAfter(key, result.requeueAfterMs);
-          metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'requeue_after' });
-        } else {
-          metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'success' });
-        }
-      } catch (err) {
-        if (err instanceof TerminalError) {
-          q.forget(key);
-          metrics.terminalErrors.inc({ controller: CONTROLLER });
-          metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'error' });
-          log.error('reconcile failed; not retrying until the instance changes', { instance: key, err: err });
-        } else {
-          metrics.reconcileErrors.inc({ controller: CONTROLLER });
-          metrics.reconcileTotal.inc({ controller: CONTROLLER, result: 'error' });
-          log.warn('reconcile failed; retrying with backoff', { instance: key, retries: q.limiter.retries(key), err: err });
-          q.addRateLimited(key);
-        }
-      } finally {
-        end();
-        metrics.activeWorkers.dec({ controller: CONTROLLER });
-        q.done(key);
-      }
-    }
+  constructor(private readonly opts: ManagerOptions) {
+    this.done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    // Callers that only call stop() (tests) must not see an unhandled rejection.
+    this.done.catch(() => undefined);
   }
 
-  async function startControllers(): Promise<void> {
-    const q = new WorkQueue(new ItemExponentialRateLimiter(opts.backoff ?? { baseDelayMs: 5, maxDelayMs: 1_000_000 }), {
-      depth: metrics.queueDepth,
-      adds: metrics.queueAdds,
-      retries: metrics.queueRetries,
+  /** Registers a runnable; `leaderElection` ones start once the lease is held. Call before start(). */
+  add(runnable: Runnable, opts: { leaderElection: boolean }): void {
+    (opts.leaderElection ? this.pending.leader : this.pending.always).push(runnable);
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    for (const r of this.pending.always) this.launch(r, this.started.always);
+    this.campaigning = this.campaign().catch((err: unknown) => {
+      this.fail('leader election', err);
+      return undefined;
     });
-    queue = q;
-    const informerMetrics = { lists: metrics.informerLists, watches: metrics.informerWatches, failures: metrics.informerFailures };
-    const instancePath = collectionPath(INSTANCE_RESOURCE);
-    const instances = new Informer<K8sObject>({
-      kubeconfig: opts.kubeconfig,
-      path: instancePath,
-      list: () => client.list<K8sObject>(instancePath),
-      logger: log,
-      watchTimeoutSeconds: opts.watchTimeoutSeconds,
-      metrics: informerMetrics,
-      handler: (event, obj, old) => {
-        // Status-only updates (our own writes) change neither generation nor metadata we act on.
-        if (event === 'update' && old && sameExceptStatus(obj, old)) return;
-        q.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
+  }
+
+  stop(): Promise<void> {
+    this.shutdown ??= this.stopAll();
+    return this.shutdown;
+  }
+
+  /** Acquires the lease (if elected), starts the leader runnables and renews until stopped or lost. */
+  private async campaign(): Promise<'lost' | 'stopped' | undefined> {
+    const { elector, logger } = this.opts;
+    if (elector) {
+      logger.info('waiting for the leader lease', { lease: `${elector.lock.namespace}/${elector.lock.name}`, identity: elector.identity });
+      if (!(await elector.acquire(this.stopping.signal))) return undefined;
+    }
+    this.leading = true;
+    this.opts.leaderGauge?.set(1);
+    logger.info('leading: starting controllers', elector ? { identity: elector.identity } : {});
+    if (!this.stopping.signal.aborted) for (const r of this.pending.leader) this.launch(r, this.started.leader);
+    if (!elector) return undefined;
+    const outcome = await elector.hold(this.unlease.signal);
+    if (outcome === 'lost') this.fail('leader election', new Error(`lost the lease: not renewed within ${elector.timing.renewDeadlineMs} ms, or taken by another candidate`));
+    return outcome;
+  }
+
+  private launch(runnable: Runnable, into: Started[]): void {
+    const abort = new AbortController();
+    const ended = runnable.run(abort.signal).then(
+      () => {
+        if (!abort.signal.aborted) this.fail(runnable.name, new Error('stopped on its own'));
       },
-    });
-    const owned = new Map<string, Informer<K8sObject>>();
-    const selector = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
-    for (const r of OWNED_RESOURCES) {
-      const path = collectionPath(r);
-      owned.set(
-        r.kind,
-        new Informer<K8sObject>({
-          kubeconfig: opts.kubeconfig,
-          path,
-          labelSelector: selector,
-          list: () => client.list<K8sObject>(path, selector),
-          logger: log,
-          watchTimeoutSeconds: opts.watchTimeoutSeconds,
-          metrics: informerMetrics,
-          handler: (_event, obj) => enqueueOwner(obj),
-        }),
-      );
+      (err: unknown) => this.fail(runnable.name, err),
+    );
+    into.push({ runnable, abort, ended });
+  }
+
+  private fail(name: string, err: unknown): void {
+    if (this.stopping.signal.aborted) {
+      this.opts.logger.warn('failure while stopping', { runnable: name, err });
+      return;
     }
-    informers = [instances, ...owned.values()];
-    for (const inf of informers) inf.start();
-    await Promise.all(informers.map((i) => i.synced));
-    if (stopping) return;
-    synced = true;
-    log.info('caches synced; reconciling', { instances: instances.list().length });
-    if (opts.auditFlowing !== false) {
-      // Reads only (pod list, pod proxy GETs) through client-node: none of it is counted as a write.
-      const core = opts.kubeconfig.makeApiClient(CoreV1Api);
-      const scraper = new PodProxyScraper(opts.kubeconfig, 5_000);
-      const windowMs = opts.auditFlowing?.windowMs ?? 5 * 60_000;
-      monitor = new AuditFlowingMonitor({
-        newProbe: () => new AuditFlowingProbe(core, (t) => scraper.scrape(t), windowMs),
-        onChange: (key) => q.add(key),
-        intervalMs: opts.auditFlowing?.intervalMs ?? 60_000,
-        logger: log,
-        checks: metrics.auditFlowingChecks,
-      });
-      monitor.start();
-    }
-    const reconciler = new Reconciler({ client, instances, owned, logger: log, probeStores: opts.probeStores, auditFlowing: monitor });
-    workers = Array.from({ length: opts.workers ?? 2 }, () => worker(q, reconciler));
+    this.failure = new Error(`${name} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    this.opts.logger.error('stopping the operator: a runnable failed', { runnable: name, err });
+    void this.stop();
   }
 
-  async function stopControllers(): Promise<void> {
-    queue?.shutDown();
-    monitor?.stop();
-    monitor = undefined;
-    await Promise.all(workers);
-    for (const inf of informers) inf.stop();
-    synced = false;
+  private async stopAll(): Promise<void> {
+    this.stopping.abort();
+    await stopInReverse(this.started.leader);
+    this.unlease.abort();
+    const outcome = await this.campaigning;
+    // Hand over at once instead of after expiry; a lost lease is no longer ours to release.
+    if (this.leading && this.opts.elector && outcome !== 'lost') await this.opts.elector.release();
+    this.leading = false;
+    this.opts.leaderGauge?.set(0);
+    await stopInReverse(this.started.always);
+    if (this.failure) this.settle.reject(this.failure);
+    else this.settle.resolve();
   }
-
-  let elector: LeaderElector | undefined;
-  if (opts.leaderElection) {
-    const le = opts.leaderElection;
-    elector = new LeaderElector({
-      // Its own client: lease renewals are the one write a healthy leader makes in steady state, and
-      // are kept out of the write counter (and marked in audit logs by their user agent).
-      client: new KubeClient(opts.kubeconfig, { userAgent: 'kelemetry-operator/leader-election' }),
-      namespace: le.namespace,
-      name: le.name ?? 'kelemetry-operator',
-      identity: le.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
-      leaseDurationMs: le.leaseDurationMs,
-      renewDeadlineMs: le.renewDeadlineMs,
-      retryPeriodMs: le.retryPeriodMs,
-      logger: log,
-      isLeader: metrics.leader,
-      onStartedLeading: () => void startControllers().catch((err: unknown) => log.error('controllers failed to start', { err: err })),
-      onStoppedLeading: () => {
-        // Like controller-runtime: a process that lost its lease stops; the Deployment restarts it.
-        void stopControllers().then(() => resolveStopped());
-      },
-    });
-    elector.start();
-  } else {
-    metrics.leader.set(1);
-    void startControllers().catch((err: unknown) => log.error('controllers failed to start', { err: err }));
-  }
-
-  return {
-    metrics,
-    isLeader: () => (elector ? elector.isLeading : true),
-    ready: () => synced,
-    stopped,
-    async stop() {
-      stopping = true;
-      log.info('stopping: draining the work queue');
-      await stopControllers();
-      await elector?.stop();
-      metrics.leader.set(0);
-      resolveStopped();
-    },
-  };
 }
 
-function sameExceptStatus(a: K8sObject, b: K8sObject): boolean {
-  const strip = (o: K8sObject) => {
-    const { status: _s, ...rest } = o as K8sObject & { status?: unknown };
-    const { resourceVersion: _rv, managedFields: _mf, ...meta } = rest.metadata as K8sObject['metadata'] & { managedFields?: unknown };
-    return JSON.stringify({ ...rest, metadata: meta });
-  };
-  return strip(a) === strip(b);
+async function stopInReverse(started: Started[]): Promise<void> {
+  for (const s of [...started].reverse()) {
+    s.abort.abort();
+    await s.ended;
+  }
 }

@@ -1,12 +1,13 @@
 /**
  * `kelemetry operator`: runs the KelemetryInstance controller until SIGTERM/SIGINT (graceful: the work
- * queue drains and the lease is released) or until it loses its lease (exit 1; the Deployment restarts it).
+ * queue drains and the lease is released; exit 0) or until it stops itself — lost its lease, or a part
+ * failed to start, e.g. the metrics port is taken (exit 1, logged; the Deployment restarts it).
  */
-import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startOperator } from '../../operator/manager.ts';
+import { startOperator } from '../../operator/operator.ts';
 import { createRegistry } from '../../runtime/metrics/registry.ts';
+import { parseHostPort } from '../../runtime/util/hostPort.ts';
 import { createLogger } from '../../runtime/util/log.ts';
 
 const help = `usage: kelemetry operator [--kubeconfig FILE] [--leader-elect] [--lease-namespace NS] [--workers N] [--metrics-listen HOST:PORT]
@@ -40,60 +41,26 @@ export async function run(args: string[]): Promise<number> {
   const kubeconfig = new KubeConfig();
   if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
   else kubeconfig.loadFromDefault();
-  const registry = createRegistry();
   const op = startOperator({
     kubeconfig,
     logger,
-    registry,
+    registry: createRegistry(),
     workers: Number(values.workers),
     probeStores: !values['no-store-probes'],
     leaderElection: values['leader-elect'] ? { namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'kelemetry-system' } : false,
+    metricsListen: parseHostPort(values['metrics-listen']!, '--metrics-listen'),
   });
 
-  const [host, port] = splitHostPort(values['metrics-listen']!);
-  const server = createServer((req, res) => {
-    if (req.url === '/healthz') return void res.end('ok');
-    if (req.url === '/readyz') {
-      // A standby replica is ready: it serves metrics and waits for the lease.
-      res.statusCode = op.isLeader() && !op.ready() ? 503 : 200;
-      return void res.end(res.statusCode === 200 ? 'ok' : 'syncing');
-    }
-    if (req.url === '/metrics') {
-      registry.metrics().then(
-        (text) => {
-          res.setHeader('Content-Type', registry.contentType);
-          res.end(text);
-        },
-        (err: unknown) => {
-          res.statusCode = 500;
-          res.end(String(err));
-        },
-      );
-      return;
-    }
-    res.statusCode = 404;
-    res.end();
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-
-  let signalled = false;
-  const shutdown = new Promise<void>((resolve) => {
-    const onSignal = (sig: string) => {
-      if (signalled) return;
-      signalled = true;
-      logger.info('shutting down', { signal: sig });
-      resolve();
+  const signalled = new Promise<number>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info('shutting down', { signal });
+      resolve(0);
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
-  await Promise.race([shutdown, op.stopped]);
+  // The manager has logged why it stopped itself.
+  const code = await Promise.race([signalled, op.done.then(() => 0, () => 1)]);
   await op.stop();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return signalled ? 0 : 1;
-}
-
-function splitHostPort(addr: string): [string, number] {
-  const i = addr.lastIndexOf(':');
-  return [addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', Number(addr.slice(i + 1))];
+  return code;
 }

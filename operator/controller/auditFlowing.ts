@@ -10,6 +10,7 @@
  * every scrape. The figures shown are those of the last published verdict; `kelemetry scan` has live ones.
  */
 import type { Counter } from 'prom-client';
+import type { KelemetryInstance } from '../../api/types.ts';
 import { AUDIT_FLOWING, type AuditFlowingCondition } from '../../runtime/diagnose/auditFlowing.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 
@@ -62,6 +63,16 @@ export function verdictKey(c: Pick<AuditFlowingCondition, 'status' | 'reason' | 
 export function asAuditFlowing(c: { type: string; status: string; reason: string; message: string } | undefined): AuditFlowingCondition | undefined {
   if (!c || c.type !== AUDIT_FLOWING) return undefined;
   return { type: AUDIT_FLOWING, status: c.status as AuditFlowingCondition['status'], reason: c.reason, message: c.message };
+}
+
+/**
+ * The AuditFlowing condition to report for an instance (registering it with the monitor): the last
+ * published verdict, else the one already in status, kept until this process's first probe.
+ */
+export function auditFlowingFor(source: AuditFlowingSource, key: string, inst: KelemetryInstance, auditEndpoint: string | undefined): AuditFlowingCondition | undefined {
+  const current = asAuditFlowing(inst.status?.conditions?.find((c) => c.type === AUDIT_FLOWING));
+  source.track(key, { namespace: inst.metadata.namespace ?? 'default', name: inst.metadata.name, auditEndpoint }, current);
+  return source.condition(key) ?? current;
 }
 
 export class AuditFlowingMonitor implements AuditFlowingSource {

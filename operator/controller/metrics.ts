@@ -1,4 +1,8 @@
-/** Operator metrics, named like controller-runtime's so existing dashboards apply. */
+/**
+ * Operator metrics, named like controller-runtime's so existing dashboards apply. The watches' own
+ * metrics (kube_list_count, kube_watch_event_count, kube_watch_error_count, component="operator") come
+ * from runtime/k8s's ListWatch.
+ */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface OperatorMetrics {
@@ -12,9 +16,6 @@ export interface OperatorMetrics {
   queueRetries: Counter;
   leader: Gauge;
   kubeWrites: Counter<'verb'>;
-  informerLists: Counter;
-  informerWatches: Counter;
-  informerFailures: Counter;
   auditFlowingChecks: Counter<'result'>;
 }
 
@@ -31,9 +32,6 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     queueRetries: new Counter({ name: 'workqueue_retries_total', help: 'Rate-limited re-adds', registers: r }),
     leader: new Gauge({ name: 'kelemetry_operator_leader', help: '1 while this process holds the leader lease', registers: r }),
     kubeWrites: new Counter({ name: 'kelemetry_operator_kube_writes_total', help: 'Write requests sent to the API server, by verb', labelNames: ['verb'], registers: r }),
-    informerLists: new Counter({ name: 'kelemetry_operator_informer_lists_total', help: 'Full lists by the informers', registers: r }),
-    informerWatches: new Counter({ name: 'kelemetry_operator_informer_watches_total', help: 'Watches started by the informers', registers: r }),
-    informerFailures: new Counter({ name: 'kelemetry_operator_informer_failures_total', help: 'List/watch failures (each restarts with backoff)', registers: r }),
     auditFlowingChecks: new Counter({
       name: 'kelemetry_operator_audit_flowing_checks_total',
       help: 'AuditFlowing diagnoses of an instance, by result: changed (status rewritten), unchanged, error',

@@ -1,24 +1,23 @@
 /**
  * Reconcile of one KelemetryInstance: read it from the cache → finalizer / deletion → check references
- * → plan the rollout from live workloads → render (manifests/) → server-side apply what changed or
- * drifted → prune children no longer rendered → compute status → write /status only if it changed.
- * Never writes spec; the only metadata it writes is its finalizer.
+ * → plan the rollout from live workloads → render (manifests/) → apply what changed or drifted and
+ * prune what is no longer rendered (children.ts) → compute status (status.ts) → write /status only if
+ * it changed. Never writes spec; the only metadata it writes is its finalizer.
  */
-import { renderInstance } from '../../manifests/instance.ts';
-import { FIELD_MANAGER, FINALIZER, INSTANCE_LABEL, INSTANCE_NAMESPACE_LABEL, MANAGED_BY, type ComponentId } from '../../manifests/naming.ts';
-import { PORTS } from '../../manifests/ports.ts';
-import { serviceHost } from '../../manifests/runtimeConfig.ts';
-import { AUDIT_FLOWING } from '../../runtime/diagnose/auditFlowing.ts';
-import type { Logger } from '../../runtime/util/log.ts';
 import { API_VERSION, KIND, SpecError, parseInstance, type KelemetryInstance, type KelemetryInstanceStatus } from '../../api/types.ts';
-import { isNotFound, type KubeClient } from '../kube/client.ts';
-import { INSTANCE_RESOURCE, OWNED_RESOURCES, objectPath, resourceFor, type ResourceType } from '../kube/resources.ts';
-import { needsApply, withAppliedHash, type K8sObject } from './apply.ts';
-import { asAuditFlowing, type AuditFlowingSource } from './auditFlowing.ts';
-import type { Informer } from './informer.ts';
+import { renderInstance } from '../../manifests/instance.ts';
+import { FIELD_MANAGER, type ComponentId } from '../../manifests/naming.ts';
+import type { KubeRest } from '../../runtime/k8s/rest.ts';
+import type { Logger } from '../../runtime/util/log.ts';
+import type { K8sObject } from './apply.ts';
+import { auditFlowingFor, type AuditFlowingSource } from './auditFlowing.ts';
+import { Children } from './children.ts';
+import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
+import { INSTANCE_RESOURCE, objectPath, resourceFor } from './resources.ts';
 import { planRollout } from './rollout.ts';
-import { computeStatus, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
+import { auditWebhookStatus, computeStatus, invalidSpecStatus, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
+import type { InstanceCache } from './watches.ts';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -28,9 +27,8 @@ export interface ReconcileResult {
 export class TerminalError extends Error {}
 
 export interface ReconcilerDeps {
-  client: KubeClient;
-  instances: Informer<K8sObject>;
-  owned: Map<string, Informer<K8sObject>>;
+  rest: KubeRest;
+  cache: InstanceCache;
   logger: Logger;
   /** TCP-probe external stores and report them in status (default true). */
   probeStores?: boolean;
@@ -43,65 +41,36 @@ export interface ReconcilerDeps {
 const RECHECK_MS = 15_000;
 
 export class Reconciler {
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly children: Children;
 
-  private ownedInformer(r: ResourceType): Informer<K8sObject> {
-    const inf = this.deps.owned.get(r.kind);
-    if (!inf) throw new Error(`no informer for ${r.kind}`);
-    return inf;
-  }
-
-  private live(r: ResourceType, name: string, namespace: string): K8sObject | undefined {
-    return this.ownedInformer(r).get(r.namespaced ? namespace : '', name);
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.children = new Children(deps.rest, deps.cache);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split('/') as [string, string];
-    const raw = this.deps.instances.get(namespace, name);
-    if (!raw) {
-      this.deps.auditFlowing?.forget(key);
-      return {};
-    }
+    const raw = this.deps.cache.instance(namespace, name);
     const log = this.deps.logger.child({ instance: key });
-    if (raw.metadata.deletionTimestamp) {
+    if (!raw || raw.metadata.deletionTimestamp) {
       this.deps.auditFlowing?.forget(key);
-      await this.finalize(raw, log);
+      if (raw) await this.finalize(raw, log);
       return {};
     }
-    let inst: KelemetryInstance;
-    try {
-      inst = parseInstance(raw, key);
-    } catch (err) {
-      if (!(err instanceof SpecError)) throw err;
-      await this.writeInvalidSpecStatus(raw, err);
-      throw new TerminalError(err.message);
-    }
-    if (inst.spec.managementState === 'Managed') await this.ensureFinalizer(raw);
+    const inst = await this.parse(raw, key);
+    const managed = inst.spec.managementState === 'Managed';
+    if (managed) await this.patchInstance(raw, addFinalizerPatch(raw), FIELD_MANAGER);
 
-    const problems: Problem[] = await checkReferences(this.deps.client, inst);
+    const problems: Problem[] = await checkReferences(this.deps.rest, inst);
     if (this.deps.probeStores ?? true) problems.push(...(await checkExternalStores(inst)));
-    const invalidRefs = problems.some((p) => p.reason === 'InvalidReference');
-
     const componentIds = renderInstance(inst).components.map((c) => c.id);
-    const live = this.liveWorkloads(inst, componentIds);
-    const plan = planRollout(inst.spec.version, componentIds, [...live.values()].filter((w) => w.exists));
+    const plan = planRollout(inst.spec.version, componentIds, [...this.liveWorkloads(inst, componentIds).values()].filter((w) => w.exists));
     const rendered = renderInstance(inst, { versions: plan.versions });
-
     // With a broken reference the new pods could not start: keep what runs, report, and look again later.
-    if (inst.spec.managementState === 'Managed' && !invalidRefs) {
-      const desiredKeys = new Set<string>();
-      for (const obj of rendered.objects as K8sObject[]) {
-        desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
-        try {
-          await this.applyIfNeeded(withAppliedHash(obj), namespace, log);
-        } catch (err) {
-          problems.push({ reason: 'ApplyFailed', message: `${obj.kind} ${obj.metadata.name}: ${(err as Error).message}` });
-        }
-      }
-      problems.push(...(await this.prune(inst, desiredKeys, log)));
+    if (managed && !problems.some((p) => p.reason === 'InvalidReference')) {
+      problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log)));
     }
 
-    const auditWebhook = this.auditWebhook(inst);
+    const auditWebhook = auditWebhookStatus(inst);
     const status = computeStatus({
       instance: inst,
       components: rendered.components,
@@ -109,8 +78,8 @@ export class Reconciler {
       plan,
       problems,
       auditWebhook,
-      auditFlowing: this.auditFlowing(key, inst, auditWebhook),
-      now: this.deps.now?.() ?? new Date(),
+      auditFlowing: this.deps.auditFlowing && auditFlowingFor(this.deps.auditFlowing, key, inst, auditWebhook?.clusters[0]?.url),
+      now: this.now(),
     });
     await this.writeStatus(raw, status);
     if (problems.some((p) => p.reason === 'ApplyFailed' || p.reason === 'PruneFailed')) {
@@ -119,143 +88,54 @@ export class Reconciler {
     return problems.length ? { requeueAfterMs: RECHECK_MS } : {};
   }
 
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** The typed instance; an invalid spec is reported in status and ends in a TerminalError. */
+  private async parse(raw: K8sObject, key: string): Promise<KelemetryInstance> {
+    try {
+      return parseInstance(raw, key);
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      const prev = (raw as { status?: KelemetryInstanceStatus }).status;
+      const generation = (raw.metadata as { generation?: number }).generation;
+      await this.writeStatus(raw, invalidSpecStatus(prev, generation, err.issues.join('; '), this.now()));
+      throw new TerminalError(err.message);
+    }
+  }
+
   private liveWorkloads(inst: KelemetryInstance, ids: ComponentId[]): Map<ComponentId, WorkloadState> {
     const ns = inst.metadata.namespace ?? 'default';
     const out = new Map<ComponentId, WorkloadState>();
     for (const id of ids) {
       const name = `${inst.metadata.name}-${id}`;
-      const obj = this.live(resourceFor('apps/v1', 'Deployment'), name, ns) ?? this.live(resourceFor('apps/v1', 'StatefulSet'), name, ns);
+      const obj = this.children.live(resourceFor('apps/v1', 'Deployment'), name, ns) ?? this.children.live(resourceFor('apps/v1', 'StatefulSet'), name, ns);
       out.set(id, workloadState(id, obj as WorkloadObject | undefined));
     }
     return out;
   }
 
-  /** The last published diagnosis, else the one already in status (kept until the first probe of this process). */
-  private auditFlowing(key: string, inst: KelemetryInstance, webhook: KelemetryInstanceStatus['auditWebhook']) {
-    const source = this.deps.auditFlowing;
-    if (!source) return undefined;
-    const current = asAuditFlowing(inst.status?.conditions?.find((c) => c.type === AUDIT_FLOWING));
-    source.track(key, { namespace: inst.metadata.namespace ?? 'default', name: inst.metadata.name, auditEndpoint: webhook?.clusters[0]?.url }, current);
-    return source.condition(key) ?? current;
-  }
-
-  private auditWebhook(inst: KelemetryInstance): KelemetryInstanceStatus['auditWebhook'] {
-    const scheme = inst.spec.audit.tls.enabled ? 'https' : 'http';
-    const service = `${serviceHost(inst, 'webhook')}:${PORTS.webhook}`;
-    return {
-      service,
-      clusters: inst.spec.clusters.filter((c) => c.audit.enabled).map((c) => ({ name: c.name, url: `${scheme}://${service}/audit/${c.name}` })),
-    };
-  }
-
-  private async applyIfNeeded(obj: K8sObject, namespace: string, log: Logger): Promise<void> {
-    const r = resourceFor(obj.apiVersion, obj.kind);
-    const live = this.live(r, obj.metadata.name, namespace);
-    const why = needsApply(obj, live);
-    if (!why) return;
-    log.info('applying', { object: `${obj.kind}/${obj.metadata.name}`, why });
-    const path = objectPath(r, obj.metadata.name, obj.metadata.namespace);
-    try {
-      await this.deps.client.apply(path, obj, FIELD_MANAGER, true);
-    } catch (err) {
-      // Immutable fields (a StatefulSet's volumeClaimTemplates, a selector) cannot be applied in place:
-      // delete without cascading (pods keep running) and create again on the next pass.
-      if ((err as { code?: number }).code === 422 && /Forbidden|immutable/i.test((err as Error).message) && live) {
-        log.warn('immutable field changed; re-creating', { object: `${obj.kind}/${obj.metadata.name}`, err: err });
-        await this.deps.client.delete(path, 'Orphan', live.metadata.uid);
-      }
-      throw err;
-    }
-  }
-
-  /** Deletes children labelled for this instance that the current render no longer produces. */
-  private async prune(inst: KelemetryInstance, desired: Set<string>, log: Logger): Promise<Problem[]> {
-    const ns = inst.metadata.namespace ?? 'default';
-    const problems: Problem[] = [];
-    for (const r of OWNED_RESOURCES) {
-      const stale = this.ownedInformer(r).list((o) => {
-        const l = o.metadata.labels ?? {};
-        if (l['app.kubernetes.io/managed-by'] !== MANAGED_BY || l[INSTANCE_LABEL] !== inst.metadata.name) return false;
-        if (r.namespaced) {
-          if (o.metadata.namespace !== ns) return false;
-          // Only what this very instance owns: never touch a look-alike.
-          if (!o.metadata.ownerReferences?.some((ref) => ref.uid === inst.metadata.uid && ref.controller)) return false;
-        } else if (l[INSTANCE_NAMESPACE_LABEL] !== ns) return false;
-        return !desired.has(`${r.kind}/${o.metadata.name}`) && !o.metadata.deletionTimestamp;
-      });
-      for (const o of stale) {
-        log.info('pruning', { object: `${r.kind}/${o.metadata.name}` });
-        try {
-          await this.deps.client.delete(objectPath(r, o.metadata.name, o.metadata.namespace), 'Background', o.metadata.uid);
-        } catch (err) {
-          if (!isNotFound(err)) problems.push({ reason: 'PruneFailed', message: `${r.kind} ${o.metadata.name}: ${(err as Error).message}` });
-        }
-      }
-    }
-    return problems;
-  }
-
-  private instancePath(raw: K8sObject): string {
-    return objectPath(INSTANCE_RESOURCE, raw.metadata.name, raw.metadata.namespace);
-  }
-
-  private async ensureFinalizer(raw: K8sObject): Promise<void> {
-    const finalizers = (raw.metadata as { finalizers?: string[] }).finalizers;
-    if (finalizers?.includes(FINALIZER)) return;
-    // JSON patch guarded by resourceVersion: never clobbers a concurrent change of the finalizer list.
-    const ops = [
-      { op: 'test', path: '/metadata/resourceVersion', value: raw.metadata.resourceVersion },
-      finalizers ? { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER } : { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] },
-    ];
-    await this.deps.client.jsonPatch(this.instancePath(raw), ops, FIELD_MANAGER);
-  }
-
   /** On deletion: remove cluster-scoped children (which garbage collection cannot reach), then the finalizer. */
   private async finalize(raw: K8sObject, log: Logger): Promise<void> {
-    const finalizers = (raw.metadata as { finalizers?: string[] }).finalizers ?? [];
-    const index = finalizers.indexOf(FINALIZER);
-    if (index < 0) return;
-    const ns = raw.metadata.namespace ?? 'default';
-    for (const r of OWNED_RESOURCES.filter((t) => !t.namespaced)) {
-      for (const o of this.ownedInformer(r).list((o) => o.metadata.labels?.[INSTANCE_LABEL] === raw.metadata.name && o.metadata.labels?.[INSTANCE_NAMESPACE_LABEL] === ns)) {
-        log.info('deleting cluster-scoped child', { object: `${r.kind}/${o.metadata.name}` });
-        await this.deps.client.delete(objectPath(r, o.metadata.name), 'Background').catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
-      }
-    }
-    await this.deps.client.jsonPatch(this.instancePath(raw), [
-      { op: 'test', path: `/metadata/finalizers/${index}`, value: FINALIZER },
-      { op: 'remove', path: `/metadata/finalizers/${index}` },
-    ]);
+    const patch = removeFinalizerPatch(raw);
+    if (!patch) return;
+    await this.children.deleteClusterScoped(raw, log);
+    await this.patchInstance(raw, patch);
+  }
+
+  private async patchInstance(raw: K8sObject, patch: unknown[] | undefined, fieldManager?: string): Promise<void> {
+    if (!patch) return;
+    await this.deps.rest.patch(objectPath(INSTANCE_RESOURCE, raw.metadata.name, raw.metadata.namespace), patch, 'json', fieldManager);
   }
 
   private async writeStatus(raw: K8sObject, status: KelemetryInstanceStatus): Promise<void> {
     if (jsonEqual((raw as { status?: unknown }).status, status)) return;
-    await this.deps.client.apply(
-      `${this.instancePath(raw)}/status`,
+    await this.deps.rest.apply(
+      `${objectPath(INSTANCE_RESOURCE, raw.metadata.name, raw.metadata.namespace)}/status`,
       { apiVersion: API_VERSION, kind: KIND, metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace }, status },
       FIELD_MANAGER,
       true,
     );
-  }
-
-  private async writeInvalidSpecStatus(raw: K8sObject, err: SpecError): Promise<void> {
-    const gen = (raw.metadata as { generation?: number }).generation;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const prev = ((raw as { status?: KelemetryInstanceStatus }).status ?? {}) as KelemetryInstanceStatus;
-    const message = err.issues.join('; ');
-    const keep = (type: string, status: 'True' | 'False') => prev.conditions?.find((c) => c.type === type && c.status === status)?.lastTransitionTime ?? now;
-    const status: KelemetryInstanceStatus = {
-      ...prev,
-      ...(gen !== undefined ? { observedGeneration: gen } : {}),
-      conditions: [
-        { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, lastTransitionTime: keep('Ready', 'False'), ...(gen !== undefined ? { observedGeneration: gen } : {}) },
-        { type: 'Degraded', status: 'True', reason: 'InvalidSpec', message, lastTransitionTime: keep('Degraded', 'True'), ...(gen !== undefined ? { observedGeneration: gen } : {}) },
-        // The pods may still run: the last diagnosis stays until the spec is fixed.
-        ...(prev.conditions ?? []).filter((c) => c.type === AUDIT_FLOWING),
-      ],
-    };
-    await this.writeStatus(raw, status);
   }
 }

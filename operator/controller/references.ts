@@ -5,8 +5,8 @@
  */
 import { connect } from 'node:net';
 import type { KelemetryInstance } from '../../api/types.ts';
-import type { KubeClient } from '../kube/client.ts';
-import { CONFIGMAP_RESOURCE, SECRET_RESOURCE, objectPath } from '../kube/resources.ts';
+import type { KubeRest } from '../../runtime/k8s/rest.ts';
+import { CONFIGMAP_RESOURCE, SECRET_RESOURCE, objectPath } from './resources.ts';
 import type { Problem } from './status.ts';
 
 interface Ref {
@@ -39,12 +39,12 @@ export function referencesOf(inst: KelemetryInstance): Ref[] {
   return refs;
 }
 
-export async function checkReferences(client: KubeClient, inst: KelemetryInstance): Promise<Problem[]> {
+export async function checkReferences(rest: KubeRest, inst: KelemetryInstance): Promise<Problem[]> {
   const namespace = inst.metadata.namespace ?? 'default';
   const problems: Problem[] = [];
   for (const ref of referencesOf(inst)) {
     const resource = ref.kind === 'Secret' ? SECRET_RESOURCE : CONFIGMAP_RESOURCE;
-    const obj = await client.find<{ data?: Record<string, string> }>(objectPath(resource, ref.name, namespace));
+    const obj = await rest.find<{ data?: Record<string, string> }>(objectPath(resource, ref.name, namespace));
     if (!obj) {
       problems.push({ reason: 'InvalidReference', message: `${ref.field}: ${ref.kind} ${namespace}/${ref.name} not found` });
       continue;

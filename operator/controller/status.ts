@@ -1,12 +1,16 @@
 /**
  * Status from live objects: one condition per component (from its Deployment/StatefulSet status), and
- * the summary conditions Ready, Progressing and Degraded. Pure functions, so every message a user
- * reads is unit-tested. Transition times are kept when a condition's status does not change, so an
+ * the summary conditions Ready, Progressing and Degraded; the status of an invalid spec; the audit
+ * webhook URLs. Every condition the operator writes is built here, in pure functions, so every message
+ * a user reads is unit-tested. Transition times are kept when a condition's status does not change, so an
  * unchanged world computes an identical status and the operator writes nothing.
  */
 import type { ComponentStatus, Condition, KelemetryInstance, KelemetryInstanceStatus } from '../../api/types.ts';
 import { VERSION_LABEL, type ComponentId } from '../../manifests/naming.ts';
+import { PORTS } from '../../manifests/ports.ts';
+import { serviceHost } from '../../manifests/runtimeConfig.ts';
 import type { RenderedComponent } from '../../manifests/workload.ts';
+import { AUDIT_FLOWING } from '../../runtime/diagnose/auditFlowing.ts';
 import type { LiveComponent, RolloutPlan } from './rollout.ts';
 
 export interface WorkloadObject {
@@ -90,17 +94,41 @@ function cond(type: string, status: Condition['status'], reason: string, message
 }
 
 export function computeStatus(input: StatusInput): KelemetryInstanceStatus {
-  const { instance, components, live, plan, problems } = input;
+  const { instance, components, live, plan } = input;
   const gen = instance.metadata.generation;
   const desired = instance.spec.version;
-  const unmanaged = instance.spec.managementState === 'Unmanaged';
-  const conditions: Condition[] = [];
-  const componentStatuses: ComponentStatus[] = [];
-  const failures: Problem[] = [...problems];
+  const perComponent = componentConditions(components, live, gen);
+  const failures = [...input.problems, ...perComponent.failures];
+  const conditions = [...perComponent.conditions, ...summaryConditions(input, failures)];
+  if (input.auditFlowing) {
+    const a = input.auditFlowing;
+    conditions.push(cond(a.type, a.status, a.reason, a.message, gen));
+  }
+  keepTransitionTimes(conditions, instance.status?.conditions ?? [], input.now);
 
+  const allReady = components.every((c) => live.get(c.id)?.ready);
+  const versions = new Set(components.map((c) => live.get(c.id)?.version));
+  const uniform = versions.size === 1 && allReady ? [...versions][0] : undefined;
+  return {
+    ...(gen !== undefined ? { observedGeneration: gen } : {}),
+    conditions,
+    ...((uniform ?? instance.status?.currentVersion) ? { currentVersion: uniform ?? instance.status?.currentVersion } : {}),
+    desiredVersion: desired,
+    rollout: { phase: plan.phase, message: plan.message },
+    components: perComponent.statuses,
+    clusterCount: instance.spec.clusters.length,
+    ...(input.auditWebhook ? { auditWebhook: input.auditWebhook } : {}),
+  };
+}
+
+/** One `<Component>Ready` condition and one status entry per rendered component; failed workloads become problems. */
+function componentConditions(components: RenderedComponent[], live: Map<ComponentId, WorkloadState>, gen: number | undefined) {
+  const conditions: Condition[] = [];
+  const statuses: ComponentStatus[] = [];
+  const failures: Problem[] = [];
   for (const c of components) {
     const w = live.get(c.id) ?? workloadState(c.id, undefined);
-    componentStatuses.push({
+    statuses.push({
       name: c.id,
       kind: c.kind,
       replicas: w.replicas,
@@ -121,61 +149,81 @@ export function computeStatus(input: StatusInput): KelemetryInstanceStatus {
       conditions.push(cond(type, 'False', 'Progressing', `${w.readyReplicas}/${w.replicas} ready, ${w.updatedReplicas} updated, at ${w.version ?? 'unknown version'}`, gen));
     }
   }
+  return { conditions, statuses, failures };
+}
 
+/** Degraded, Progressing and Ready, in that order. */
+function summaryConditions(input: StatusInput, failures: Problem[]): Condition[] {
+  const { instance, components, live, plan } = input;
+  const gen = instance.metadata.generation;
+  const desired = instance.spec.version;
   const allReady = components.every((c) => live.get(c.id)?.ready);
   const allAtDesired = components.every((c) => live.get(c.id)?.version === desired);
   const notReady = components.filter((c) => !live.get(c.id)?.ready).map((c) => c.id);
-
-  if (failures.length) {
-    const reason = failures[0]!.reason;
-    conditions.push(cond('Degraded', 'True', reason, failures.map((f) => f.message).join('; '), gen));
-  } else {
-    conditions.push(cond('Degraded', 'False', 'AsExpected', 'no problems found', gen));
-  }
+  const failed = failures.length ? { reason: failures[0]!.reason, message: failures.map((f) => f.message).join('; ') } : undefined;
   const rolling = plan.phase !== 'Idle';
-  if (unmanaged) {
-    conditions.push(cond('Progressing', 'False', 'Unmanaged', 'managementState is Unmanaged: objects are not reconciled', gen));
+  const out: Condition[] = [];
+
+  out.push(failed ? cond('Degraded', 'True', failed.reason, failed.message, gen) : cond('Degraded', 'False', 'AsExpected', 'no problems found', gen));
+  if (instance.spec.managementState === 'Unmanaged') {
+    out.push(cond('Progressing', 'False', 'Unmanaged', 'managementState is Unmanaged: objects are not reconciled', gen));
   } else if (rolling) {
-    conditions.push(cond('Progressing', 'True', 'Upgrading', plan.message, gen));
+    out.push(cond('Progressing', 'True', 'Upgrading', plan.message, gen));
   } else if (!allReady) {
-    conditions.push(cond('Progressing', 'True', 'Deploying', `waiting for ${notReady.join(', ')}`, gen));
+    out.push(cond('Progressing', 'True', 'Deploying', `waiting for ${notReady.join(', ')}`, gen));
   } else {
-    conditions.push(cond('Progressing', 'False', 'Idle', `all components run ${desired}`, gen));
+    out.push(cond('Progressing', 'False', 'Idle', `all components run ${desired}`, gen));
   }
-  if (failures.length) {
-    conditions.push(cond('Ready', 'False', failures[0]!.reason, failures.map((f) => f.message).join('; '), gen));
+  if (failed) {
+    out.push(cond('Ready', 'False', failed.reason, failed.message, gen));
   } else if (allReady && allAtDesired) {
-    conditions.push(cond('Ready', 'True', 'Ready', `all ${components.length} components ready at ${desired}`, gen));
+    out.push(cond('Ready', 'True', 'Ready', `all ${components.length} components ready at ${desired}`, gen));
   } else if (rolling) {
-    conditions.push(cond('Ready', 'False', 'Upgrading', plan.message, gen));
+    out.push(cond('Ready', 'False', 'Upgrading', plan.message, gen));
   } else {
-    conditions.push(cond('Ready', 'False', 'ComponentsNotReady', `waiting for ${notReady.join(', ')}`, gen));
+    out.push(cond('Ready', 'False', 'ComponentsNotReady', `waiting for ${notReady.join(', ')}`, gen));
   }
+  return out;
+}
 
-  if (input.auditFlowing) {
-    const a = input.auditFlowing;
-    conditions.push(cond(a.type, a.status, a.reason, a.message, gen));
-  }
-
-  // Keep transition times of conditions whose status did not change.
-  const previous = new Map((instance.status?.conditions ?? []).map((c) => [c.type, c]));
-  const stamp = input.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Stamps lastTransitionTime: kept from the previous condition of the same type while its status is unchanged. */
+function keepTransitionTimes(conditions: Condition[], previous: Condition[], now: Date): void {
+  const byType = new Map(previous.map((c) => [c.type, c]));
+  const stamp = timestamp(now);
   for (const c of conditions) {
-    const prev = previous.get(c.type);
+    const prev = byType.get(c.type);
     c.lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : stamp;
   }
+}
 
-  const versions = new Set(components.map((c) => live.get(c.id)?.version));
-  const uniform = versions.size === 1 && allReady ? [...versions][0] : undefined;
+/** Kubernetes `Time`: RFC 3339 in whole seconds. */
+function timestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Status for a spec the apiserver accepted but the operator cannot use (e.g. an invalid regular
+ * expression, which CEL cannot check): Ready=False and Degraded=True with reason InvalidSpec. The rest
+ * of the previous status stays, AuditFlowing included: the pods may still run until the spec is fixed.
+ */
+export function invalidSpecStatus(prev: KelemetryInstanceStatus | undefined, generation: number | undefined, message: string, now: Date): KelemetryInstanceStatus {
+  const previous = prev?.conditions ?? [];
+  const conditions = [cond('Ready', 'False', 'InvalidSpec', message, generation), cond('Degraded', 'True', 'InvalidSpec', message, generation)];
+  keepTransitionTimes(conditions, previous, now);
   return {
-    ...(gen !== undefined ? { observedGeneration: gen } : {}),
-    conditions,
-    ...((uniform ?? instance.status?.currentVersion) ? { currentVersion: uniform ?? instance.status?.currentVersion } : {}),
-    desiredVersion: desired,
-    rollout: { phase: plan.phase, message: plan.message },
-    components: componentStatuses,
-    clusterCount: instance.spec.clusters.length,
-    ...(input.auditWebhook ? { auditWebhook: input.auditWebhook } : {}),
+    ...prev,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions: [...conditions, ...previous.filter((c) => c.type === AUDIT_FLOWING)],
+  };
+}
+
+/** Where each audit-enabled cluster's apiserver posts audit events (`status.auditWebhook`). */
+export function auditWebhookStatus(inst: KelemetryInstance): KelemetryInstanceStatus['auditWebhook'] {
+  const scheme = inst.spec.audit.tls.enabled ? 'https' : 'http';
+  const service = `${serviceHost(inst, 'webhook')}:${PORTS.webhook}`;
+  return {
+    service,
+    clusters: inst.spec.clusters.filter((c) => c.audit.enabled).map((c) => ({ name: c.name, url: `${scheme}://${service}/audit/${c.name}` })),
   };
 }
 

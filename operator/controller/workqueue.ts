@@ -4,6 +4,7 @@
  * re-adds while it is processed are deferred until `done`; failures back off per key exponentially.
  */
 import type { Counter, Gauge } from 'prom-client';
+import { backoffDelay } from '../../runtime/util/backoff.ts';
 
 export interface RateLimiterOptions {
   baseDelayMs: number;
@@ -16,9 +17,9 @@ export class ItemExponentialRateLimiter {
   constructor(private readonly opts: RateLimiterOptions = { baseDelayMs: 5, maxDelayMs: 1_000_000 }) {}
 
   when(key: string): number {
-    const n = this.failures.get(key) ?? 0;
-    this.failures.set(key, n + 1);
-    return Math.min(this.opts.baseDelayMs * 2 ** n, this.opts.maxDelayMs);
+    const attempt = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, attempt);
+    return backoffDelay(attempt, { initialMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs });
   }
 
   retries(key: string): number {

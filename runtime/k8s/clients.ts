@@ -32,7 +32,7 @@ export function loadKubeConfig(cluster: Pick<ClusterConfig, 'name' | 'kubeconfig
 
 export function createKubeClients(clusters: Array<Pick<ClusterConfig, 'name' | 'kubeconfig'>>, requestTimeoutMs = 30_000): KubeClients {
   const map = new Map<string, KubeClient>();
-  for (const c of clusters) map.set(c.name, { cluster: c.name, rest: new KubeRest(c.name, loadKubeConfig(c), requestTimeoutMs) });
+  for (const c of clusters) map.set(c.name, { cluster: c.name, rest: new KubeRest(c.name, loadKubeConfig(c), { timeoutMs: requestTimeoutMs }) });
   return {
     names: () => [...map.keys()],
     has: (name) => map.has(name),

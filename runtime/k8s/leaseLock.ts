@@ -20,7 +20,7 @@ interface Lease {
 }
 
 /** MicroTime: RFC 3339 with microseconds. */
-export function microTime(ms = Date.now()): string {
+function microTime(ms = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
@@ -29,11 +29,13 @@ export class LeaseLock {
   private current: Lease | undefined;
 
   constructor(
-    private readonly rest: KubeRest,
+    private readonly rest: Pick<KubeRest, 'request'>,
     readonly namespace: string,
     readonly name: string,
     readonly identity: string,
     private readonly leaseDurationMs: number,
+    /** The local clock (tests pass a fake one). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   private path(name?: string): string {
@@ -42,7 +44,7 @@ export class LeaseLock {
 
   /** True when this identity holds the lease after the call (acquired, or renewed). */
   async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
-    const now = Date.now();
+    const now = this.now();
     const leaseSeconds = Math.ceil(this.leaseDurationMs / 1000);
     let lease: Lease;
     try {
@@ -93,7 +95,7 @@ export class LeaseLock {
   async release(timeoutMs: number): Promise<void> {
     const lease = this.current;
     if (!lease || lease.spec.holderIdentity !== this.identity) return;
-    const released: Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime() } };
+    const released: Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.now()) } };
     try {
       await this.rest.request({ method: 'PUT', path: this.path(this.name), body: released, timeoutMs });
     } catch (err) {

@@ -1,16 +1,21 @@
 /**
- * A reflector: LIST (paginated) then WATCH from the listed resourceVersion, resuming after the server
- * closes the stream and relisting when the resourceVersion expired (410). Handlers are awaited, so a
- * slow consumer slows the watch instead of buffering without bound. One owner, one stop path.
+ * A reflector: LIST (paginated, see list.ts) then WATCH from the listed resourceVersion, resuming from
+ * the last seen resourceVersion after the server closes the stream or it fails, and relisting when
+ * that resourceVersion expired (410). Handlers are awaited, so a slow consumer slows the watch instead
+ * of buffering without bound. One owner, one stop path.
  */
 import type { Registry } from 'prom-client';
+import { Backoff } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
+import { sleep } from '../util/sleep.ts';
 import { counter, gauge } from '../metrics/define.ts';
-import { isGone, KubeApiError, type KubeRest, type WatchEvent } from './rest.ts';
+import { isGone, KubeApiError } from './errors.ts';
+import { listAll, type KubeObject } from './list.ts';
+import type { KubeRest, WatchEvent } from './rest.ts';
 
-export type KubeObject = Record<string, unknown> & {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string; [k: string]: unknown };
-};
+export type { KubeObject } from './list.ts';
+// Callers imported sleep from here before runtime/util had it.
+export { sleep } from '../util/sleep.ts';
 
 export interface ListWatchHandlers {
   /** The complete current state after a LIST; `initial` is true for the first one. */
@@ -29,6 +34,9 @@ export interface ListWatchOptions {
   registry: Registry;
   pageSize?: number;
   fieldSelector?: string;
+  labelSelector?: string;
+  /** The server ends each watch after this (default 300–600 s, spread): a silently dead stream is replaced within it. */
+  watchTimeoutSeconds?: number;
 }
 
 export class ListWatch {
@@ -66,34 +74,19 @@ export class ListWatch {
   }
 
   private async list(): Promise<void> {
-    const items: KubeObject[] = [];
-    let cont: string | undefined;
-    let rv = '';
-    do {
-      const page = await this.opts.rest.request<{ apiVersion?: string; kind?: string; items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>({
-        path: this.opts.path,
-        query: { limit: this.opts.pageSize ?? 500, continue: cont, fieldSelector: this.opts.fieldSelector },
-        signal: this.abort.signal,
-        timeoutMs: 120_000,
-      });
-      // LIST items carry no apiVersion/kind (watch events do): restore them from the list, or the
-      // first watch event of every object would diff as `kind null -> "Deployment"`.
-      const kind = page.kind?.replace(/List$/, '');
-      for (const it of page.items ?? []) items.push({ apiVersion: page.apiVersion, kind, ...it });
-      cont = page.metadata?.continue || undefined;
-      rv = page.metadata?.resourceVersion ?? rv;
-    } while (cont);
+    const { rest, path, pageSize, fieldSelector, labelSelector } = this.opts;
+    const { items, resourceVersion } = await listAll(rest, path, { pageSize, fieldSelector, labelSelector, signal: this.abort.signal });
     this.lists.inc({ component: this.opts.component, resource: this.opts.name });
     const initial = !this.listedOnce;
-    await this.handlers.onList(items, rv, initial);
-    this.resourceVersion = rv;
+    await this.handlers.onList(items, resourceVersion, initial);
+    this.resourceVersion = resourceVersion;
     this.listedOnce = true;
   }
 
   private async run(): Promise<void> {
     const { component, name, logger } = this.opts;
     const labels = { component, resource: name };
-    let backoffMs = 500;
+    const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
     while (!this.abort.signal.aborted) {
       try {
         if (this.resourceVersion === undefined) await this.list();
@@ -103,13 +96,14 @@ export class ListWatch {
             resourceVersion: this.resourceVersion,
             allowWatchBookmarks: true,
             // Spread reconnects; the server closes the stream after this and we resume from the last RV.
-            timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+            timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
             fieldSelector: this.opts.fieldSelector,
+            labelSelector: this.opts.labelSelector,
           },
           (ev) => this.onWatchEvent(ev),
           this.abort.signal,
         );
-        backoffMs = 500;
+        backoff.reset();
       } catch (err) {
         if (this.abort.signal.aborted) break;
         if (isGone(err)) {
@@ -118,9 +112,9 @@ export class ListWatch {
           continue;
         }
         this.errors.inc({ ...labels, reason: err instanceof KubeApiError ? String(err.statusCode) : 'transport' });
+        const backoffMs = backoff.next();
         logger.warn('list/watch failed; retrying', { resource: name, backoffMs, err });
         await sleep(backoffMs, this.abort.signal);
-        backoffMs = Math.min(backoffMs * 2, 30_000);
       }
     }
   }
@@ -147,17 +141,4 @@ export class ListWatch {
     }
     if (rv) this.resourceVersion = rv;
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

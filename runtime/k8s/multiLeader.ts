@@ -10,9 +10,10 @@ import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { LeaderElectionConfig } from '../config/sections/informers.ts';
 import type { Logger } from '../util/log.ts';
-import { LeaseLock } from './leaseLock.ts';
-import { sleep } from './listWatch.ts';
 import { counter, gauge } from '../metrics/define.ts';
+import { sleep } from '../util/sleep.ts';
+import { holdLease, type LeaseTiming } from './leaderElection.ts';
+import { LeaseLock } from './leaseLock.ts';
 import type { KubeRest } from './rest.ts';
 
 export type LeaderBody = (leaderId: number, signal: AbortSignal) => Promise<void>;
@@ -106,24 +107,7 @@ export class MultiLeaderElector {
       // Election disabled: lead until the body ends or the elector stops.
       await Promise.race([body, new Promise<void>((r) => lost.signal.addEventListener('abort', () => r(), { once: true }))]);
     } else {
-      let lastRenew = Date.now();
-      while (!lost.signal.aborted) {
-        await sleep(config.retryPeriod, lost.signal);
-        if (lost.signal.aborted) break;
-        try {
-          if (await lock.tryAcquireOrRenew(config.renewDeadline)) lastRenew = Date.now();
-          else {
-            logger.warn('lease taken by another candidate', { component, leaderId: id });
-            break;
-          }
-        } catch (err) {
-          logger.warn('lease renewal failed', { component, leaderId: id, err });
-        }
-        if (Date.now() - lastRenew > config.renewDeadline) {
-          logger.warn('lease not renewed within renewDeadline; stepping down', { component, leaderId: id });
-          break;
-        }
-      }
+      await holdLease(lock, timingOf(config), lost.signal, logger.child({ component, leaderId: id }));
     }
     lost.abort();
     await body;
@@ -137,4 +121,8 @@ export class MultiLeaderElector {
     this.transitions.inc({ component, event: 'lost' });
     logger.info('stopped leading', { component, leaderId: id, identity: this.identity });
   }
+}
+
+function timingOf(config: LeaderElectionConfig): LeaseTiming {
+  return { leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod };
 }

@@ -1,42 +1,19 @@
 /**
- * A small JSON REST transport to one apiserver, on top of client-node's KubeConfig for credentials.
- * Why not the generated clients: we need raw JSON (diffs must see exactly what the apiserver sent),
- * paginated LIST of any resource, streaming WATCH with our own stop path, and one keep-alive agent per
- * cluster (client-node builds a fresh agent for every request).
+ * The JSON REST transport to one apiserver, on top of client-node's KubeConfig for credentials, and
+ * the verbs every caller needs (get, paginated list, create, replace, server-side apply, patches,
+ * delete). Why not the generated clients: we need raw JSON (diffs must see exactly what the apiserver
+ * sent; client-node 1.x turns timestamps into Dates), our own content types (apply, patches), streaming
+ * WATCH with our own stop path, and one keep-alive agent per cluster (client-node builds one per request).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Counter } from 'prom-client';
+import { apiErrorFromBody, isNotFound, type KubeApiError } from './errors.ts';
+import { listAll, type KubeObject, type ListOptions, type ListResult } from './list.ts';
 
-export class KubeApiError extends Error {
-  constructor(
-    readonly cluster: string,
-    readonly method: string,
-    readonly path: string,
-    readonly statusCode: number,
-    /** The Status reason (`NotFound`, `Conflict`, `Expired`, `Gone`…), or "" when the body was not a Status. */
-    readonly reason: string,
-    detail: string,
-  ) {
-    super(`cluster ${cluster}: ${method} ${path}: HTTP ${statusCode}${reason ? ` ${reason}` : ''}: ${detail}`);
-    this.name = 'KubeApiError';
-  }
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof KubeApiError && err.statusCode === 404;
-}
-export function isConflict(err: unknown): boolean {
-  return err instanceof KubeApiError && err.statusCode === 409;
-}
-export function isAlreadyExists(err: unknown): boolean {
-  return err instanceof KubeApiError && err.statusCode === 409 && err.reason === 'AlreadyExists';
-}
-/** The resourceVersion a list/watch resumed from is too old: relist. */
-export function isGone(err: unknown): boolean {
-  return err instanceof KubeApiError && (err.statusCode === 410 || err.reason === 'Expired' || err.reason === 'Gone');
-}
+export { isAlreadyExists, isConflict, isGone, isInvalid, isNotFound, KubeApiError } from './errors.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -55,6 +32,28 @@ export interface RestRequest {
   timeoutMs?: number;
 }
 
+export interface KubeRestOptions {
+  /** Per request unless the request says otherwise (default 30 s). */
+  timeoutMs?: number;
+  /** Shown in the apiserver's audit log (default `kelemetry`). */
+  userAgent?: string;
+  /** Counts every request that is not a GET, by lower-case verb. */
+  writes?: Counter<'verb'>;
+}
+
+export type PatchType = 'merge' | 'strategic' | 'json';
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** Delete only the object with this uid (not a re-created namesake). */
+  preconditionUid?: string;
+}
+
 export class KubeRest {
   private agent: http.Agent | undefined;
   private readonly server: URL;
@@ -62,7 +61,7 @@ export class KubeRest {
   constructor(
     readonly cluster: string,
     private readonly kc: KubeConfig,
-    private readonly defaultTimeoutMs = 30_000,
+    private readonly opts: KubeRestOptions = {},
   ) {
     const current = kc.getCurrentCluster();
     if (!current) throw new Error(`cluster ${cluster}: kubeconfig has no current cluster`);
@@ -86,7 +85,7 @@ export class KubeRest {
           ? new http.Agent({ keepAlive: true, maxFreeSockets: 16 })
           : new https.Agent({ keepAlive: true, maxFreeSockets: 16, ...tls });
     }
-    const headers: Record<string, string> = { 'user-agent': 'kelemetry', accept: 'application/json' };
+    const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'kelemetry', accept: 'application/json' };
     for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v;
     if (opts.auth) headers.authorization = 'Basic ' + Buffer.from(opts.auth).toString('base64');
     return { agent: this.agent, headers };
@@ -118,23 +117,14 @@ export class KubeRest {
   }
 
   private async errorFrom(method: string, path: string, res: http.IncomingMessage): Promise<KubeApiError> {
-    const text = await readAll(res);
-    let reason = '';
-    let message = text.slice(0, 500);
-    try {
-      const status = JSON.parse(text) as { reason?: string; message?: string };
-      reason = status.reason ?? '';
-      message = status.message ?? message;
-    } catch {
-      // Not a Status body (e.g. a proxy error page): keep the raw text.
-    }
-    return new KubeApiError(this.cluster, method, path, res.statusCode ?? 0, reason, message);
+    return apiErrorFromBody(this.cluster, method, path, res.statusCode ?? 0, await readAll(res));
   }
 
   /** One request; resolves with the decoded JSON body, rejects with KubeApiError for non-2xx answers. */
   async request<T = Record<string, unknown>>(req: RestRequest): Promise<T> {
     const method = req.method ?? 'GET';
-    const res = await this.open({ ...req, timeoutMs: req.timeoutMs ?? this.defaultTimeoutMs }, this.url(req.path, req.query));
+    if (method !== 'GET') this.opts.writes?.inc({ verb: method.toLowerCase() });
+    const res = await this.open({ ...req, timeoutMs: req.timeoutMs ?? this.opts.timeoutMs ?? 30_000 }, this.url(req.path, req.query));
     const code = res.statusCode ?? 0;
     if (code < 200 || code >= 300) throw await this.errorFrom(method, req.path, res);
     const text = await readAll(res);
@@ -143,6 +133,49 @@ export class KubeRest {
     } catch (err) {
       throw new Error(`cluster ${this.cluster}: ${method} ${req.path}: undecodable JSON answer: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  get<T = Record<string, unknown>>(path: string, query?: Query): Promise<T> {
+    return this.request<T>({ path, query });
+  }
+
+  /** GET that answers undefined for 404. */
+  async find<T = Record<string, unknown>>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Paginated LIST of a collection path (see list.ts). */
+  list<T = KubeObject>(path: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    return listAll<T>(this, path, opts);
+  }
+
+  create<T = Record<string, unknown>>(path: string, obj: unknown, fieldManager?: string): Promise<T> {
+    return this.request<T>({ method: 'POST', path, body: obj, query: { fieldManager } });
+  }
+
+  replace<T = Record<string, unknown>>(path: string, obj: unknown, fieldManager?: string): Promise<T> {
+    return this.request<T>({ method: 'PUT', path, body: obj, query: { fieldManager } });
+  }
+
+  /** Server-side apply: the fields in `obj` become owned by `fieldManager`; `force` takes them over from other managers. */
+  apply<T = Record<string, unknown>>(path: string, obj: unknown, fieldManager: string, force = true): Promise<T> {
+    // JSON is YAML, so the apply content type takes the JSON body as it is.
+    return this.request<T>({ method: 'PATCH', path, body: obj, contentType: 'application/apply-patch+yaml', query: { fieldManager, force } });
+  }
+
+  patch<T = Record<string, unknown>>(path: string, patch: unknown, type: PatchType, fieldManager?: string): Promise<T> {
+    return this.request<T>({ method: 'PATCH', path, body: patch, contentType: PATCH_CONTENT_TYPES[type], query: { fieldManager } });
+  }
+
+  delete(path: string, opts: DeleteOptions = {}): Promise<unknown> {
+    const { propagationPolicy = 'Background', preconditionUid } = opts;
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, ...(preconditionUid ? { preconditions: { uid: preconditionUid } } : {}) };
+    return this.request({ method: 'DELETE', path, body });
   }
 
   /**

@@ -231,7 +231,7 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     expect(restored.metadata.ownerReferences?.[0]?.name).toBe(NAME);
 
     // Someone scales the informers by hand: the operator owns replicas and puts it back.
-    await client.mergePatch(`/apis/apps/v1/namespaces/${ns}/deployments/small-informers`, { spec: { replicas: 3 } }, 'someone-else');
+    await client.patch(`/apis/apps/v1/namespaces/${ns}/deployments/small-informers`, { spec: { replicas: 3 } }, 'merge', 'someone-else');
     await waitFor('informers replicas back to 1', async () => {
       const d = (await children(client, ns, NAME)).find((o) => o.kind === 'Deployment' && o.metadata.name === 'small-informers');
       return d?.spec?.replicas === 1;

@@ -8,9 +8,9 @@ import { Registry } from 'prom-client';
 import type { EnvironmentInfo } from '../../envtest/environment.ts';
 import { buildCrd } from '../../api/crd.ts';
 import type { Condition, KelemetryInstanceStatus, ObjectMeta } from '../../api/types.ts';
-import { KubeClient, isNotFound } from '../../operator/kube/client.ts';
-import { INSTANCE_RESOURCE, OWNED_RESOURCES, collectionPath, objectPath } from '../../operator/kube/resources.ts';
-import { startOperator, type RunningOperator } from '../../operator/manager.ts';
+import { INSTANCE_RESOURCE, OWNED_RESOURCES, collectionPath, objectPath } from '../../operator/controller/resources.ts';
+import { startOperator, type RunningOperator } from '../../operator/operator.ts';
+import { isNotFound, KubeRest } from '../../runtime/k8s/rest.ts';
 import { INSTANCE_LABEL, INSTANCE_NAMESPACE_LABEL } from '../../manifests/naming.ts';
 import { createLogger, nullLogger } from '../../runtime/util/log.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -28,14 +28,14 @@ export interface Obj {
 
 export type Instance = Obj & { status?: KelemetryInstanceStatus };
 
-export function adminClient(env: EnvironmentInfo, userAgent = 'kelemetry-operator-test'): KubeClient {
+export function adminClient(env: EnvironmentInfo, userAgent = 'kelemetry-operator-test'): KubeRest {
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfig);
-  return new KubeClient(kc, { userAgent });
+  return new KubeRest(env.kube.clusterName, kc, { userAgent });
 }
 
 /** Applies the generated CRD (idempotent) and waits until the API server serves it. */
-export async function installCrd(client: KubeClient): Promise<void> {
+export async function installCrd(client: KubeRest): Promise<void> {
   const crd = buildCrd() as { metadata: { name: string } };
   await client.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd, 'kelemetry-test', true);
   await waitFor('the KelemetryInstance CRD to be established', async () => {
@@ -45,7 +45,7 @@ export async function installCrd(client: KubeClient): Promise<void> {
   await waitFor('kelemetryinstances to be served', () => client.list(collectionPath(INSTANCE_RESOURCE)).then(() => true));
 }
 
-export async function createNamespace(client: KubeClient, prefix: string): Promise<string> {
+export async function createNamespace(client: KubeRest, prefix: string): Promise<string> {
   const name = `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
   await client.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   return name;
@@ -92,11 +92,11 @@ export function smallSpec(version = '0.1.0'): Record<string, unknown> {
 
 export const instancePath = (ns: string, name: string) => objectPath(INSTANCE_RESOURCE, name, ns);
 
-export function applyInstance(client: KubeClient, doc: Obj): Promise<Instance> {
+export function applyInstance(client: KubeRest, doc: Obj): Promise<Instance> {
   return client.apply<Instance>(instancePath(doc.metadata.namespace!, doc.metadata.name), doc, 'kelemetry-test-user', true);
 }
 
-export function getInstance(client: KubeClient, ns: string, name: string): Promise<Instance | undefined> {
+export function getInstance(client: KubeRest, ns: string, name: string): Promise<Instance | undefined> {
   return client.find<Instance>(instancePath(ns, name));
 }
 
@@ -105,7 +105,7 @@ export function conditionOf(inst: Instance | undefined, type: string): Condition
 }
 
 /** Waits for Ready=True at the instance's current generation and returns the instance. */
-export function waitReady(client: KubeClient, ns: string, name: string, timeoutMs = 90_000, version?: string): Promise<Instance> {
+export function waitReady(client: KubeRest, ns: string, name: string, timeoutMs = 90_000, version?: string): Promise<Instance> {
   return waitFor(
     `${ns}/${name} to be Ready`,
     async () => {
@@ -120,17 +120,17 @@ export function waitReady(client: KubeClient, ns: string, name: string, timeoutM
 }
 
 /** Every object labelled as a child of the instance (namespaced ones in ns, cluster-scoped by label). */
-export async function children(client: KubeClient, ns: string, name: string): Promise<Obj[]> {
+export async function children(client: KubeRest, ns: string, name: string): Promise<Obj[]> {
   const out: Obj[] = [];
   for (const r of OWNED_RESOURCES) {
     const selector = r.namespaced ? `${INSTANCE_LABEL}=${name}` : `${INSTANCE_LABEL}=${name},${INSTANCE_NAMESPACE_LABEL}=${ns}`;
-    const list = await client.list<Obj>(collectionPath(r, r.namespaced ? ns : undefined), selector);
+    const list = await client.list<Obj>(collectionPath(r, r.namespaced ? ns : undefined), { labelSelector: selector });
     out.push(...list.items.map((o) => ({ ...o, apiVersion: r.apiVersion, kind: r.kind })));
   }
   return out;
 }
 
-export async function deleteInstance(client: KubeClient, ns: string, name: string): Promise<void> {
+export async function deleteInstance(client: KubeRest, ns: string, name: string): Promise<void> {
   await client.delete(instancePath(ns, name)).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
   });
