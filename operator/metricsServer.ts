@@ -1,10 +1,10 @@
 /**
- * The operator's `/metrics`, `/healthz` and `/readyz` (runtime/app's server) as a runnable of the
+ * The operator's `/metrics`, `/healthz` and `/readyz` (runtime/metrics/server.ts) as a runnable of the
  * manager: a port that cannot be bound fails the start. A standby replica is ready: it serves metrics
  * and waits for the lease; a leader is ready once its caches are synced.
  */
 import type { Registry } from 'prom-client';
-import { startMetricsServer } from '../runtime/app/metricsServer.ts';
+import { startMetricsServer } from '../runtime/metrics/server.ts';
 import type { HostPort } from '../runtime/util/hostPort.ts';
 import type { Logger } from '../runtime/util/log.ts';
 import { untilAborted, type Runnable } from './manager.ts';
@@ -13,7 +13,7 @@ export function metricsServer(listen: HostPort, registry: Registry, ready: () =>
   return {
     name: 'metrics-server',
     async run(signal) {
-      const component = { name: 'operator', ready, stop: async () => undefined };
+      const component = { name: 'operator', ready };
       const server = await startMetricsServer(listen, registry, () => [component], logger);
       logger.info('serving metrics', { url: server.url });
       await untilAborted(signal);

@@ -31,7 +31,7 @@ export async function startMetricsServer(
       registry.metrics().then(
         (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
         (err: unknown) => {
-          logger.error('collecting metrics failed', { err: err });
+          logger.error('collecting metrics failed', { err });
           res.writeHead(500).end(`collecting metrics failed: ${(err as Error).message}\n`);
         },
       );
