@@ -18,11 +18,11 @@ import { createRegistry } from '../metrics/registry.ts';
 import { createSpanCache } from '../spancache/index.ts';
 import type { SpanCache } from '../spancache/types.ts';
 import { OtlpTracer } from '../tracer/otlp.ts';
+import { parseHostPort } from '../util/hostPort.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { startAuditPipeline, type RunningAuditPipeline } from '../audit/pipeline.ts';
-import { createKelemetrix } from '../kelemetrix/kelemetrix.ts';
+import { Kelemetrix } from '../kelemetrix/kelemetrix.ts';
 import { startInformers } from '../k8s/informers.ts';
-import { splitHostPort } from '../audit/webhook.ts';
 import type { RunningComponent } from './component.ts';
 import { startMetricsServer, type RunningMetricsServer } from './metricsServer.ts';
 
@@ -71,7 +71,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
   try {
     // First up and last down, so /healthz and /readyz answer during start-up and shutdown.
-    const metrics: RunningMetricsServer = await startMetricsServer(opts.metricsListen ?? splitHostPort(config.metrics.listen), registry, () => components, logger);
+    const metrics: RunningMetricsServer = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger);
     components.push({ name: 'metrics', stop: () => metrics.stop() });
 
     if (config.tracer) {
@@ -101,9 +101,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     components.push(...informers.components);
 
     if (config.audit) {
-      const kelemetrix = config.kelemetrix ? createKelemetrix({ config, logger, registry }) : undefined;
-      const audit = await startAuditPipeline({
-        config: config.audit,
+      const kelemetrix = config.kelemetrix ? new Kelemetrix(config.kelemetrix, { logger, registry }) : undefined;
+      const audit = await startAuditPipeline(config.audit, {
         clusters: config.clusters,
         aggregator: app.aggregator,
         registry,

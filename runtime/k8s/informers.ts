@@ -10,7 +10,7 @@ import type { AuditDecorator } from '../audit/decorator.ts';
 import type { Config } from '../config/schema.ts';
 import { createDiffCache } from '../diff/cache/index.ts';
 import { startDiffController } from '../diff/component.ts';
-import { createDiffDecorator } from '../diff/decorator.ts';
+import { DiffDecorator } from '../diff/decorator.ts';
 import type { DiffCache } from '../diff/types.ts';
 import { startEventController } from '../event/component.ts';
 import { startLinkers } from '../linker/component.ts';
@@ -30,7 +30,7 @@ export function startInformers(opts: { config: Config; logger: Logger; registry:
   const informers = config.informers;
   const out: StartedInformers = { components: [], decorators: [] };
   if (!informers) return out;
-  const ctx = { config, logger, registry };
+  const clusters = config.clusters.map((c) => c.name);
   const linkersOn = informers.linkers.workerCount > 0 && aggregator !== undefined;
   const needDiffCache = informers.diffController.enabled || informers.diffDecorator.enabled || (linkersOn && informers.linkers.ownerReference);
   const needKube = informers.diffController.enabled || (informers.eventController.enabled && aggregator !== undefined) || linkersOn;
@@ -46,12 +46,12 @@ export function startInformers(opts: { config: Config; logger: Logger; registry:
   if (needKube) {
     const kube = createKubeServices(config, logger, registry, async (key) => (await cache?.fetchSnapshot(key, 'deletion'))?.Value);
     out.components.push({ name: 'kube-clients', stop: async () => kube.close() });
-    if (informers.diffController.enabled && cache) out.components.push(startDiffController(ctx, kube, cache));
-    if (informers.eventController.enabled && aggregator) out.components.push(startEventController(ctx, kube, aggregator));
-    if (linkersOn && aggregator) out.components.push(startLinkers(ctx, { aggregator, kube, diffCache: cache }));
+    if (informers.diffController.enabled && cache) out.components.push(startDiffController(informers.diffController, { clusters, kube, cache, logger, registry }));
+    if (informers.eventController.enabled && aggregator) out.components.push(startEventController(informers.eventController, { clusters, kube, aggregator, logger, registry }));
+    if (linkersOn && aggregator) out.components.push(startLinkers(informers.linkers, { aggregator, kube, diffCache: cache, logger, registry }));
   }
   if (informers.diffDecorator.enabled && cache) {
-    out.decorators.push(createDiffDecorator({ cache, config: informers.diffDecorator, registry, logger: logger.child({ component: 'diff-decorator' }), signal: shutdown.signal }));
+    out.decorators.push(new DiffDecorator(informers.diffDecorator, { cache, registry, logger, signal: shutdown.signal }).decorate);
     // Registered last, so it stops first: pending diff waits end before the consumer drains.
     out.components.push({ name: 'diff-decorator', stop: async () => shutdown.abort() });
   }

@@ -59,7 +59,7 @@ describe('Deployment scenario end to end, verified in Jaeger (real apiserver, Ja
     const spanCache = createSpanCache(config, registry);
     const aggregator = new SpanAggregator({ spanCache, tracer, registry, logger, spanTtlMs: config.spanTtl, reserveTtlMs: 10_000, pseudoSpanTags: config.tracer!.pseudoSpanTags });
     informers = startInformers({ config, logger, registry, aggregator });
-    audit = await startAuditPipeline({ config: config.audit!, clusters: config.clusters, aggregator, decorators: informers.decorators, registry, logger, listen: { host: '127.0.0.1', port: env.auditReceiverPort } });
+    audit = await startAuditPipeline(config.audit!, { clusters: config.clusters, aggregator, decorators: informers.decorators, registry, logger, listen: { host: '127.0.0.1', port: env.auditReceiverPort } });
     ns = await createTestNamespace(kube.core, 'e2e');
     // The diff controller must be watching before the scenario starts (creation snapshots).
     await waitFor('diff controller watching', async () => {
