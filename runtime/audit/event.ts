@@ -41,7 +41,7 @@ function rawObject(event: AuditEvent, object: AuditObject): Record<string, unkno
 }
 
 /** The span's object: the resolved key and uid, with the response JSON when it is the object. */
-export function richObject(object: AuditObject, event: AuditEvent): RichObject {
+function richObject(object: AuditObject, event: AuditEvent): RichObject {
   const { cluster, group, version, resource, namespace, name, uid } = object;
   const raw = rawObject(event, object);
   return { cluster, group, version, resource, namespace, name, ...(uid ? { uid } : {}), ...(raw ? { raw } : {}) };
@@ -52,7 +52,7 @@ function timeMs(text: string | undefined, fallback: number): number {
   return Number.isFinite(t) ? t : fallback;
 }
 
-export function auditTags(msg: AuditMessage, object: AuditObject, username: string): Record<string, string> {
+function auditTags(msg: AuditMessage, object: AuditObject, username: string): Record<string, string> {
   const e = msg.event;
   const tags: Record<string, string> = {
     [Tag.auditId]: e.auditID ?? '',

@@ -6,9 +6,10 @@
 import type { Registry } from 'prom-client';
 import { gauge } from '../metrics/define.ts';
 import type { Logger } from '../util/log.ts';
+import { sleep } from '../util/sleep.ts';
 
 /** FNV-1a, 32 bit. */
-export function fnv1a(text: string): number {
+function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -105,7 +106,7 @@ export class PartitionedQueue<T> {
     return this.total;
   }
 
-  partitionOf(key: string): number {
+  private partitionOf(key: string): number {
     return fnv1a(key) % this.partitions;
   }
 
@@ -167,12 +168,9 @@ export class PartitionedQueue<T> {
   async stop(drainMs: number): Promise<number> {
     this.closed = true;
     for (const p of this.parts) p.notify();
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      Promise.all(this.loops).then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), drainMs))),
-    ]);
-    clearTimeout(timer);
+    const deadline = new AbortController();
+    const drained = await Promise.race([Promise.all(this.loops).then(() => true), sleep(drainMs, deadline.signal).then(() => false)]);
+    deadline.abort();
     if (drained) return 0;
     this.aborted = true;
     const left = this.total;

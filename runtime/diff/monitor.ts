@@ -35,7 +35,7 @@ export interface MonitorDeps {
 }
 
 export class Monitor {
-  readonly info: ApiResourceInfo;
+  private readonly info: ApiResourceInfo;
   private readonly cluster: string;
   private readonly redactor: Redactor;
   private readonly sink: MonitorSink;

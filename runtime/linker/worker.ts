@@ -20,7 +20,7 @@ export interface LinkerPoolDeps {
   registry: Registry;
 }
 
-export function linkTags(linked: RichObject, role: string, linkClass: string): Record<string, string> {
+function linkTags(linked: RichObject, role: string, linkClass: string): Record<string, string> {
   return {
     [Tag.linkedCluster]: linked.cluster,
     [Tag.linkedGroup]: linked.group,
@@ -74,11 +74,6 @@ export class LinkerPool {
     if (this.queue.length) this.dropped.inc({ name: 'worker' }, this.queue.length);
     this.queue.length = 0;
     this.lag.set({ name: 'worker' }, 0);
-  }
-
-  /** Jobs waiting (for tests and metrics). */
-  get depth(): number {
-    return this.queue.length;
   }
 
   private enqueue(job: LinkJob): void {
