@@ -60,9 +60,10 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
   const filter = new AuditFilter(config);
   const abandoned = counter(registry, 'audit_queue_abandoned_total', 'Queued audit events not processed before shutdown', []);
 
-  if (config.consumer.enabled && !deps.aggregator) throw new Error('audit consumer is enabled but no aggregator was built (configure tracer)');
-  const consumer = deps.aggregator && config.consumer.enabled ? new AuditConsumer(config.consumer, { filter, aggregator: deps.aggregator, decorators, registry, logger }) : undefined;
-  const queue = consumer ? new PartitionedQueue<AuditMessage>({ ...config.queue, consumerGroup: config.consumer.group }, { registry, logger }) : undefined;
+  const aggregator = config.consumer.enabled ? deps.aggregator : undefined;
+  if (config.consumer.enabled && !aggregator) throw new Error('audit consumer is enabled but no aggregator was built (configure tracer)');
+  const queue = aggregator ? new PartitionedQueue<AuditMessage>({ ...config.queue, consumerGroup: config.consumer.group }, { registry, logger }) : undefined;
+  const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger }) : undefined;
   const forwarder = config.webhook.forward.length > 0 ? new AuditForwarder(config.webhook.forward, { registry, logger }) : undefined;
   let webhook: AuditWebhook | undefined;
   if (config.webhook.enabled) {
