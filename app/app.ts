@@ -17,7 +17,7 @@ import { startAuditPipeline, type RunningAuditPipeline } from '../runtime/audit/
 import type { RunningComponent } from '../runtime/component/types.ts';
 import type { Config } from '../runtime/config/schema.ts';
 import type { AuditConfig } from '../runtime/config/sections/audit.ts';
-import { createKelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
+import { Kelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
 import { createRegistry } from '../runtime/metrics/registry.ts';
 import { startMetricsServer } from '../runtime/metrics/server.ts';
 import type { SpanCache } from '../runtime/spancache/types.ts';
@@ -93,9 +93,8 @@ function startAudit(
   deps: { logger: Logger; registry: Registry; aggregator?: Aggregator; decorators: RunningAuditPipeline['decorators']; listen?: HostPort },
 ): Promise<RunningAuditPipeline> {
   const { logger, registry } = deps;
-  const kelemetrix = config.kelemetrix ? createKelemetrix({ config, logger, registry }) : undefined;
-  return startAuditPipeline({
-    config: config.audit,
+  const kelemetrix = config.kelemetrix ? new Kelemetrix(config.kelemetrix, { logger, registry }) : undefined;
+  return startAuditPipeline(config.audit, {
     clusters: config.clusters,
     aggregator: deps.aggregator,
     registry,

@@ -12,7 +12,7 @@ import type { Config } from '../runtime/config/schema.ts';
 import type { InformersConfig } from '../runtime/config/sections/informers.ts';
 import { createDiffCache } from '../runtime/diff/cache/index.ts';
 import { startDiffController } from '../runtime/diff/component.ts';
-import { createDiffDecorator } from '../runtime/diff/decorator.ts';
+import { DiffDecorator } from '../runtime/diff/decorator.ts';
 import type { DiffCache } from '../runtime/diff/types.ts';
 import { startEventController } from '../runtime/event/component.ts';
 import { createKubeServices } from '../runtime/k8s/services.ts';
@@ -53,7 +53,8 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
   if (informers.diffController.enabled || (informers.eventController.enabled && aggregator) || linkersOn) startWatchers(config, informers, deps, out);
   if (informers.diffDecorator.enabled && out.diffCache) {
     const shutdown = new AbortController();
-    out.decorators.push(createDiffDecorator({ cache: out.diffCache, config: informers.diffDecorator, registry, logger: logger.child({ component: 'diff-decorator' }), signal: shutdown.signal }));
+    const decorator = new DiffDecorator(informers.diffDecorator, { cache: out.diffCache, registry, logger, signal: shutdown.signal });
+    out.decorators.push(decorator.decorate);
     // Registered last, so it stops first: pending diff waits end before the consumer drains.
     out.components.push({ name: 'diff-decorator', stop: async () => shutdown.abort() });
   }
@@ -63,11 +64,12 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
 /** The kube clients and the controllers and linkers that use them. */
 function startWatchers(config: Config, informers: InformersConfig, deps: InformersDeps, out: StartedInformers): void {
   const { aggregator } = deps;
-  const ctx = { config, logger: deps.logger, registry: deps.registry };
+  const { logger, registry } = deps;
+  const clusters = config.clusters.map((c) => c.name);
   const cache = out.diffCache;
   const kube = createKubeServices(config, deps.logger, deps.registry, async (key) => (await cache?.fetchSnapshot(key, 'deletion'))?.Value);
   out.components.push({ name: 'kube-clients', stop: async () => kube.close() });
-  if (informers.diffController.enabled && cache) out.components.push(startDiffController(ctx, kube, cache));
-  if (informers.eventController.enabled && aggregator) out.components.push(startEventController(ctx, kube, aggregator));
-  if (informers.linkers.workerCount > 0 && aggregator) out.components.push(startLinkers(ctx, { aggregator, kube, diffCache: cache }));
+  if (informers.diffController.enabled && cache) out.components.push(startDiffController(informers.diffController, { clusters, kube, cache, logger, registry }));
+  if (informers.eventController.enabled && aggregator) out.components.push(startEventController(informers.eventController, { clusters, kube, aggregator, logger, registry }));
+  if (informers.linkers.workerCount > 0 && aggregator) out.components.push(startLinkers(informers.linkers, { aggregator, kube, diffCache: cache, logger, registry }));
 }

@@ -1,22 +1,21 @@
 /**
- * The audit consumer (spec 5.5): for each queued event, filter, build the audit span, run the audit
- * decorators, and send it through the aggregator. Failures are logged with the cluster, object and
- * audit ID, and counted; they never stop the partition.
+ * The audit consumer (spec 5.5): for each queued message, filter, build the audit span, apply what the
+ * audit decorators return, and send it through the aggregator. Failures are logged with the cluster,
+ * object and audit ID, and counted; they never stop the partition.
  */
 import type { Registry } from 'prom-client';
-import { LogType } from '../model/constants.ts';
-import { keyString } from '../model/objectKey.ts';
-import type { Aggregator } from '../aggregator/types.ts';
+import type { Aggregator, RichObject, SpanEvent } from '../aggregator/types.ts';
 import type { AuditConsumerConfig } from '../config/sections/audit.ts';
 import { counter, histogram, summary } from '../metrics/define.ts';
+import { LogType } from '../model/constants.ts';
+import { keyString } from '../model/objectKey.ts';
 import type { Logger } from '../util/log.ts';
-import type { AuditDecorator } from './decorator.ts';
+import { applyDecoration, type AuditDecorator } from './decorator.ts';
 import { toAuditSpan } from './event.ts';
 import type { AuditFilter } from './filter.ts';
-import type { AuditMessage } from './types.ts';
+import type { AuditMessage, AuditObject } from './types.ts';
 
-export interface AuditConsumerOptions {
-  config: AuditConsumerConfig;
+export interface AuditConsumerDeps {
   filter: AuditFilter;
   aggregator: Aggregator;
   /** Live list: decorators added after start apply to later events. */
@@ -26,10 +25,22 @@ export interface AuditConsumerOptions {
 }
 
 export class AuditConsumer {
+  private readonly group: string;
+  private readonly ignoreImpersonatedUser: boolean;
+  private readonly filter: AuditFilter;
+  private readonly aggregator: Aggregator;
+  private readonly decorators: AuditDecorator[];
+  private readonly logger: Logger;
   private readonly metrics;
 
-  constructor(private readonly opts: AuditConsumerOptions) {
-    const r = opts.registry;
+  constructor(config: AuditConsumerConfig, deps: AuditConsumerDeps) {
+    this.group = config.group;
+    this.ignoreImpersonatedUser = config.ignoreImpersonatedUser;
+    this.filter = deps.filter;
+    this.aggregator = deps.aggregator;
+    this.decorators = deps.decorators;
+    this.logger = deps.logger;
+    const r = deps.registry;
     this.metrics = {
       event: histogram(r, 'audit_consumer_event', 'Audit events consumed (seconds); hasTrace once a span was attempted', [
         'cluster',
@@ -45,42 +56,47 @@ export class AuditConsumer {
   }
 
   async handle(msg: AuditMessage, partition: number): Promise<void> {
-    const { cluster, event } = msg;
-    const end = this.metrics.event.startTimer({ cluster, consumerGroup: this.opts.config.group, partition: String(partition) });
-    const reason = this.opts.filter.test(cluster, event);
-    if (reason) {
-      this.metrics.filtered.inc({ cluster, reason });
+    const { cluster, event, object } = msg;
+    const end = this.metrics.event.startTimer({ cluster, consumerGroup: this.group, partition: String(partition) });
+    const reason = this.filter.test(msg);
+    if (reason || !object) {
+      // The filter drops events without an object; `!object` only narrows the type.
+      this.metrics.filtered.inc({ cluster, reason: reason ?? 'noObject' });
       end({ hasTrace: 'false', error: '' });
       return;
     }
-    const input = toAuditSpan(msg, this.opts.config.ignoreImpersonatedUser);
-    if (!input) {
-      // The filter already drops events without an object; this is a defensive check.
-      this.metrics.filtered.inc({ cluster, reason: 'noObject' });
-      end({ hasTrace: 'false', error: '' });
-      return;
-    }
-    for (const decorate of this.opts.decorators) {
-      try {
-        await decorate({ message: msg, ...input });
-      } catch (err) {
-        // The span is still written, carrying the failure where a reader will see it.
-        this.opts.logger.error('audit decorator failed', { cluster, object: keyString(input.object), auditId: event.auditID, err: err });
-        input.span.logs.push({ type: LogType.kelemetryError, message: `decorator failed: ${(err as Error).message}` });
-      }
-    }
+    const input = toAuditSpan(msg, object, this.ignoreImpersonatedUser);
+    await this.decorate(msg, object, input.span);
     const stageMs = event.stageTimestamp ? Date.parse(event.stageTimestamp) : NaN;
     if (Number.isFinite(stageMs)) {
-      const apiGroup = input.object.group ? `${input.object.group}/${input.object.version}` : input.object.version;
-      this.metrics.e2e.observe({ cluster, apiGroup, resource: input.object.resource }, (Date.now() - stageMs) / 1000);
+      const apiGroup = object.group ? `${object.group}/${object.version}` : object.version;
+      this.metrics.e2e.observe({ cluster, apiGroup, resource: object.resource }, (Date.now() - stageMs) / 1000);
     }
+    const error = await this.send(msg, input.object, input.span);
+    end({ hasTrace: 'true', error });
+  }
+
+  private async decorate(message: AuditMessage, object: AuditObject, span: SpanEvent): Promise<void> {
+    for (const decorate of this.decorators) {
+      try {
+        applyDecoration(span, await decorate({ message, object }));
+      } catch (err) {
+        // The span is still written, carrying the failure where a reader will see it.
+        this.logger.error('audit decorator failed', { cluster: message.cluster, object: keyString(object), auditId: message.event.auditID, err });
+        span.logs.push({ type: LogType.kelemetryError, message: `decorator failed: ${(err as Error).message}` });
+      }
+    }
+  }
+
+  /** '' when sent, else the `error` label. */
+  private async send(msg: AuditMessage, object: RichObject, span: SpanEvent): Promise<'' | 'send'> {
     try {
-      await this.opts.aggregator.send(input.object, input.span);
-      this.metrics.sinceReceipt.observe({ cluster }, (Date.now() - msg.receivedAtMs) / 1000);
-      end({ hasTrace: 'true', error: '' });
+      await this.aggregator.send(object, span);
+      this.metrics.sinceReceipt.observe({ cluster: msg.cluster }, (Date.now() - msg.receivedAtMs) / 1000);
+      return '';
     } catch (err) {
-      this.opts.logger.error('audit span not written', { cluster, object: keyString(input.object), auditId: event.auditID, err: err });
-      end({ hasTrace: 'true', error: 'send' });
+      this.logger.error('audit span not written', { cluster: msg.cluster, object: keyString(object), auditId: msg.event.auditID, err });
+      return 'send';
     }
   }
 }

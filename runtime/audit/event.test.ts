@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { AuditFilter } from './filter.ts';
-import { auditTitle, effectiveObjectRef, partitionKey, toAuditSpan } from './event.ts';
+import { auditTitle, toAuditSpan } from './event.ts';
+import { partitionKey, resolveObject, toMessage } from './object.ts';
 import { parseConfig } from '../config/load.ts';
 import { auditEvent } from './testdata.ts';
+import type { AuditEvent } from './types.ts';
 
-const msg = (e = auditEvent()) => ({ cluster: 'tracetest', sourceAddr: '127.0.0.1', event: e, receivedAtMs: Date.now() });
+/** The message as the webhook queues it (object resolved there). */
+const msg = (e = auditEvent(), cluster = 'tracetest') => toMessage({ cluster, sourceAddr: '127.0.0.1', event: e, receivedAtMs: Date.now() });
+const toSpan = (e: AuditEvent, ignoreImpersonatedUser: boolean) => {
+  const m = msg(e);
+  return m.object && toAuditSpan(m, m.object, ignoreImpersonatedUser);
+};
 
 describe('audit span title', () => {
   it('is "<user> <verb>[ <subresource>][ (<status text>)]" with Go status texts', () => {
@@ -17,8 +24,8 @@ describe('audit span title', () => {
   });
   it('uses the impersonated user unless told not to', () => {
     const e = { ...auditEvent(), impersonatedUser: { username: 'mallory' } };
-    expect(toAuditSpan(msg(e), false)!.span.title).toBe('mallory update');
-    expect(toAuditSpan(msg(e), true)!.span.tags.username).toBe('alice');
+    expect(toSpan(e, false)!.span.title).toBe('mallory update');
+    expect(toSpan(e, true)!.span.tags.username).toBe('alice');
   });
 });
 
@@ -26,7 +33,7 @@ describe('audit span tags and object', () => {
   it('writes the spec 3.5 tags', () => {
     const e = auditEvent({ user: 'alice', verb: 'patch', code: 200 });
     e.sourceIPs = ['1.1.1.1', '2.2.2.2', '3.3.3.3'];
-    const { span, object } = toAuditSpan(msg(e), false)!;
+    const { span, object } = toSpan(e, false)!;
     expect(span.tags).toEqual({
       auditId: e.auditID,
       username: 'alice',
@@ -45,14 +52,17 @@ describe('audit span tags and object', () => {
   it('infers the name of generateName creates from the response, and keeps raw only for the object itself', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'demo-abc12', namespace: 'default', uid: 'u1' } };
     const e = auditEvent({ verb: 'create', group: '', resource: 'pods', name: '', responseObject: pod });
-    expect(effectiveObjectRef(e)).toMatchObject({ name: 'demo-abc12', uid: 'u1', resourceVersion: undefined });
-    expect(partitionKey('tracetest', e)).toBe('tracetest//pods/default/demo-abc12');
-    expect(toAuditSpan(msg(e), false)!.object.raw).toEqual(pod);
+    const object = resolveObject('tracetest', e);
+    expect(object).toMatchObject({ name: 'demo-abc12', uid: 'u1' });
+    // objectRef.resourceVersion was the request's, not this object's: the object carries no version of its own.
+    expect(object).not.toHaveProperty('resourceVersion');
+    expect(partitionKey(msg(e))).toBe('tracetest//pods/default/demo-abc12');
+    expect(toSpan(e, false)!.object.raw).toEqual(pod);
     const scale = auditEvent({ verb: 'patch', subresource: 'scale', responseObject: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'demo' } } });
-    expect(toAuditSpan(msg(scale), false)!.object.raw).toBeUndefined();
+    expect(toSpan(scale, false)!.object.raw).toBeUndefined();
     const status = auditEvent({ verb: 'delete', responseObject: { apiVersion: 'v1', kind: 'Status', status: 'Success' } });
-    expect(toAuditSpan(msg(status), false)!.object.raw).toBeUndefined();
-    expect(effectiveObjectRef({ ...auditEvent(), objectRef: undefined })).toBeUndefined();
+    expect(toSpan(status, false)!.object.raw).toBeUndefined();
+    expect(resolveObject('tracetest', { ...auditEvent(), objectRef: undefined })).toBeUndefined();
   });
 });
 
@@ -62,18 +72,19 @@ describe('audit filter', () => {
     tracer: { otlpEndpoint: 'x:1' },
     audit: { filter: { excludeUsers: ['^system:node:'], excludeNamespaces: ['^kube-'], excludeObjects: ['/secrets/'], excludeClusters: ['other'] } },
   }).audit!;
-  const f = new AuditFilter(cfg.filter, cfg.consumer);
+  const f = new AuditFilter(cfg);
+  const check = (cluster: string, e: AuditEvent) => f.test(msg(e, cluster));
   it('keeps writes at ResponseComplete and drops the rest with a reason', () => {
-    expect(f.test('tracetest', auditEvent())).toBeUndefined();
-    expect(f.test('tracetest', auditEvent({ verb: 'get' }))).toBe('verb');
-    expect(f.test('tracetest', auditEvent({ stage: 'RequestReceived' }))).toBe('stage');
-    expect(f.test('other', auditEvent())).toBe('cluster');
-    expect(f.test('tracetest', auditEvent({ group: 'coordination.k8s.io', resource: 'leases' }))).toBe('type');
-    expect(f.test('tracetest', auditEvent({ group: '', resource: 'events' }))).toBe('type');
-    expect(f.test('tracetest', auditEvent({ user: 'system:node:n1' }))).toBe('user');
-    expect(f.test('tracetest', auditEvent({ namespace: 'kube-system' }))).toBe('namespace');
-    expect(f.test('tracetest', auditEvent({ group: '', resource: 'secrets' }))).toBe('object');
-    expect(f.test('tracetest', { ...auditEvent(), userAgent: 'kube-controller-manager/v1.33 (linux/amd64)/leader-election' })).toBe('userAgent');
-    expect(f.test('tracetest', { ...auditEvent(), objectRef: undefined })).toBe('noObject');
+    expect(check('tracetest', auditEvent())).toBeUndefined();
+    expect(check('tracetest', auditEvent({ verb: 'get' }))).toBe('verb');
+    expect(check('tracetest', auditEvent({ stage: 'RequestReceived' }))).toBe('stage');
+    expect(check('other', auditEvent())).toBe('cluster');
+    expect(check('tracetest', auditEvent({ group: 'coordination.k8s.io', resource: 'leases' }))).toBe('type');
+    expect(check('tracetest', auditEvent({ group: '', resource: 'events' }))).toBe('type');
+    expect(check('tracetest', auditEvent({ user: 'system:node:n1' }))).toBe('user');
+    expect(check('tracetest', auditEvent({ namespace: 'kube-system' }))).toBe('namespace');
+    expect(check('tracetest', auditEvent({ group: '', resource: 'secrets' }))).toBe('object');
+    expect(check('tracetest', { ...auditEvent(), userAgent: 'kube-controller-manager/v1.33 (linux/amd64)/leader-election' })).toBe('userAgent');
+    expect(check('tracetest', { ...auditEvent(), objectRef: undefined })).toBe('noObject');
   });
 });

@@ -3,11 +3,17 @@
  * exclusions by cluster, type, user agent, user, namespace and object. Returns the reason an event is
  * dropped (a metric label), or undefined to keep it.
  */
-import type { AuditConsumerConfig, AuditFilterConfig } from '../config/sections/audit.ts';
-import { auditUsername, effectiveObjectRef } from './event.ts';
-import type { AuditEvent } from './types.ts';
+import type { AuditConfig } from '../config/sections/audit.ts';
+import { auditUsername } from './event.ts';
+import type { AuditEvent, AuditMessage } from './types.ts';
 
 export type FilterReason = 'cluster' | 'verb' | 'stage' | 'noObject' | 'type' | 'userAgent' | 'user' | 'namespace' | 'object';
+
+/** The filter's settings: `audit.filter`, plus the verbs, stages and user choice of `audit.consumer`. */
+export type AuditFilterSettings = {
+  filter: AuditConfig['filter'];
+  consumer: Pick<AuditConfig['consumer'], 'verbs' | 'stages' | 'ignoreImpersonatedUser'>;
+};
 
 export class AuditFilter {
   private readonly verbs: Set<string>;
@@ -18,11 +24,10 @@ export class AuditFilter {
   private readonly users: RegExp[];
   private readonly namespaces: RegExp[];
   private readonly objects: RegExp[];
+  private readonly userAgents: string[];
+  private readonly ignoreImpersonatedUser: boolean;
 
-  constructor(
-    private readonly filter: AuditFilterConfig,
-    private readonly consumer: Pick<AuditConsumerConfig, 'verbs' | 'stages' | 'ignoreImpersonatedUser'>,
-  ) {
+  constructor({ filter, consumer }: AuditFilterSettings) {
     this.verbs = new Set(consumer.verbs);
     this.stages = new Set(consumer.stages);
     // Core-group entries are written "pods"; keep them as "/pods" so lookups use one form.
@@ -32,6 +37,8 @@ export class AuditFilter {
     this.users = filter.excludeUsers.map((p) => new RegExp(p));
     this.namespaces = filter.excludeNamespaces.map((p) => new RegExp(p));
     this.objects = filter.excludeObjects.map((p) => new RegExp(p));
+    this.userAgents = filter.excludeUserAgents;
+    this.ignoreImpersonatedUser = consumer.ignoreImpersonatedUser;
   }
 
   /** The cheap checks the webhook applies before queueing (nothing else in the queue needs them). */
@@ -42,22 +49,21 @@ export class AuditFilter {
     return undefined;
   }
 
-  test(cluster: string, event: AuditEvent): FilterReason | undefined {
+  test(msg: AuditMessage): FilterReason | undefined {
+    const { cluster, event, object } = msg;
     const envelope = this.testEnvelope(cluster, event);
     if (envelope) return envelope;
-    const ref = effectiveObjectRef(event);
-    if (!ref) return 'noObject';
-    if (this.types.has(`${ref.apiGroup ?? ''}/${ref.resource}`)) return 'type';
+    if (!object) return 'noObject';
+    if (this.types.has(`${object.group}/${object.resource}`)) return 'type';
     const ua = event.userAgent ?? '';
-    if (this.filter.excludeUserAgents.some((s) => ua.includes(s))) return 'userAgent';
+    if (this.userAgents.some((s) => ua.includes(s))) return 'userAgent';
     if (this.users.length > 0) {
-      const user = auditUsername(event, this.consumer.ignoreImpersonatedUser);
+      const user = auditUsername(event, this.ignoreImpersonatedUser);
       if (this.users.some((r) => r.test(user))) return 'user';
     }
-    const ns = ref.namespace ?? '';
-    if (this.namespaces.some((r) => r.test(ns))) return 'namespace';
+    if (this.namespaces.some((r) => r.test(object.namespace))) return 'namespace';
     if (this.objects.length > 0) {
-      const path = `${ref.apiGroup ?? ''}/${ref.apiVersion ?? ''}/${ref.resource}/${ns}/${ref.name}`;
+      const path = `${object.group}/${object.version}/${object.resource}/${object.namespace}/${object.name}`;
       if (this.objects.some((r) => r.test(path))) return 'object';
     }
     return undefined;

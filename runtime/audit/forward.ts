@@ -14,15 +14,16 @@ export const forwardHeader = 'x-kubetrace-webhook-forward';
 export const forwardHeaderValue = 'from-kubetrace';
 
 export class AuditForwarder {
+  private readonly targets: Target[];
+  private readonly logger: Logger;
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
   private readonly metric;
 
-  constructor(
-    private readonly targets: Target[],
-    registry: Registry,
-    private readonly logger: Logger,
-  ) {
-    this.metric = histogram(registry, 'audit_forward_proxy', 'Audit batches forwarded (seconds)', ['upstream', 'cluster', 'success']);
+  /** `targets` is `audit.webhook.forward`. */
+  constructor(targets: Target[], deps: { registry: Registry; logger: Logger }) {
+    this.targets = targets;
+    this.logger = deps.logger;
+    this.metric = histogram(deps.registry, 'audit_forward_proxy', 'Audit batches forwarded (seconds)', ['upstream', 'cluster', 'success']);
     for (const t of targets) this.inFlight.set(t.name, new Set());
   }
 

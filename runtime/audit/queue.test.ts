@@ -5,7 +5,7 @@ import { PartitionedQueue } from './queue.ts';
 
 describe('partitioned queue', () => {
   it('keeps per-key order across partitions processed concurrently', async () => {
-    const q = new PartitionedQueue<{ key: string; n: number }>(4, 10_000, new Registry(), nullLogger);
+    const q = new PartitionedQueue<{ key: string; n: number }>({ partitions: 4, capacity: 10_000 }, { registry: new Registry(), logger: nullLogger });
     const seen = new Map<string, number[]>();
     q.start(async (v) => {
       await new Promise((r) => setTimeout(r, Math.random() * 2));
@@ -19,7 +19,7 @@ describe('partitioned queue', () => {
   });
 
   it('a slow object holds up only itself, not the other objects of its partition', async () => {
-    const q = new PartitionedQueue<{ key: string; n: number }>(1, 100, new Registry(), nullLogger);
+    const q = new PartitionedQueue<{ key: string; n: number }>({ partitions: 1, capacity: 100 }, { registry: new Registry(), logger: nullLogger });
     const done: string[] = [];
     q.start(async (v) => {
       await new Promise((r) => setTimeout(r, v.key === 'slow' ? 300 : 5));
@@ -36,7 +36,7 @@ describe('partitioned queue', () => {
   });
 
   it('bounds the objects handled at once per partition', async () => {
-    const q = new PartitionedQueue<number>(1, 100, new Registry(), nullLogger, 'kelemetry', 3);
+    const q = new PartitionedQueue<number>({ partitions: 1, capacity: 100, perPartitionConcurrency: 3 }, { registry: new Registry(), logger: nullLogger });
     let running = 0;
     let peak = 0;
     q.start(async () => {
@@ -51,7 +51,7 @@ describe('partitioned queue', () => {
 
   it('admits a batch whole or not at all, and counts depth in the lag gauge', async () => {
     const registry = new Registry();
-    const q = new PartitionedQueue<number>(2, 5, registry, nullLogger);
+    const q = new PartitionedQueue<number>({ partitions: 2, capacity: 5 }, { registry, logger: nullLogger });
     expect(q.tryEnqueueAll([1, 2, 3].map((n) => ({ key: String(n), value: n })))).toBe(true);
     expect(q.tryEnqueueAll([4, 5, 6].map((n) => ({ key: String(n), value: n })))).toBe(false);
     expect(q.depth).toBe(3);
@@ -63,7 +63,7 @@ describe('partitioned queue', () => {
   });
 
   it('stop abandons what cannot drain in time and reports how much', async () => {
-    const q = new PartitionedQueue<number>(1, 100, new Registry(), nullLogger);
+    const q = new PartitionedQueue<number>({ partitions: 1, capacity: 100 }, { registry: new Registry(), logger: nullLogger });
     q.start(() => new Promise((r) => setTimeout(r, 50)));
     q.tryEnqueueAll([1, 2, 3, 4, 5].map((n) => ({ key: 'k', value: n })));
     const left = await q.stop(60);

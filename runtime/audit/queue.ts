@@ -6,9 +6,10 @@
 import type { Registry } from 'prom-client';
 import { gauge } from '../metrics/define.ts';
 import type { Logger } from '../util/log.ts';
+import { sleep } from '../util/sleep.ts';
 
 /** FNV-1a, 32 bit. */
-export function fnv1a(text: string): number {
+function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -60,31 +61,41 @@ class Partition<T> {
 
 export type QueueHandler<T> = (value: T, partition: number) => Promise<void>;
 
+export interface QueueSettings {
+  partitions: number;
+  capacity: number;
+  /** The `consumerGroup` label of the lag metric (`audit.consumer.group`). */
+  consumerGroup?: string;
+  /**
+   * Objects handled at once per partition. Events of one object stay in order; a slow event (e.g. one
+   * waiting for its diff) then holds up only its own object, not every object hashed to its partition.
+   */
+  perPartitionConcurrency?: number;
+}
+
 export class PartitionedQueue<T> {
+  readonly partitions: number;
+  readonly capacity: number;
+  private readonly perPartitionConcurrency: number;
+  private readonly logger: Logger;
   private readonly parts: Partition<T>[];
   private total = 0;
   private closed = false;
   private aborted = false;
   private loops: Promise<void>[] = [];
 
-  constructor(
-    readonly partitions: number,
-    readonly capacity: number,
-    registry: Registry,
-    private readonly logger: Logger,
-    group = 'kelemetry',
-    /**
-     * Objects handled at once per partition. Events of one object stay in order; a slow event (e.g. one
-     * waiting for its diff) then holds up only its own object, not every object hashed to its partition.
-     */
-    private readonly perPartitionConcurrency = 16,
-  ) {
-    this.parts = Array.from({ length: partitions }, () => new Partition<T>());
-    gauge(registry, 'audit_mq_local_lag', 'Events waiting per queue partition', ['consumerGroup', 'partition'], (g) => {
+  constructor(config: QueueSettings, deps: { registry: Registry; logger: Logger }) {
+    this.partitions = config.partitions;
+    this.capacity = config.capacity;
+    this.perPartitionConcurrency = config.perPartitionConcurrency ?? 16;
+    this.logger = deps.logger;
+    const group = config.consumerGroup ?? 'kelemetry';
+    this.parts = Array.from({ length: this.partitions }, () => new Partition<T>());
+    gauge(deps.registry, 'audit_mq_local_lag', 'Events waiting per queue partition', ['consumerGroup', 'partition'], (g) => {
       this.parts.forEach((p, i) => g.set({ consumerGroup: group, partition: String(i) }, p.length + p.running));
     });
-    gauge(registry, 'audit_queue_depth', 'Events waiting in the audit queue (all partitions)', [], (g) => g.set(this.total));
-    gauge(registry, 'audit_queue_capacity', 'Bound of the audit queue', [], (g) => g.set(this.capacity));
+    gauge(deps.registry, 'audit_queue_depth', 'Events waiting in the audit queue (all partitions)', [], (g) => g.set(this.total));
+    gauge(deps.registry, 'audit_queue_capacity', 'Bound of the audit queue', [], (g) => g.set(this.capacity));
   }
 
   get isClosed(): boolean {
@@ -95,7 +106,7 @@ export class PartitionedQueue<T> {
     return this.total;
   }
 
-  partitionOf(key: string): number {
+  private partitionOf(key: string): number {
     return fnv1a(key) % this.partitions;
   }
 
@@ -156,17 +167,10 @@ export class PartitionedQueue<T> {
    */
   async stop(drainMs: number): Promise<number> {
     this.closed = true;
-    for (const p of this.parts) {
-      const w = p.wake;
-      p.wake = undefined;
-      w?.();
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      Promise.all(this.loops).then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), drainMs))),
-    ]);
-    clearTimeout(timer);
+    for (const p of this.parts) p.notify();
+    const deadline = new AbortController();
+    const drained = await Promise.race([Promise.all(this.loops).then(() => true), sleep(drainMs, deadline.signal).then(() => false)]);
+    deadline.abort();
     if (drained) return 0;
     this.aborted = true;
     const left = this.total;

@@ -1,4 +1,5 @@
 /** The parts of `audit.k8s.io/v1` Event that Kelemetry reads (spec 5.1), and the queued message. */
+import type { VersionedKey } from '../model/objectKey.ts';
 
 export interface ObjectReference {
   resource?: string;
@@ -52,12 +53,30 @@ export interface EventList {
   items: AuditEvent[];
 }
 
-/** One accepted event on its way to the consumer. */
-export interface AuditMessage {
+/** One audit event as the webhook received it (kelemetrix sees every one, before any filtering). */
+export interface ReceivedAuditEvent {
   cluster: string;
   /** The apiserver's address (the webhook client, or X-Forwarded-For when trusted). */
   sourceAddr: string;
   event: AuditEvent;
   /** When the webhook accepted the batch (ms since epoch). */
   receivedAtMs: number;
+}
+
+/**
+ * The object an audit event is about, resolved once at the webhook (object.ts) and carried with the
+ * queued message: its key, and what the consumer and decorators read besides.
+ */
+export interface AuditObject extends VersionedKey {
+  uid?: string;
+  /** objectRef.subresource; '' for the object itself. */
+  subresource: string;
+  /** objectRef.resourceVersion as sent: the version the request was made against ('' if none). */
+  requestResourceVersion: string;
+}
+
+/** One accepted event on its way to the consumer. */
+export interface AuditMessage extends ReceivedAuditEvent {
+  /** Undefined when the event is not about one object (the consumer drops it as `noObject`). */
+  object: AuditObject | undefined;
 }

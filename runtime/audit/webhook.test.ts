@@ -41,7 +41,7 @@ async function start(audit: Record<string, unknown> = {}, extra: Record<string, 
   const exporter = new InMemorySpanExporter();
   const tracer = new OtlpTracer(config.tracer!, { exporter, logger: nullLogger, registry });
   const aggregator = new SpanAggregator({ spanTtl: config.spanTtl, reserveTtl: 10_000 }, { spanCache: new MemorySpanCache(), tracer, registry, logger: nullLogger });
-  const pipeline = await startAuditPipeline({ config: config.audit!, clusters: config.clusters, aggregator, registry, logger: nullLogger, listen: { host: '127.0.0.1', port: 0 } });
+  const pipeline = await startAuditPipeline(config.audit!, { clusters: config.clusters, aggregator, registry, logger: nullLogger, listen: { host: '127.0.0.1', port: 0 } });
   harness = { pipeline, registry, exporter, tracer, url: pipeline.url };
   return harness;
 }

@@ -6,202 +6,99 @@
  *   200 accepted · 400 not an EventList / unattributable source · 401 bad token · 404 unknown cluster or
  *   path · 405 not POST · 413 body (or batch) over the limit · 429 queue full (Retry-After; the apiserver retries) ·
  *   503 shutting down.
+ *
+ * An accepted batch flows one way from here: its events into the queue (admit.ts), each received event to
+ * the observer (kelemetrix), and the body to the forwarder.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import type { Histogram, Counter, Registry } from 'prom-client';
 import type { AuditWebhookConfig } from '../config/sections/audit.ts';
 import { counter, histogram } from '../metrics/define.ts';
+import { parseHostPort, type HostPort } from '../util/hostPort.ts';
 import type { Logger } from '../util/log.ts';
+import { admit } from './admit.ts';
 import { normalizeAddress, type ClusterResolver } from './clusterResolver.ts';
+import type { AuditFilter } from './filter.ts';
 import { forwardHeader, forwardHeaderValue, type AuditForwarder } from './forward.ts';
+import { createWebhookServer, HttpError, loadToken, readBody, statusBody, tokenMatches } from './http.ts';
 import { BadAuditBody, parseEventList } from './parse.ts';
-import type { EventList } from './types.ts';
+import type { PartitionedQueue } from './queue.ts';
+import type { AuditMessage, EventList, ReceivedAuditEvent } from './types.ts';
 
-/** What the consumer side says about an accepted body. */
-export type AcceptResult =
-  | { status: 'accepted'; queued: number; filtered: number }
-  | { status: 'full' }
-  | { status: 'closed' }
-  /** The batch alone exceeds the queue: it can never fit, so retrying would not help. */
-  | { status: 'tooLarge'; events: number; capacity: number };
-
-export interface WebhookOptions {
-  config: AuditWebhookConfig;
+export interface AuditWebhookDeps {
   resolver: ClusterResolver;
-  /** Admits a parsed batch whole or not at all. */
-  accept(cluster: string, sourceAddr: string, list: EventList, receivedAtMs: number): AcceptResult;
+  /** Its envelope part drops events before they are queued. */
+  filter: AuditFilter;
+  /** Absent when the consumer is disabled: batches are accepted, nothing is queued. */
+  queue?: PartitionedQueue<AuditMessage>;
+  /** Sees every event of every accepted batch, before filtering; not refused ones, which the apiserver resends. */
+  observe?: (received: ReceivedAuditEvent) => void;
   forwarder?: AuditForwarder;
   registry: Registry;
   logger: Logger;
-  /** Overrides `config.listen` (tests bind 127.0.0.1:0). */
-  listen?: { host: string; port: number };
 }
 
-export interface RunningWebhook {
-  /** Base URL, e.g. http://127.0.0.1:8080 */
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+/** The route a request asked for: `/audit` or `/audit/<cluster>`. */
+const auditPath = /^\/audit(?:\/([^/]*))?\/?$/;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+export class AuditWebhook {
+  private readonly config: AuditWebhookConfig;
+  private readonly deps: AuditWebhookDeps;
+  private readonly listen: HostPort;
+  private readonly token: Buffer | undefined;
+  private readonly requests: Histogram<'cluster' | 'code'>;
+  private readonly events: Counter<'cluster' | 'result'>;
+  private readonly server: Server;
+  private stopping = false;
+  /** Base URL once listening, e.g. http://127.0.0.1:8080 */
+  url = '';
+  port = 0;
 
-const reasons: Record<number, string> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  413: 'RequestEntityTooLarge',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-};
-
-/** A metav1.Status body, which is what the apiserver's webhook client logs on failure. */
-function statusBody(code: number, message: string): string {
-  const ok = code < 300;
-  return JSON.stringify({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: ok ? 'Success' : 'Failure',
-    message,
-    ...(ok ? {} : { reason: reasons[code] ?? 'Unknown' }),
-    code,
-  });
-}
-
-export function splitHostPort(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
-  return { host: host || '0.0.0.0', port: Number(listen.slice(i + 1)) };
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, `body of ${declared} bytes exceeds the limit of ${limit} bytes (audit.webhook.maxBodyBytes)`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0;
-        reject(new HttpError(413, `body exceeds the limit of ${limit} bytes (audit.webhook.maxBodyBytes)`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (!done) reject(err);
-      done = true;
-    });
-  });
-}
-
-function loadToken(file: string | undefined): Buffer | undefined {
-  if (!file) return undefined;
-  try {
-    return Buffer.from(readFileSync(file, 'utf8').trim());
-  } catch (err) {
-    throw new Error(`audit.webhook.bearerTokenFile: cannot read ${file}: ${(err as Error).message}`);
-  }
-}
-
-function tokenMatches(expected: Buffer, header: string | undefined): boolean {
-  const m = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
-  if (!m) return false;
-  const given = Buffer.from(m[1]!.trim());
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-export async function startWebhook(opts: WebhookOptions): Promise<RunningWebhook> {
-  const { config, logger } = opts;
-  const token = loadToken(config.bearerTokenFile);
-  const requests = histogram(opts.registry, 'audit_webhook_request', 'Audit webhook requests by cluster and status code (seconds)', ['cluster', 'code']);
-  const events = counter(opts.registry, 'audit_webhook_events_total', 'Audit events received, by what happened to them', ['cluster', 'result']);
-  let stopping = false;
-
-  async function handle(req: IncomingMessage, res: ServerResponse, setCluster: (c: string) => void): Promise<void> {
-    const receivedAtMs = Date.now();
-    const path = (req.url ?? '/').split('?')[0]!;
-    const m = /^\/audit(?:\/([^/]*))?\/?$/.exec(path);
-    if (!m) throw new HttpError(404, `no such path ${path}: POST audit EventLists to /audit/<cluster>`);
-    if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed: use POST`, { Allow: 'POST' });
-    if (token && !tokenMatches(token, req.headers.authorization)) throw new HttpError(401, 'missing or wrong bearer token');
-    if (stopping) throw new HttpError(503, 'shutting down', { 'Retry-After': '1' });
-
-    let sourceAddr = normalizeAddress(req.socket.remoteAddress ?? '');
-    const forwardedFor = req.headers['x-forwarded-for'];
-    if (config.trustForwardedFor && req.headers[forwardHeader] === forwardHeaderValue && typeof forwardedFor === 'string') {
-      sourceAddr = normalizeAddress(forwardedFor.split(',')[0]!.trim());
-    }
-    let pathCluster: string | undefined;
-    try {
-      pathCluster = m[1] ? decodeURIComponent(m[1]) : undefined;
-    } catch {
-      throw new HttpError(400, `cluster segment of ${path} is not valid percent-encoding`);
-    }
-    const resolved = opts.resolver.resolve(pathCluster, sourceAddr);
-    if ('status' in resolved) throw new HttpError(resolved.status, resolved.message);
-    const cluster = resolved.cluster;
-    setCluster(cluster);
-
-    const body = await readBody(req, config.maxBodyBytes);
-    let list: EventList;
-    try {
-      list = parseEventList(body);
-    } catch (err) {
-      if (err instanceof BadAuditBody) throw new HttpError(400, err.message);
-      throw err;
-    }
-    const result = opts.accept(cluster, sourceAddr, list, receivedAtMs);
-    if (result.status === 'full') {
-      events.inc({ cluster, result: 'refused' }, list.items.length);
-      throw new HttpError(429, 'audit queue is full, retry later', { 'Retry-After': '1' });
-    }
-    if (result.status === 'closed') throw new HttpError(503, 'shutting down', { 'Retry-After': '1' });
-    if (result.status === 'tooLarge') {
-      events.inc({ cluster, result: 'refused' }, list.items.length);
-      throw new HttpError(413, `batch of ${result.events} events exceeds the audit queue capacity of ${result.capacity} (audit.queue.capacity)`);
-    }
-    events.inc({ cluster, result: 'queued' }, result.queued);
-    events.inc({ cluster, result: 'filtered' }, result.filtered);
-    opts.forwarder?.forward(cluster, sourceAddr, body);
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(statusBody(200, `accepted ${list.items.length} events (${result.queued} queued)`));
+  constructor(config: AuditWebhookConfig, deps: AuditWebhookDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.listen = parseHostPort(config.listen, 'audit.webhook.listen');
+    this.token = loadToken(config.bearerTokenFile);
+    this.requests = histogram(deps.registry, 'audit_webhook_request', 'Audit webhook requests by cluster and status code (seconds)', ['cluster', 'code']);
+    this.events = counter(deps.registry, 'audit_webhook_events_total', 'Audit events received, by what happened to them', ['cluster', 'result']);
+    this.server = createWebhookServer(config.tls, (req, res) => this.serve(req, res));
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    let cluster = 'unknown';
-    const end = requests.startTimer();
-    handle(req, res, (c) => (cluster = c)).then(
-      () => end({ cluster, code: String(res.statusCode) }),
+  async start(): Promise<void> {
+    const { host, port } = this.listen;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (err) => reject(new Error(`audit webhook cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
+      this.server.listen(port, host, () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    const scheme = this.config.tls ? 'https' : 'http';
+    const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    this.url = `${scheme}://${urlHost}:${this.port}`;
+    const tls = this.config.tls;
+    this.deps.logger.info('audit webhook listening', { url: `${this.url}/audit/<cluster>`, tls: !!tls, mtls: !!tls?.clientCaFile, bearerToken: !!this.token });
+  }
+
+  /** Refuses new requests (503), finishes the ones in flight, and closes idle and (after 5 s) busy connections. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), 5_000);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    const request = { cluster: 'unknown' };
+    const end = this.requests.startTimer();
+    this.handle(req, res, request).then(
+      () => end({ cluster: request.cluster, code: String(res.statusCode) }),
       (err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
-        if (status === 500) logger.error('audit webhook request failed', { cluster, err: err });
-        else if (status !== 429) logger.warn('audit webhook refused a request', { cluster, status, reason: (err as Error).message, peer: req.socket.remoteAddress });
+        const { cluster } = request;
+        if (status === 500) this.deps.logger.error('audit webhook request failed', { cluster, err });
+        else if (status !== 429) this.deps.logger.warn('audit webhook refused a request', { cluster, status, reason: (err as Error).message, peer: req.socket.remoteAddress });
         if (!res.headersSent) {
           // On 413 the rest of the body is not read; closing the connection discards it.
           const extra = err instanceof HttpError ? err.headers : {};
@@ -212,53 +109,65 @@ export async function startWebhook(opts: WebhookOptions): Promise<RunningWebhook
         end({ cluster, code: String(status) });
       },
     );
-  };
-
-  let server: Server;
-  if (config.tls) {
-    const read = (f: string, field: string) => {
-      try {
-        return readFileSync(f);
-      } catch (err) {
-        throw new Error(`audit.webhook.tls.${field}: cannot read ${f}: ${(err as Error).message}`);
-      }
-    };
-    server = createHttpsServer(
-      {
-        cert: read(config.tls.certFile, 'certFile'),
-        key: read(config.tls.keyFile, 'keyFile'),
-        ...(config.tls.clientCaFile ? { ca: read(config.tls.clientCaFile, 'clientCaFile'), requestCert: true, rejectUnauthorized: true } : {}),
-      },
-      listener,
-    );
-  } else {
-    server = createHttpServer(listener);
   }
-  // Bound slow clients: a request (headers and body) must arrive within a minute.
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 30_000;
 
-  const { host, port } = opts.listen ?? splitHostPort(config.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`audit webhook cannot listen on ${host}:${port}: ${err.message}`)));
-    server.listen(port, host, () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const scheme = config.tls ? 'https' : 'http';
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  logger.info('audit webhook listening', { url: `${scheme}://${urlHost}:${bound}/audit/<cluster>`, tls: !!config.tls, mtls: !!config.tls?.clientCaFile, bearerToken: !!token });
+  /** `request.cluster` is set as soon as it is known, for the request metric and logs. */
+  private async handle(req: IncomingMessage, res: ServerResponse, request: { cluster: string }): Promise<void> {
+    const receivedAtMs = Date.now();
+    const { sourceAddr, cluster } = this.route(req);
+    request.cluster = cluster;
+    const body = await readBody(req, this.config.maxBodyBytes);
+    const list = parseBody(body);
+    const batch = list.items.map((event): ReceivedAuditEvent => ({ cluster, sourceAddr, event, receivedAtMs }));
+    const result = admit(batch, this.deps.filter, this.deps.queue);
+    if (result.status === 'full') {
+      this.events.inc({ cluster, result: 'refused' }, batch.length);
+      throw new HttpError(429, 'audit queue is full, retry later', { 'Retry-After': '1' });
+    }
+    if (result.status === 'closed') throw new HttpError(503, 'shutting down', { 'Retry-After': '1' });
+    if (result.status === 'tooLarge') {
+      this.events.inc({ cluster, result: 'refused' }, batch.length);
+      throw new HttpError(413, `batch of ${result.events} events exceeds the audit queue capacity of ${result.capacity} (audit.queue.capacity)`);
+    }
+    if (this.deps.observe) for (const received of batch) this.deps.observe(received);
+    this.events.inc({ cluster, result: 'queued' }, result.queued);
+    this.events.inc({ cluster, result: 'filtered' }, result.filtered);
+    this.deps.forwarder?.forward(cluster, sourceAddr, body);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(statusBody(200, `accepted ${batch.length} events (${result.queued} queued)`));
+  }
 
-  return {
-    url: `${scheme}://${urlHost}:${bound}`,
-    port: bound,
-    stop: async () => {
-      stopping = true;
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), 5_000);
-      await closed;
-      clearTimeout(timer);
-      await opts.forwarder?.stop();
-    },
-  };
+  /** Checks path, method, token and state, and attributes the request to a cluster; throws the refusal. */
+  private route(req: IncomingMessage): { sourceAddr: string; cluster: string } {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const m = auditPath.exec(path);
+    if (!m) throw new HttpError(404, `no such path ${path}: POST audit EventLists to /audit/<cluster>`);
+    if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed: use POST`, { Allow: 'POST' });
+    if (this.token && !tokenMatches(this.token, req.headers.authorization)) throw new HttpError(401, 'missing or wrong bearer token');
+    if (this.stopping) throw new HttpError(503, 'shutting down', { 'Retry-After': '1' });
+
+    let sourceAddr = normalizeAddress(req.socket.remoteAddress ?? '');
+    const forwardedFor = req.headers['x-forwarded-for'];
+    if (this.config.trustForwardedFor && req.headers[forwardHeader] === forwardHeaderValue && typeof forwardedFor === 'string') {
+      sourceAddr = normalizeAddress(forwardedFor.split(',')[0]!.trim());
+    }
+    let pathCluster: string | undefined;
+    try {
+      pathCluster = m[1] ? decodeURIComponent(m[1]) : undefined;
+    } catch {
+      throw new HttpError(400, `cluster segment of ${path} is not valid percent-encoding`);
+    }
+    const resolved = this.deps.resolver.resolve(pathCluster, sourceAddr);
+    if ('status' in resolved) throw new HttpError(resolved.status, resolved.message);
+    return { sourceAddr, cluster: resolved.cluster };
+  }
+}
+
+function parseBody(body: Buffer): EventList {
+  try {
+    return parseEventList(body);
+  } catch (err) {
+    if (err instanceof BadAuditBody) throw new HttpError(400, err.message);
+    throw err;
+  }
 }

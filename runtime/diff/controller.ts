@@ -4,23 +4,24 @@
  * subresources), and write patches / snapshots to the diff cache. Among the watch leaders, one write
  * leader writes; the others keep a lease duration of writes to replay if they take over.
  */
-import type { Registry } from 'prom-client';
+import type { Gauge, Counter, Registry } from 'prom-client';
 import type { DiffControllerConfig } from '../config/sections/informers.ts';
 import type { KubeClients } from '../k8s/clients.ts';
-import type { Discovery } from '../k8s/discovery.ts';
+import type { ApiResourceInfo, Discovery } from '../k8s/discovery.ts';
 import { groupResourceString, gvrString } from '../k8s/gvr.ts';
-import { sleep } from '../k8s/listWatch.ts';
-import { gauge, counter } from '../metrics/define.ts';
 import { MultiLeaderElector } from '../k8s/multiLeader.ts';
+import { counter, gauge } from '../metrics/define.ts';
 import { keyString } from '../model/objectKey.ts';
+import { Backoff } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
-import { Monitor } from './monitor.ts';
+import { sleep } from '../util/sleep.ts';
+import { Monitor, type MonitorSink } from './monitor.ts';
 import { Redactor } from './redact.ts';
 import type { DiffCache } from './types.ts';
 import { WritePool } from './writePool.ts';
 
 export interface DiffControllerDeps {
-  config: DiffControllerConfig;
+  /** The traced clusters (names). */
   clusters: string[];
   clients: KubeClients;
   discovery: Discovery;
@@ -31,28 +32,56 @@ export interface DiffControllerDeps {
   identity?: string;
 }
 
+/** `p`, or a rejection after `ms`. */
+async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)));
+  try {
+    await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves when `wake` is called or `signal` aborts, whichever is first. */
+function wakeOrAbort(signal: AbortSignal, setWake: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    setWake(done);
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export class DiffController {
-  private readonly electors: MultiLeaderElector[] = [];
+  private readonly config: DiffControllerConfig;
+  private readonly deps: DiffControllerDeps;
+  private readonly logger: Logger;
+  private readonly excluded: Set<string>;
   private readonly redactor: Redactor;
-  private readonly monitorsGauge;
-  private readonly poolDepth;
-  private readonly writeErrors;
+  private readonly electors: MultiLeaderElector[] = [];
+  private readonly monitorsGauge: Gauge<'cluster'>;
+  private readonly poolDepth: Gauge<'cluster'>;
+  private readonly writeErrors: Counter<'cluster'>;
   private readonly active = new Map<string, Map<string, Monitor>>();
 
-  constructor(private readonly deps: DiffControllerDeps) {
-    this.redactor = new Redactor({ redactPattern: deps.config.redactPattern, stripManagedFields: deps.config.stripManagedFields });
+  constructor(config: DiffControllerConfig, deps: DiffControllerDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.logger = deps.logger.child({ component: 'diff-controller' });
+    this.excluded = new Set(config.excludeResources);
+    this.redactor = new Redactor(config);
     this.monitorsGauge = gauge(deps.registry, 'diff_controller_monitors', 'Resources being watched.', ['cluster']);
     this.poolDepth = gauge(deps.registry, 'diff_controller_task_pool', 'Diff cache writes queued or buffered.', ['cluster']);
     this.writeErrors = counter(deps.registry, 'diff_controller_write_error_count', 'Diff cache writes that failed.', ['cluster']);
   }
 
   start(): void {
-    const { config, clients, logger, registry } = this.deps;
     for (const cluster of this.deps.clusters) {
-      const elector = new MultiLeaderElector(
-        { component: `diff-controller/${cluster}`, rest: clients.get(cluster).rest, config: config.leaderElection, logger, registry, identity: this.deps.identity },
-        (_id, signal) => this.watchAsLeader(cluster, signal),
-      );
+      const elector = this.elector(`diff-controller/${cluster}`, cluster, this.config.leaderElection, (_id, signal) => this.watchAsLeader(cluster, signal));
       elector.start();
       this.electors.push(elector);
     }
@@ -86,104 +115,21 @@ export class DiffController {
     return [...(this.active.get(cluster)?.keys() ?? [])];
   }
 
+  private elector(component: string, cluster: string, config: DiffControllerConfig['leaderElection'], body: ConstructorParameters<typeof MultiLeaderElector>[1]): MultiLeaderElector {
+    const { clients, registry, identity } = this.deps;
+    return new MultiLeaderElector({ component, rest: clients.get(cluster).rest, config, logger: this.logger, registry, identity }, body);
+  }
+
   private async watchAsLeader(cluster: string, signal: AbortSignal): Promise<void> {
-    const { config, clients, cache, logger, registry } = this.deps;
-    const log = logger.child({ component: 'diff-controller', cluster });
-    const pool = new WritePool({
-      workers: config.workerCount,
-      maxPending: config.maxPendingTasks,
-      bufferMs: config.leaderElection.leaseDuration,
-      logger: log,
-      depth: this.poolDepth,
-      labels: { cluster },
-      writeLeader: !config.writerElection.enabled,
-      onError: (w, err) => {
-        this.writeErrors.inc({ cluster });
-        log.warn('diff cache write failed', { write: w.describe, err });
-      },
-    });
-    const writer = config.writerElection.enabled
-      ? new MultiLeaderElector(
-          { component: `diff-writer/${cluster}`, rest: clients.get(cluster).rest, config: config.writerElection, logger, registry, identity: this.deps.identity },
-          async (_id, lost) => {
-            pool.setWriteLeader(true);
-            await new Promise<void>((r) => lost.addEventListener('abort', () => r(), { once: true }));
-            // Keep writing until the next writer surely took over (writes are idempotent).
-            await sleep(config.leaderElection.leaseDuration, signal);
-            pool.setWriteLeader(false);
-          },
-        )
-      : undefined;
+    const log = this.logger.child({ cluster });
+    const pool = this.writePool(cluster, log);
+    const writer = this.writerElection(cluster, pool, signal);
     writer?.start();
-
-    const withTimeout = (p: Promise<void>) =>
-      Promise.race([p, new Promise<void>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${config.storeTimeout} ms`)), config.storeTimeout).unref())]);
-    const sink = {
-      patch: (key: Parameters<DiffCache['storePatch']>[0], patch: Parameters<DiffCache['storePatch']>[1]) =>
-        pool.submit({ describe: `patch ${keyString(key)}@${patch.NewResourceVersion}`, run: () => withTimeout(cache.storePatch(key, patch)) }),
-      snapshot: (key: Parameters<DiffCache['storeSnapshot']>[0], name: Parameters<DiffCache['storeSnapshot']>[1], snap: Parameters<DiffCache['storeSnapshot']>[2]) =>
-        pool.submit({ describe: `${name} snapshot ${keyString(key)}`, run: () => withTimeout(cache.storeSnapshot(key, name, snap)) }),
-    };
-
     const monitors = new Map<string, Monitor>();
     this.active.set(cluster, monitors);
-    const discovery = this.deps.discovery.for(cluster);
-    const excluded = new Set(config.excludeResources);
-    const resync = async () => {
-      const wanted = new Map<string, Awaited<ReturnType<typeof discovery.resources>>[number]>();
-      for (const info of await discovery.resources()) {
-        if (!info.verbs.includes('list') || !info.verbs.includes('watch')) continue;
-        if (excluded.has(groupResourceString(info.group, info.resource))) continue;
-        wanted.set(gvrString(info), info);
-      }
-      for (const [gvr, m] of monitors) {
-        if (wanted.has(gvr)) continue;
-        monitors.delete(gvr);
-        await m.stop();
-      }
-      for (const [gvr, info] of wanted) {
-        if (monitors.has(gvr) || signal.aborted) continue;
-        const m = new Monitor(cluster, info, clients.get(cluster).rest, this.redactor, sink, log, registry, config.listPageSize);
-        monitors.set(gvr, m);
-        m.start();
-      }
-      this.monitorsGauge.set({ cluster }, monitors.size);
-      log.info('watching resources', { count: monitors.size });
-    };
-
-    let dirty = true;
-    let wake: () => void = () => {};
-    const unsubscribe = discovery.onChange(() => {
-      dirty = true;
-      wake();
-    });
     try {
-      let backoff = 500;
-      while (!signal.aborted) {
-        if (dirty) {
-          dirty = false;
-          try {
-            await resync();
-            backoff = 500;
-          } catch (err) {
-            dirty = true;
-            log.warn('resyncing monitors failed; retrying', { err, backoffMs: backoff });
-            await sleep(backoff, signal);
-            backoff = Math.min(backoff * 2, 30_000);
-            continue;
-          }
-        }
-        await new Promise<void>((r) => {
-          const done = () => {
-            signal.removeEventListener('abort', done);
-            r();
-          };
-          wake = done;
-          signal.addEventListener('abort', done, { once: true });
-        });
-      }
+      await this.keepMonitors(cluster, monitors, this.sinkTo(pool), log, signal);
     } finally {
-      unsubscribe();
       await Promise.all([...monitors.values()].map((m) => m.stop()));
       monitors.clear();
       this.active.delete(cluster);
@@ -191,5 +137,97 @@ export class DiffController {
       await writer?.stop();
       await pool.close();
     }
+  }
+
+  private writePool(cluster: string, log: Logger): WritePool {
+    const { config } = this;
+    return new WritePool(
+      { workers: config.workerCount, maxPending: config.maxPendingTasks, bufferMs: config.leaderElection.leaseDuration, writeLeader: !config.writerElection.enabled },
+      {
+        logger: log,
+        depth: this.poolDepth,
+        labels: { cluster },
+        onError: (w, err) => {
+          this.writeErrors.inc({ cluster });
+          log.warn('diff cache write failed', { write: w.describe, err });
+        },
+      },
+    );
+  }
+
+  /** With writer election, only its leader's pool writes; without, every watch leader's pool does. */
+  private writerElection(cluster: string, pool: WritePool, signal: AbortSignal): MultiLeaderElector | undefined {
+    if (!this.config.writerElection.enabled) return undefined;
+    return this.elector(`diff-writer/${cluster}`, cluster, this.config.writerElection, async (_id, lost) => {
+      pool.setWriteLeader(true);
+      await new Promise<void>((r) => (lost.aborted ? r() : lost.addEventListener('abort', () => r(), { once: true })));
+      // Keep writing until the next writer surely took over (writes are idempotent).
+      await sleep(this.config.leaderElection.leaseDuration, signal);
+      pool.setWriteLeader(false);
+    });
+  }
+
+  private sinkTo(pool: WritePool): MonitorSink {
+    const { cache } = this.deps;
+    const timeout = this.config.storeTimeout;
+    return {
+      patch: (key, patch) => pool.submit({ describe: `patch ${keyString(key)}@${patch.NewResourceVersion}`, run: () => withTimeout(cache.storePatch(key, patch), timeout) }),
+      snapshot: (key, name, snap) => pool.submit({ describe: `${name} snapshot ${keyString(key)}`, run: () => withTimeout(cache.storeSnapshot(key, name, snap), timeout) }),
+    };
+  }
+
+  /** Resyncs the monitors with discovery now and on each discovery change, retrying failures, until aborted. */
+  private async keepMonitors(cluster: string, monitors: Map<string, Monitor>, sink: MonitorSink, log: Logger, signal: AbortSignal): Promise<void> {
+    let dirty = true;
+    let wake: () => void = () => {};
+    const unsubscribe = this.deps.discovery.for(cluster).onChange(() => {
+      dirty = true;
+      wake();
+    });
+    const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
+    try {
+      while (!signal.aborted) {
+        if (dirty) {
+          dirty = false;
+          try {
+            await this.resync(cluster, monitors, sink, log, signal);
+            backoff.reset();
+          } catch (err) {
+            dirty = true;
+            const backoffMs = backoff.next();
+            log.warn('resyncing monitors failed; retrying', { err, backoffMs });
+            await sleep(backoffMs, signal);
+            continue;
+          }
+        }
+        await wakeOrAbort(signal, (w) => (wake = w));
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** Stops monitors of resources that went away and starts monitors of new ones. */
+  private async resync(cluster: string, monitors: Map<string, Monitor>, sink: MonitorSink, log: Logger, signal: AbortSignal): Promise<void> {
+    const wanted = new Map<string, ApiResourceInfo>();
+    for (const info of await this.deps.discovery.for(cluster).resources()) {
+      if (!info.verbs.includes('list') || !info.verbs.includes('watch')) continue;
+      if (this.excluded.has(groupResourceString(info.group, info.resource))) continue;
+      wanted.set(gvrString(info), info);
+    }
+    for (const [gvr, m] of monitors) {
+      if (wanted.has(gvr)) continue;
+      monitors.delete(gvr);
+      await m.stop();
+    }
+    const rest = this.deps.clients.get(cluster).rest;
+    for (const [gvr, info] of wanted) {
+      if (monitors.has(gvr) || signal.aborted) continue;
+      const m = new Monitor(this.config, { cluster, info, rest, redactor: this.redactor, sink, logger: log, registry: this.deps.registry });
+      monitors.set(gvr, m);
+      m.start();
+    }
+    this.monitorsGauge.set({ cluster }, monitors.size);
+    log.info('watching resources', { count: monitors.size });
   }
 }

@@ -1,10 +1,12 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { RichObject, SpanEvent } from '../aggregator/types.ts';
+import { applyDecoration } from '../audit/decorator.ts';
+import { toMessage } from '../audit/object.ts';
 import type { AuditMessage } from '../audit/types.ts';
 import { nullLogger } from '../util/log.ts';
 import { MemoryDiffCache } from './cache/memory.ts';
-import { createDiffDecorator, goDuration } from './decorator.ts';
+import { DiffDecorator, goDuration } from './decorator.ts';
 import { RvIndexPolicy } from './types.ts';
 
 const object: RichObject = { cluster: 'c1', group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default', name: 'demo' };
@@ -12,9 +14,14 @@ const config = { enabled: true, fetchBackoff: 50, fetchEventTimeout: 15_000, fet
 
 function setup() {
   const cache = new MemoryDiffCache({ policy: new RvIndexPolicy(), patchTtlMs: 60_000, snapshotTtlMs: 60_000, maxBytes: 1 << 20 });
-  const decorate = createDiffDecorator({ cache, config, registry: new Registry(), logger: nullLogger });
+  const decorator = new DiffDecorator(config, { cache, registry: new Registry(), logger: nullLogger });
   const span = (): SpanEvent => ({ title: 't', traceSource: 'audit', startMs: 0, tags: {}, logs: [] });
-  const msg = (event: AuditMessage['event']): AuditMessage => ({ cluster: 'c1', sourceAddr: '127.0.0.1', receivedAtMs: Date.now(), event: { stageTimestamp: new Date().toISOString(), ...event } });
+  // The object as the webhook resolves it from the event, keyed as `object` (where the cache has entries).
+  const msg = (event: AuditMessage['event']): AuditMessage => {
+    const m = toMessage({ cluster: 'c1', sourceAddr: '127.0.0.1', receivedAtMs: Date.now(), event: { stageTimestamp: new Date().toISOString(), ...event } });
+    return { ...m, object: { ...m.object!, ...object } };
+  };
+  const decorate = async ({ span, message }: { span: SpanEvent; message: AuditMessage }) => applyDecoration(span, await decorator.decorate({ message, object: message.object! }));
   return { cache, decorate, span, msg };
 }
 
@@ -30,7 +37,7 @@ describe('diff decorator', () => {
         DiffList: { diffs: [{ jsonPath: 'metadata.managedFields[0].time', old: 'a', new: 'b' }, { jsonPath: 'status.observedGeneration', old: 1, new: 2 }] },
       });
     }, 120);
-    await decorate({ object, span: s, message: msg({ verb: 'update', objectRef: { resource: 'deployments', apiGroup: 'apps', namespace: 'default', name: 'demo', resourceVersion: '10' }, responseObject: { kind: 'Deployment', metadata: { resourceVersion: '11' } } }) });
+    await decorate({ span: s, message: msg({ verb: 'update', objectRef: { resource: 'deployments', apiGroup: 'apps', namespace: 'default', name: 'demo', resourceVersion: '10' }, responseObject: { kind: 'Deployment', metadata: { resourceVersion: '11' } } }) });
     expect(s.logs).toEqual([{ type: 'audit/objectDiff', message: 'status.observedGeneration 1 -> 2\n' }]);
     expect(s.tags.newResourceVersion).toBe('11');
     expect(s.tags['informer latency']).toMatch(/ms$/);
@@ -40,14 +47,14 @@ describe('diff decorator', () => {
     const { decorate, span, msg } = setup();
     const s = span();
     const t0 = Date.now();
-    await decorate({ object, span: s, message: msg({ verb: 'patch', objectRef: { resource: 'deployments', name: 'demo' }, responseObject: { metadata: { resourceVersion: '99' } } }) });
+    await decorate({ span: s, message: msg({ verb: 'patch', objectRef: { resource: 'deployments', name: 'demo' }, responseObject: { metadata: { resourceVersion: '99' } } }) });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
     expect(s.logs).toEqual([]);
     const noop = span();
-    await decorate({ object, span: noop, message: msg({ verb: 'update', objectRef: { resource: 'deployments', name: 'demo', resourceVersion: '5' }, responseObject: { metadata: { resourceVersion: '5' } } }) });
+    await decorate({ span: noop, message: msg({ verb: 'update', objectRef: { resource: 'deployments', name: 'demo', resourceVersion: '5' }, responseObject: { metadata: { resourceVersion: '5' } } }) });
     expect(noop.logs).toEqual([{ type: 'realVerbose', message: 'No-op update' }]);
     const failed = span();
-    await decorate({ object, span: failed, message: msg({ verb: 'update', objectRef: { resource: 'deployments', name: 'demo' }, responseStatus: { code: 409, reason: 'Conflict', message: 'changed', details: { causes: [{ reason: 'FieldValueInvalid', message: 'bad' }] } } }) });
+    await decorate({ span: failed, message: msg({ verb: 'update', objectRef: { resource: 'deployments', name: 'demo' }, responseStatus: { code: 409, reason: 'Conflict', message: 'changed', details: { causes: [{ reason: 'FieldValueInvalid', message: 'bad' }] } } }) });
     expect(failed.logs.map((l) => l.message)).toEqual(['Conflict: changed', 'FieldValueInvalid: bad']);
   });
 
@@ -55,17 +62,17 @@ describe('diff decorator', () => {
     const { cache, decorate, span, msg } = setup();
     await cache.storeSnapshot(object, 'deletion', { ResourceVersion: '20', Value: { metadata: { name: 'demo' } } });
     const s = span();
-    await decorate({ object, span: s, message: msg({ verb: 'delete', objectRef: { resource: 'deployments', name: 'demo' }, responseObject: { kind: 'Status' } }) });
+    await decorate({ span: s, message: msg({ verb: 'delete', objectRef: { resource: 'deployments', name: 'demo' }, responseObject: { kind: 'Status' } }) });
     expect(s.logs).toHaveLength(1);
     expect(JSON.parse(s.logs[0]!.message).metadata.name).toBe('demo');
     // A stale creation snapshot (older incarnation) is not attached to a create that returned another RV.
     await cache.storeSnapshot(object, 'creation', { ResourceVersion: '1', Value: { metadata: { name: 'old' } } });
     const stale = span();
-    await decorate({ object, span: stale, message: msg({ verb: 'create', objectRef: { resource: 'deployments', name: 'demo' }, responseObject: { metadata: { resourceVersion: '7' } } }) });
+    await decorate({ span: stale, message: msg({ verb: 'create', objectRef: { resource: 'deployments', name: 'demo' }, responseObject: { metadata: { resourceVersion: '7' } } }) });
     expect(stale.logs).toEqual([]);
     await cache.storeSnapshot(object, 'creation', { ResourceVersion: '1', Redacted: true, Value: { metadata: { name: 'demo' } } });
     const c = span();
-    await decorate({ object, span: c, message: msg({ verb: 'create', objectRef: { resource: 'deployments', name: 'demo' } }) });
+    await decorate({ span: c, message: msg({ verb: 'create', objectRef: { resource: 'deployments', name: 'demo' } }) });
     expect(c.logs).toEqual([]);
   });
 

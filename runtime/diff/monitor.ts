@@ -4,6 +4,7 @@
  * creation snapshots, patches and deletion snapshots.
  */
 import type { Registry } from 'prom-client';
+import type { DiffControllerConfig } from '../config/sections/informers.ts';
 import type { ApiResourceInfo } from '../k8s/discovery.ts';
 import { gvrString, resourcePath } from '../k8s/gvr.ts';
 import { ListWatch, type KubeObject } from '../k8s/listWatch.ts';
@@ -22,7 +23,22 @@ export interface MonitorSink {
 
 type Meta = { name?: string; namespace?: string; resourceVersion?: string; deletionTimestamp?: string };
 
+export interface MonitorDeps {
+  cluster: string;
+  /** The resource watched. */
+  info: ApiResourceInfo;
+  rest: KubeRest;
+  redactor: Redactor;
+  sink: MonitorSink;
+  logger: Logger;
+  registry: Registry;
+}
+
 export class Monitor {
+  private readonly info: ApiResourceInfo;
+  private readonly cluster: string;
+  private readonly redactor: Redactor;
+  private readonly sink: MonitorSink;
   private readonly objects = new Map<string, string>();
   private readonly lw: ListWatch;
   private readonly onUpdate;
@@ -30,22 +46,18 @@ export class Monitor {
   private readonly onCreate;
   private readonly labels;
 
-  constructor(
-    private readonly cluster: string,
-    readonly info: ApiResourceInfo,
-    rest: KubeRest,
-    private readonly redactor: Redactor,
-    private readonly sink: MonitorSink,
-    logger: Logger,
-    registry: Registry,
-    pageSize: number,
-  ) {
+  constructor(config: Pick<DiffControllerConfig, 'listPageSize'>, deps: MonitorDeps) {
+    const { cluster, info, registry } = deps;
+    this.info = info;
+    this.cluster = cluster;
+    this.redactor = deps.redactor;
+    this.sink = deps.sink;
     this.labels = { cluster, apiGroup: info.group ? `${info.group}/${info.version}` : info.version, resource: info.resource };
     this.onUpdate = counter(registry, 'diff_controller_on_update_count', 'Watch updates turned into patches.', ['cluster', 'apiGroup', 'resource']);
     this.onDelete = counter(registry, 'diff_controller_on_delete_count', 'Deletion snapshots taken.', ['cluster', 'apiGroup', 'resource']);
     this.onCreate = counter(registry, 'diff_controller_on_create_count', 'Creation snapshots taken.', ['cluster', 'apiGroup', 'resource']);
     this.lw = new ListWatch(
-      { rest, path: resourcePath(info), name: gvrString(info), component: 'diff-controller', logger, registry, pageSize },
+      { rest: deps.rest, path: resourcePath(info), name: gvrString(info), component: 'diff-controller', logger: deps.logger, registry, pageSize: config.listPageSize },
       { onList: (items, _rv, initial) => this.handleList(items, initial), onEvent: (type, obj) => this.handleEvent(type, obj) },
     );
   }

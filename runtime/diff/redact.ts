@@ -8,6 +8,7 @@
  *    never leaves the process; diffs then show only which keys changed, snapshots only the key names.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { DiffControllerConfig } from '../config/sections/informers.ts';
 import { parentLinkAnnotation } from '../model/constants.ts';
 import type { GroupVersionResource } from '../k8s/gvr.ts';
 import type { DiffEntry } from './compare.ts';
@@ -28,14 +29,14 @@ export function isSecret(gvr: Pick<GroupVersionResource, 'group' | 'resource'>):
 
 export class Redactor {
   private readonly pattern: RegExp | undefined;
+  private readonly strip: boolean;
   // Per-process key: hashes are only compared within this process and never written anywhere.
   private readonly hmacKey = randomBytes(32);
 
-  constructor(opts: { redactPattern?: string; stripManagedFields?: boolean } = {}) {
-    this.pattern = opts.redactPattern ? new RegExp(opts.redactPattern) : undefined;
-    this.strip = opts.stripManagedFields ?? true;
+  constructor(config: Partial<Pick<DiffControllerConfig, 'redactPattern' | 'stripManagedFields'>> = {}) {
+    this.pattern = config.redactPattern ? new RegExp(config.redactPattern) : undefined;
+    this.strip = config.stripManagedFields ?? true;
   }
-  private readonly strip: boolean;
 
   /** Redacted objects keep their contents out of the cache (label or pattern). */
   isRedacted(gvr: GroupVersionResource, obj: Obj): boolean {

@@ -8,7 +8,7 @@ const depth = new Gauge({ name: 'd', help: 'd', labelNames: ['c'], registers: [n
 describe('write pool', () => {
   it('buffers while not the write leader and replays on takeover', async () => {
     const done: string[] = [];
-    const pool = new WritePool({ workers: 2, maxPending: 4, bufferMs: 60_000, logger: nullLogger, onError: () => {}, depth, labels: { c: 'x' } });
+    const pool = new WritePool({ workers: 2, maxPending: 4, bufferMs: 60_000 }, { logger: nullLogger, onError: () => {}, depth, labels: { c: 'x' } });
     for (const n of ['a', 'b', 'c']) await pool.submit({ describe: n, run: async () => void done.push(n) });
     expect(done).toEqual([]);
     pool.setWriteLeader(true);
@@ -20,7 +20,7 @@ describe('write pool', () => {
   it('applies backpressure when full', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const pool = new WritePool({ workers: 1, maxPending: 1, bufferMs: 1, logger: nullLogger, onError: () => {}, depth, labels: { c: 'y' }, writeLeader: true });
+    const pool = new WritePool({ workers: 1, maxPending: 1, bufferMs: 1, writeLeader: true }, { logger: nullLogger, onError: () => {}, depth, labels: { c: 'y' } });
     await pool.submit({ describe: '1', run: () => gate });
     await pool.submit({ describe: '2', run: async () => {} });
     let accepted = false;

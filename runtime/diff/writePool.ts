@@ -9,6 +9,22 @@ import type { Logger } from '../util/log.ts';
 
 export type Write = { describe: string; run: () => Promise<void> };
 
+export interface WritePoolSettings {
+  workers: number;
+  maxPending: number;
+  /** How long a write is kept while this process is not the write leader. */
+  bufferMs: number;
+  /** Start as write leader (election disabled). */
+  writeLeader?: boolean;
+}
+
+export interface WritePoolDeps {
+  logger: Logger;
+  onError: (w: Write, err: unknown) => void;
+  depth: Gauge<string>;
+  labels: Record<string, string>;
+}
+
 export class WritePool {
   private readonly pending: Write[] = [];
   private readonly buffered: Array<{ expiresAt: number; write: Write }> = [];
@@ -18,32 +34,25 @@ export class WritePool {
   private writeLeader: boolean;
   private closed = false;
 
-  constructor(
-    private readonly opts: {
-      workers: number;
-      maxPending: number;
-      bufferMs: number;
-      logger: Logger;
-      onError: (w: Write, err: unknown) => void;
-      depth: Gauge<string>;
-      labels: Record<string, string>;
-      /** Start as write leader (election disabled). */
-      writeLeader?: boolean;
-    },
-  ) {
-    this.writeLeader = opts.writeLeader ?? false;
+  private readonly config: WritePoolSettings;
+  private readonly deps: WritePoolDeps;
+
+  constructor(config: WritePoolSettings, deps: WritePoolDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.writeLeader = config.writeLeader ?? false;
   }
 
   async submit(write: Write): Promise<void> {
     if (this.closed) return;
     if (!this.writeLeader) {
       const now = Date.now();
-      this.buffered.push({ expiresAt: now + this.opts.bufferMs, write });
+      this.buffered.push({ expiresAt: now + this.config.bufferMs, write });
       while (this.buffered.length && this.buffered[0]!.expiresAt <= now) this.buffered.shift();
       this.report();
       return;
     }
-    while (this.pending.length >= this.opts.maxPending && !this.closed) await new Promise<void>((r) => this.waiters.push(r));
+    while (this.pending.length >= this.config.maxPending && !this.closed) await new Promise<void>((r) => this.waiters.push(r));
     this.pending.push(write);
     this.report();
     this.pump();
@@ -54,7 +63,7 @@ export class WritePool {
     this.writeLeader = leader;
     if (leader) {
       const replay = this.buffered.splice(0).map((b) => b.write);
-      if (replay.length) this.opts.logger.info('became diff writer; replaying buffered writes', { count: replay.length, ...this.opts.labels });
+      if (replay.length) this.deps.logger.info('became diff writer; replaying buffered writes', { count: replay.length, ...this.deps.labels });
       this.pending.push(...replay);
       this.pump();
     }
@@ -62,16 +71,16 @@ export class WritePool {
   }
 
   private report(): void {
-    this.opts.depth.set(this.opts.labels, this.pending.length + this.buffered.length);
+    this.deps.depth.set(this.deps.labels, this.pending.length + this.buffered.length);
   }
 
   private pump(): void {
-    while (this.running < this.opts.workers && this.pending.length) {
+    while (this.running < this.config.workers && this.pending.length) {
       const w = this.pending.shift()!;
       this.running++;
       this.waiters.shift()?.();
       w.run()
-        .catch((err: unknown) => this.opts.onError(w, err))
+        .catch((err: unknown) => this.deps.onError(w, err))
         .finally(() => {
           this.running--;
           this.report();

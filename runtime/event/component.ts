@@ -1,21 +1,23 @@
-/** Wiring of the event controller for runtime/app. */
+/** Wiring of the event controller for the process. */
+import type { Registry } from 'prom-client';
 import type { Aggregator } from '../aggregator/types.ts';
-import type { ComponentContext, RunningComponent } from '../component/types.ts';
-import { informersConfigOf } from '../config/sections/informers.ts';
+import type { RunningComponent } from '../component/types.ts';
+import type { EventControllerConfig } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
+import type { Logger } from '../util/log.ts';
 import { EventController } from './controller.ts';
 
-export function startEventController(ctx: ComponentContext, kube: KubeServices, aggregator: Aggregator): RunningComponent {
-  const informers = informersConfigOf(ctx.config);
-  const controller = new EventController({
-    config: informers.eventController,
-    clusters: ctx.config.clusters.map((c) => c.name),
-    clients: kube.clients,
-    discovery: kube.discovery,
-    aggregator,
-    logger: ctx.logger.child({ component: 'event-controller' }),
-    registry: ctx.registry,
-  });
+export interface EventControllerComponentDeps {
+  clusters: string[];
+  kube: KubeServices;
+  aggregator: Aggregator;
+  logger: Logger;
+  registry: Registry;
+}
+
+export function startEventController(config: EventControllerConfig, deps: EventControllerComponentDeps): RunningComponent {
+  const { kube, ...rest } = deps;
+  const controller = new EventController(config, { ...rest, clients: kube.clients, discovery: kube.discovery });
   controller.start();
   return { name: 'event-controller', stop: () => controller.stop() };
 }

@@ -4,38 +4,56 @@
  * lives in a ConfigMap (progress.ts) so a hand-over neither replays nor loses events: a stopping leader
  * finishes the events it started, saves progress, then releases the Lease.
  */
-import type { Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Aggregator, RichObject } from '../aggregator/types.ts';
 import type { EventControllerConfig } from '../config/sections/informers.ts';
 import type { KubeClients } from '../k8s/clients.ts';
 import type { Discovery } from '../k8s/discovery.ts';
 import { groupResourceString, parseApiVersion } from '../k8s/gvr.ts';
-import { ListWatch, sleep, type KubeObject } from '../k8s/listWatch.ts';
+import { ListWatch, type KubeObject } from '../k8s/listWatch.ts';
 import { MultiLeaderElector } from '../k8s/multiLeader.ts';
 import { counter, gauge, histogram } from '../metrics/define.ts';
+import type { KubeRest } from '../k8s/rest.ts';
+import { Backoff } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
+import { sleep } from '../util/sleep.ts';
 import { eventSpan, eventTime, occurrenceKey, type CoreEvent } from './handle.ts';
 import { Progress } from './progress.ts';
+import { EventQueue } from './queue.ts';
 
 export interface EventControllerDeps {
-  config: EventControllerConfig;
+  /** The traced clusters (names). */
   clusters: string[];
   clients: KubeClients;
   discovery: Discovery;
   aggregator: Aggregator;
   logger: Logger;
   registry: Registry;
+  /** Lease identity (tests run several controllers in one process). */
   identity?: string;
 }
 
-export class EventController {
-  private readonly electors: MultiLeaderElector[] = [];
-  private readonly handled;
-  private readonly latency;
-  private readonly queueDepth;
-  private readonly saveErrors;
+/** Events waiting for a worker, per leadership term; beyond it the watch pauses. */
+const queueCapacity = 10_000;
 
-  constructor(private readonly deps: EventControllerDeps) {
+type HandleLabels = 'cluster' | 'group' | 'version' | 'kind' | 'resource' | 'timestampType' | 'error';
+
+export class EventController {
+  private readonly config: EventControllerConfig;
+  private readonly deps: EventControllerDeps;
+  private readonly logger: Logger;
+  private readonly excluded: Set<string>;
+  private readonly electors: MultiLeaderElector[] = [];
+  private readonly handled: Histogram<HandleLabels>;
+  private readonly latency: Histogram<'cluster' | 'group' | 'version' | 'resource'>;
+  private readonly queueDepth: Gauge<'cluster'>;
+  private readonly saveErrors: Counter<'cluster'>;
+
+  constructor(config: EventControllerConfig, deps: EventControllerDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.logger = deps.logger.child({ component: 'event-controller' });
+    this.excluded = new Set(config.excludeResources);
     const r = deps.registry;
     this.handled = histogram(r, 'event_handle', 'Events handled, by outcome (error="" means a span was written).', ['cluster', 'group', 'version', 'kind', 'resource', 'timestampType', 'error']);
     this.latency = histogram(r, 'event_latency', 'From the event time to its span being sent, in seconds.', ['cluster', 'group', 'version', 'resource'], [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300]);
@@ -44,16 +62,10 @@ export class EventController {
   }
 
   start(): void {
+    const { clients, registry, identity } = this.deps;
     for (const cluster of this.deps.clusters) {
       const elector = new MultiLeaderElector(
-        {
-          component: `event-controller/${cluster}`,
-          rest: this.deps.clients.get(cluster).rest,
-          config: this.deps.config.leaderElection,
-          logger: this.deps.logger,
-          registry: this.deps.registry,
-          identity: this.deps.identity,
-        },
+        { component: `event-controller/${cluster}`, rest: clients.get(cluster).rest, config: this.config.leaderElection, logger: this.logger, registry, identity },
         (_id, signal) => this.lead(cluster, signal),
       );
       elector.start();
@@ -71,103 +83,84 @@ export class EventController {
     return this.electors[i]?.leaderId !== undefined;
   }
 
+  /** One leadership term: watch Events into a bounded queue, handle them with workers, save progress. */
   private async lead(cluster: string, signal: AbortSignal): Promise<void> {
-    const { config, clients, logger, registry } = this.deps;
-    const log = logger.child({ component: 'event-controller', cluster });
-    const rest = clients.get(cluster).rest;
-    let progress: Progress | undefined;
-    for (let backoff = 500; !progress && !signal.aborted; backoff = Math.min(backoff * 2, 30_000)) {
-      try {
-        progress = await Progress.load({ rest, namespace: config.configMapNamespace, name: config.configMapName, lookbackMs: config.restartLookback });
-      } catch (err) {
-        log.warn('cannot load event progress; retrying', { err, backoffMs: backoff });
-        await sleep(backoff, signal);
-      }
-    }
+    const log = this.logger.child({ cluster });
+    const rest = this.deps.clients.get(cluster).rest;
+    const progress = await this.loadProgress(rest, log, signal);
     if (!progress) return;
-    const p = progress;
-    log.info('event controller leading', { handledSince: new Date(p.handledSince).toISOString() });
+    log.info('event controller leading', { handledSince: new Date(progress.handledSince).toISOString() });
 
-    // Bounded queue: a full queue pauses the watch.
-    const queue: CoreEvent[] = [];
-    const queued = new Set<string>();
-    const spaceWaiters: Array<() => void> = [];
-    const itemWaiters: Array<() => void> = [];
-    const capacity = 10_000;
-    const enqueue = async (ev: CoreEvent) => {
-      const key = occurrenceKey(ev);
-      if (queued.has(key)) return;
-      while (queue.length >= capacity && !signal.aborted) await new Promise<void>((r) => spaceWaiters.push(r));
-      if (signal.aborted) return;
-      queued.add(key);
-      queue.push(ev);
-      this.queueDepth.set({ cluster }, queue.length);
-      itemWaiters.shift()?.();
-    };
+    const queue = new EventQueue(queueCapacity, signal, (depth) => this.queueDepth.set({ cluster }, depth));
     const lw = new ListWatch(
-      { rest, path: '/api/v1/events', name: 'v1/events', component: 'event-controller', logger: log, registry },
+      { rest, path: '/api/v1/events', name: 'v1/events', component: 'event-controller', logger: log, registry: this.deps.registry },
       {
         onList: async (items) => {
-          for (const it of items) await enqueue(it as CoreEvent);
+          for (const it of items) await queue.put(it as CoreEvent);
         },
         onEvent: async (type, obj: KubeObject) => {
-          if (type !== 'DELETED') await enqueue(obj as CoreEvent);
+          if (type !== 'DELETED') await queue.put(obj as CoreEvent);
         },
       },
     );
-    const worker = async () => {
-      while (!signal.aborted) {
-        const ev = queue.shift();
-        if (!ev) {
-          // Woken by the next enqueue, or all at once on abort (below).
-          await new Promise<void>((r) => itemWaiters.push(r));
-          continue;
-        }
-        this.queueDepth.set({ cluster }, queue.length);
-        spaceWaiters.shift()?.();
-        try {
-          await this.handleOne(cluster, ev, p, log);
-        } catch (err) {
-          // Not marked handled: a relist or the next leader will try it again.
-          log.warn('handling event failed', { event: `${ev.metadata?.namespace}/${ev.metadata?.name}`, err });
-        } finally {
-          queued.delete(occurrenceKey(ev));
-        }
-      }
-    };
-    const flusher = async () => {
-      while (!signal.aborted) {
-        await sleep(config.configMapSyncInterval, signal);
-        p.prune(Date.now() - config.maxEventAge - 60_000);
-        await p.flush().catch((err: unknown) => {
-          this.saveErrors.inc({ cluster });
-          log.warn('saving event progress failed', { err });
-        });
-      }
-    };
-
     lw.start();
-    const workers = Array.from({ length: config.workerCount }, () => worker());
-    const flushing = flusher();
-    await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
-    for (const w of spaceWaiters.splice(0)) w();
-    for (const w of itemWaiters.splice(0)) w();
+    const workers = Array.from({ length: this.config.workerCount }, () => this.work(cluster, queue, progress, log));
+    const flushing = this.flushLoop(cluster, progress, log, signal);
+    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     await lw.stop();
     // Events already started finish; queued ones stay unmarked, so the next leader handles them.
     await Promise.all(workers);
     await flushing;
-    queue.length = 0;
-    this.queueDepth.set({ cluster }, 0);
+    queue.clear();
     try {
-      await p.flush();
+      await progress.flush();
     } catch (err) {
       this.saveErrors.inc({ cluster });
       log.error('final save of event progress failed; the next leader may repeat recent events', { err });
     }
   }
 
+  private async loadProgress(rest: KubeRest, log: Logger, signal: AbortSignal): Promise<Progress | undefined> {
+    const { configMapNamespace: namespace, configMapName: name, restartLookback: lookbackMs } = this.config;
+    const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
+    while (!signal.aborted) {
+      try {
+        return await Progress.load({ rest, namespace, name, lookbackMs });
+      } catch (err) {
+        const backoffMs = backoff.next();
+        log.warn('cannot load event progress; retrying', { err, backoffMs });
+        await sleep(backoffMs, signal);
+      }
+    }
+    return undefined;
+  }
+
+  private async work(cluster: string, queue: EventQueue, progress: Progress, log: Logger): Promise<void> {
+    for (let ev = await queue.take(); ev; ev = await queue.take()) {
+      try {
+        await this.handleOne(cluster, ev, progress, log);
+      } catch (err) {
+        // Not marked handled: a relist or the next leader will try it again.
+        log.warn('handling event failed', { event: `${ev.metadata?.namespace}/${ev.metadata?.name}`, err });
+      } finally {
+        queue.done(ev);
+      }
+    }
+  }
+
+  /** Saves progress every configMapSyncInterval (and once more when the term ends). */
+  private async flushLoop(cluster: string, progress: Progress, log: Logger, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await sleep(this.config.configMapSyncInterval, signal);
+      progress.prune(Date.now() - this.config.maxEventAge - 60_000);
+      await progress.flush().catch((err: unknown) => {
+        this.saveErrors.inc({ cluster });
+        log.warn('saving event progress failed', { err });
+      });
+    }
+  }
+
   private async handleOne(cluster: string, ev: CoreEvent, progress: Progress, log: Logger): Promise<void> {
-    const { discovery, config, aggregator } = this.deps;
     const inv = ev.involvedObject ?? {};
     const { group, version } = parseApiVersion(inv.apiVersion);
     const kind = inv.kind ?? '';
@@ -178,27 +171,19 @@ export class EventController {
     const key = occurrenceKey(ev);
     const skip = progress.skipReason(key, ms);
     if (skip) return drop(skip);
-    if (Date.now() - ms > config.maxEventAge) return drop('EventTooOld');
+    if (Date.now() - ms > this.config.maxEventAge) return drop('EventTooOld');
 
-    const info = await discovery.for(cluster).lookupKind({ group, version, kind });
+    const info = await this.deps.discovery.for(cluster).lookupKind({ group, version, kind });
     if (!info) return drop('UnknownGVK');
     labels.resource = info.resource;
-    if (new Set(config.excludeResources).has(groupResourceString(info.group, info.resource))) {
+    if (this.excluded.has(groupResourceString(info.group, info.resource))) {
       progress.markHandled(key, ms);
       return drop('Filtered');
     }
-    const object: RichObject = {
-      cluster,
-      group: info.group,
-      version,
-      resource: info.resource,
-      namespace: inv.namespace ?? '',
-      name: inv.name ?? '',
-      ...(inv.uid ? { uid: inv.uid } : {}),
-    };
+    const object: RichObject = { cluster, group: info.group, version, resource: info.resource, namespace: inv.namespace ?? '', name: inv.name ?? '', ...(inv.uid ? { uid: inv.uid } : {}) };
     const end = this.handled.startTimer(labels);
     try {
-      await aggregator.send(object, eventSpan(ev, ms));
+      await this.deps.aggregator.send(object, eventSpan(ev, ms));
     } catch (err) {
       end({ error: 'SendTrace' });
       log.warn('writing event span failed', { object: `${object.group}/${object.resource}/${object.namespace}/${object.name}`, reason: ev.reason, err });

@@ -1,7 +1,7 @@
 /** Audit messages for the kelemetrix unit tests. */
-import type { AuditEvent, AuditMessage } from '../audit/types.ts';
+import type { AuditEvent, ReceivedAuditEvent } from '../audit/types.ts';
 
-export function message(event: Partial<AuditEvent> = {}, cluster = 'tracetest', sourceAddr = '10.0.0.1'): AuditMessage {
+export function message(event: Partial<AuditEvent> = {}, cluster = 'tracetest', sourceAddr = '10.0.0.1'): ReceivedAuditEvent {
   return {
     cluster,
     sourceAddr,

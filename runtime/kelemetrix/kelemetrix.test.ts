@@ -4,12 +4,12 @@ import type { ConfigInput } from '../config/schema.ts';
 import { createRegistry } from '../metrics/registry.ts';
 import { nullLogger } from '../util/log.ts';
 import { message } from './fixtures.test-util.ts';
-import { createKelemetrix } from './kelemetrix.ts';
+import { Kelemetrix } from './kelemetrix.ts';
 
 function build(kelemetrix: ConfigInput['kelemetrix'], nowMs?: () => number) {
   const config = parseConfig({ clusters: [{ name: 'tracetest' }], kelemetrix });
   const registry = createRegistry({ processMetrics: false });
-  const k = createKelemetrix({ config, logger: nullLogger, registry }, { nowMs });
+  const k = new Kelemetrix(config.kelemetrix, { logger: nullLogger, registry, nowMs });
   const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values ?? [];
   return { k, registry, values };
 }
@@ -76,11 +76,11 @@ describe('kelemetrix config', () => {
   });
 });
 
-describe('createKelemetrix', () => {
+describe('Kelemetrix', () => {
   it('is a no-op without a kelemetrix section or metrics', async () => {
     const config = parseConfig({ clusters: [{ name: 'c' }] });
     const registry = createRegistry({ processMetrics: false });
-    const k = createKelemetrix({ config, logger: nullLogger, registry });
+    const k = new Kelemetrix(config.kelemetrix, { logger: nullLogger, registry });
     k.observe(message());
     expect(k.metricNames).toEqual([]);
     expect(await registry.metrics()).toBe('\n');

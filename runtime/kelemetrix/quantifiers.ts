@@ -3,7 +3,7 @@
  * message has none (e.g. any stage but ResponseComplete). Latencies are in seconds (the original used
  * nanoseconds; Prometheus convention is seconds).
  */
-import type { AuditMessage } from '../audit/types.ts';
+import type { ReceivedAuditEvent } from '../audit/types.ts';
 import type { QuantifierName } from './names.ts';
 import { requestQuery } from './requestUri.ts';
 import { parseTimestamp, secondsBetween, secondsSince } from './timestamp.ts';
@@ -19,20 +19,20 @@ export interface QuantifierEnv {
 export interface Quantifier {
   kind: QuantityKind;
   /** Throws when the message is malformed in a way worth counting (e.g. a bad timeoutSeconds). */
-  compute(msg: AuditMessage, env: QuantifierEnv): number | undefined;
+  compute(msg: ReceivedAuditEvent, env: QuantifierEnv): number | undefined;
 }
 
-const complete = (msg: AuditMessage) => msg.event.stage === 'ResponseComplete';
+const complete = (msg: ReceivedAuditEvent) => msg.event.stage === 'ResponseComplete';
 
 /** Seconds from request receipt to this stage, or undefined when either timestamp is missing. */
-function latencySeconds(msg: AuditMessage): number | undefined {
+function latencySeconds(msg: ReceivedAuditEvent): number | undefined {
   const start = parseTimestamp(msg.event.requestReceivedTimestamp);
   const end = parseTimestamp(msg.event.stageTimestamp);
   if (start === undefined || end === undefined) return undefined;
   return secondsBetween(start, end);
 }
 
-function timeoutSeconds(msg: AuditMessage, env: QuantifierEnv): number {
+function timeoutSeconds(msg: ReceivedAuditEvent, env: QuantifierEnv): number {
   const given = requestQuery(msg.event.requestURI).get('timeoutSeconds');
   if (given === null) return env.requestTimeoutMs(msg.cluster) / 1000;
   const n = Number(given);

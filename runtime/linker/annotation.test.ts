@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RichObject } from '../aggregator/types.ts';
-import { createAnnotationLinker, parseParentLink } from './annotation.ts';
+import { AnnotationLinker, parseParentLink } from './annotation.ts';
 
 const child: RichObject = { cluster: 'a', group: '', version: 'v1', resource: 'configmaps', namespace: 'ns1', name: 'cm' };
 
 describe('parent-link annotation', () => {
   it('links to another namespace, defaulting the cluster to the child', async () => {
-    const linker = createAnnotationLinker({});
+    const linker = new AnnotationLinker({});
     const raw = { metadata: { annotations: { 'kelemetry.kubewharf.io/parent-link': '{"group":"apps","version":"v1","resource":"deployments","namespace":"ns2","name":"d"}' } } };
     expect(await linker.lookup({ ...child, raw })).toEqual([
       { object: { cluster: 'a', group: 'apps', version: 'v1', resource: 'deployments', namespace: 'ns2', name: 'd' }, role: 'parent', class: '', dedupId: 'annotation' },

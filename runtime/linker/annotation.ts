@@ -5,7 +5,7 @@
  */
 import type { RichObject } from '../aggregator/types.ts';
 import { parentLinkAnnotation } from '../model/constants.ts';
-import type { Linker, ObjectSource } from './types.ts';
+import type { Linker, LinkResult, ObjectSource } from './types.ts';
 
 interface ParentLink {
   cluster?: string;
@@ -39,14 +39,18 @@ export function parseParentLink(object: RichObject, text: string): RichObject {
   };
 }
 
-export function createAnnotationLinker(deps: { objects?: ObjectSource }): Linker {
-  return {
-    name: 'annotation-linker',
-    async lookup(object) {
-      const json = object.raw ?? (await deps.objects?.(object));
-      const text = (json?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[parentLinkAnnotation];
-      if (text === undefined) return [];
-      return [{ object: parseParentLink(object, text), role: 'parent', class: '', dedupId: 'annotation' }];
-    },
-  };
+export class AnnotationLinker implements Linker {
+  readonly name = 'annotation-linker';
+  private readonly objects: ObjectSource | undefined;
+
+  constructor(deps: { objects?: ObjectSource }) {
+    this.objects = deps.objects;
+  }
+
+  async lookup(object: RichObject): Promise<LinkResult[]> {
+    const json = object.raw ?? (await this.objects?.(object));
+    const text = (json?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[parentLinkAnnotation];
+    if (text === undefined) return [];
+    return [{ object: parseParentLink(object, text), role: 'parent', class: '', dedupId: 'annotation' }];
+  }
 }

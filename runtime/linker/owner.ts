@@ -3,7 +3,7 @@
  * object's parent, class `children`. The object's JSON comes from the job (audit response), else the
  * diff cache's creation snapshot, else the object cache (which falls back to the deletion snapshot).
  */
-import type { Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import type { RichObject } from '../aggregator/types.ts';
 import type { DiffCache } from '../diff/types.ts';
 import type { Discovery } from '../k8s/discovery.ts';
@@ -28,57 +28,62 @@ export interface OwnerLinkerDeps {
   registry: Registry;
 }
 
-export function createOwnerLinker(deps: OwnerLinkerDeps): Linker {
-  const lookups = counter(deps.registry, 'owner_linker_lookup_count', 'Owner lookups by where the object came from.', ['cluster', 'fetch']);
+export class OwnerLinker implements Linker {
+  readonly name = 'owner-linker';
+  private readonly deps: OwnerLinkerDeps;
+  private readonly lookups: Counter<'cluster' | 'fetch'>;
 
-  async function objectJson(object: RichObject): Promise<Record<string, unknown> | undefined> {
+  constructor(deps: OwnerLinkerDeps) {
+    this.deps = deps;
+    this.lookups = counter(deps.registry, 'owner_linker_lookup_count', 'Owner lookups by where the object came from.', ['cluster', 'fetch']);
+  }
+
+  async lookup(object: RichObject): Promise<LinkResult[]> {
+    const json = await this.objectJson(object);
+    const refs = ((json?.metadata as { ownerReferences?: OwnerReference[] } | undefined)?.ownerReferences ?? []).filter((r) => r.controller === true);
+    const out: LinkResult[] = [];
+    for (const ref of refs) {
+      const owner = await this.ownerOf(object, ref);
+      if (owner) out.push({ object: owner, role: 'parent', class: 'children', dedupId: 'ownerReference' });
+    }
+    return out;
+  }
+
+  private async objectJson(object: RichObject): Promise<Record<string, unknown> | undefined> {
     if (object.raw) {
-      lookups.inc({ cluster: object.cluster, fetch: 'Raw' });
+      this.lookups.inc({ cluster: object.cluster, fetch: 'Raw' });
       return object.raw;
     }
-    const snap = await deps.diffCache?.fetchSnapshot(object, 'creation').catch((err: unknown) => {
-      deps.logger.warn('owner linker: creation snapshot lookup failed', { cluster: object.cluster, object: `${object.group}/${object.resource}/${object.namespace}/${object.name}`, err });
+    const snap = await this.deps.diffCache?.fetchSnapshot(object, 'creation').catch((err: unknown) => {
+      this.deps.logger.warn('owner linker: creation snapshot lookup failed', { cluster: object.cluster, object: `${object.group}/${object.resource}/${object.namespace}/${object.name}`, err });
       return undefined;
     });
     if (snap) {
-      lookups.inc({ cluster: object.cluster, fetch: 'Snapshot' });
+      this.lookups.inc({ cluster: object.cluster, fetch: 'Snapshot' });
       return snap.Value;
     }
-    const fetched = await deps.objects?.(object);
-    lookups.inc({ cluster: object.cluster, fetch: fetched ? 'ObjectCache' : 'NotFound' });
+    const fetched = await this.deps.objects?.(object);
+    this.lookups.inc({ cluster: object.cluster, fetch: fetched ? 'ObjectCache' : 'NotFound' });
     return fetched;
   }
 
-  return {
-    name: 'owner-linker',
-    async lookup(object) {
-      const json = await objectJson(object);
-      const refs = ((json?.metadata as { ownerReferences?: OwnerReference[] } | undefined)?.ownerReferences ?? []).filter((r) => r.controller === true);
-      const out: LinkResult[] = [];
-      for (const ref of refs) {
-        const { group, version } = parseApiVersion(ref.apiVersion);
-        const info = await deps.discovery.for(object.cluster).lookupKind({ group, version, kind: ref.kind ?? '' });
-        if (!info) {
-          deps.logger.warn('owner linker: unknown owner kind', { cluster: object.cluster, apiVersion: ref.apiVersion, kind: ref.kind });
-          continue;
-        }
-        out.push({
-          object: {
-            cluster: object.cluster,
-            group: info.group,
-            version,
-            resource: info.resource,
-            // Owners of namespaced objects share the namespace, unless the owner is cluster-scoped.
-            namespace: info.namespaced ? object.namespace : '',
-            name: ref.name ?? '',
-            ...(ref.uid ? { uid: ref.uid } : {}),
-          },
-          role: 'parent',
-          class: 'children',
-          dedupId: 'ownerReference',
-        });
-      }
-      return out;
-    },
-  };
+  /** The owner as an object (undefined, logged, when its kind is unknown to discovery). */
+  private async ownerOf(object: RichObject, ref: OwnerReference): Promise<RichObject | undefined> {
+    const { group, version } = parseApiVersion(ref.apiVersion);
+    const info = await this.deps.discovery.for(object.cluster).lookupKind({ group, version, kind: ref.kind ?? '' });
+    if (!info) {
+      this.deps.logger.warn('owner linker: unknown owner kind', { cluster: object.cluster, apiVersion: ref.apiVersion, kind: ref.kind });
+      return undefined;
+    }
+    return {
+      cluster: object.cluster,
+      group: info.group,
+      version,
+      resource: info.resource,
+      // Owners of namespaced objects share the namespace, unless the owner is cluster-scoped.
+      namespace: info.namespaced ? object.namespace : '',
+      name: ref.name ?? '',
+      ...(ref.uid ? { uid: ref.uid } : {}),
+    };
+  }
 }

@@ -6,22 +6,21 @@
  */
 import type { Registry } from 'prom-client';
 import type { Aggregator, LinkJob, RichObject } from '../aggregator/types.ts';
+import type { LinkerConfig } from '../config/sections/informers.ts';
 import { counter, gauge, histogram } from '../metrics/define.ts';
 import { reverseLinkRole, Tag } from '../model/constants.ts';
 import { keyString } from '../model/objectKey.ts';
 import type { Logger } from '../util/log.ts';
 import type { Linker } from './types.ts';
 
-export interface LinkerPoolOptions {
+export interface LinkerPoolDeps {
   aggregator: Aggregator;
   linkers: Linker[];
-  workers: number;
-  capacity: number;
   logger: Logger;
   registry: Registry;
 }
 
-export function linkTags(linked: RichObject, role: string, linkClass: string): Record<string, string> {
+function linkTags(linked: RichObject, role: string, linkClass: string): Record<string, string> {
   return {
     [Tag.linkedCluster]: linked.cluster,
     [Tag.linkedGroup]: linked.group,
@@ -34,6 +33,11 @@ export function linkTags(linked: RichObject, role: string, linkClass: string): R
 }
 
 export class LinkerPool {
+  private readonly workers: number;
+  private readonly capacity: number;
+  private readonly aggregator: Aggregator;
+  private readonly linkers: Linker[];
+  private readonly logger: Logger;
   private readonly queue: LinkJob[] = [];
   private readonly waiters: Array<() => void> = [];
   private stopped = false;
@@ -43,8 +47,14 @@ export class LinkerPool {
   private readonly exec;
   private readonly links;
 
-  constructor(private readonly opts: LinkerPoolOptions) {
-    const r = opts.registry;
+  /** `workerCount` 0 disables the pool: start() does nothing. */
+  constructor(config: Pick<LinkerConfig, 'workerCount' | 'queueCapacity'>, deps: LinkerPoolDeps) {
+    this.workers = config.workerCount;
+    this.capacity = config.queueCapacity;
+    this.aggregator = deps.aggregator;
+    this.linkers = deps.linkers;
+    this.logger = deps.logger;
+    const r = deps.registry;
     this.lag = gauge(r, 'linker_local_worker_lag', 'Link jobs waiting for a worker.', ['name']);
     this.dropped = counter(r, 'linker_job_dropped_count', 'Link jobs dropped because the queue was full or the pool stopped.', ['name']);
     this.exec = histogram(r, 'linker_job_exec', 'Linker lookups by linker and error stage.', ['linker', 'error']);
@@ -52,9 +62,9 @@ export class LinkerPool {
   }
 
   start(): void {
-    if (this.opts.workers <= 0) return;
-    this.opts.aggregator.onLinkJob((job) => this.enqueue(job));
-    this.running = Array.from({ length: this.opts.workers }, () => this.work());
+    if (this.workers <= 0) return;
+    this.aggregator.onLinkJob((job) => this.enqueue(job));
+    this.running = Array.from({ length: this.workers }, () => this.work());
   }
 
   async stop(): Promise<void> {
@@ -66,13 +76,8 @@ export class LinkerPool {
     this.lag.set({ name: 'worker' }, 0);
   }
 
-  /** Jobs waiting (for tests and metrics). */
-  get depth(): number {
-    return this.queue.length;
-  }
-
   private enqueue(job: LinkJob): void {
-    if (this.stopped || this.queue.length >= this.opts.capacity) {
+    if (this.stopped || this.queue.length >= this.capacity) {
       this.dropped.inc({ name: 'worker' });
       return;
     }
@@ -89,12 +94,12 @@ export class LinkerPool {
         continue;
       }
       this.lag.set({ name: 'worker' }, this.queue.length);
-      for (const linker of this.opts.linkers) await this.run(linker, job);
+      for (const linker of this.linkers) await this.run(linker, job);
     }
   }
 
   private async run(linker: Linker, job: LinkJob): Promise<void> {
-    const { aggregator, logger } = this.opts;
+    const { aggregator, logger } = this;
     const end = this.exec.startTimer({ linker: linker.name });
     let stage = 'CallLinker';
     try {

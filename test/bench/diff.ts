@@ -144,7 +144,7 @@ async function runOnce(env: EnvironmentInfo, clients: KubeClients, backend: stri
   // Warm up what outlives the controller (discovery, TLS agent), so the memory delta is the object store.
   await discovery.for(cluster).resources();
   const t0 = Date.now();
-  const controller = new DiffController({ config, clusters: [cluster], clients, discovery, cache: timed, logger, registry });
+  const controller = new DiffController(config, { clusters: [cluster], clients, discovery, cache: timed, logger, registry });
   controller.start();
   // Wait for the initial LIST of every resource (tracked count stops growing and covers N).
   let last = -1;

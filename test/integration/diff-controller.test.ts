@@ -8,13 +8,15 @@ import { Etcd3 } from 'etcd3';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RichObject, SpanEvent } from '../../runtime/aggregator/types.ts';
+import type { SpanEvent } from '../../runtime/aggregator/types.ts';
+import { applyDecoration } from '../../runtime/audit/decorator.ts';
+import { toMessage } from '../../runtime/audit/object.ts';
 import type { AuditMessage } from '../../runtime/audit/types.ts';
 import { informersSection } from '../../runtime/config/sections/informers.ts';
 import { EtcdDiffCache } from '../../runtime/diff/cache/etcd.ts';
 import { RedisDiffCache } from '../../runtime/diff/cache/redis.ts';
 import { DiffController } from '../../runtime/diff/controller.ts';
-import { createDiffDecorator } from '../../runtime/diff/decorator.ts';
+import { DiffDecorator } from '../../runtime/diff/decorator.ts';
 import { RvIndexPolicy, type DiffCache } from '../../runtime/diff/types.ts';
 import { createKubeClients } from '../../runtime/k8s/clients.ts';
 import { Discovery } from '../../runtime/k8s/discovery.ts';
@@ -47,7 +49,7 @@ function startController(cache: DiffCache, name: string) {
   const clients = createKubeClients([{ name: cluster, kubeconfig: env.kube.kubeconfig }]);
   const registry = new Registry();
   const discovery = new Discovery(clients, logger, registry);
-  const controller = new DiffController({ config: controllerConfig(name), clusters: [cluster], clients, discovery, cache, logger, registry });
+  const controller = new DiffController(controllerConfig(name), { clusters: [cluster], clients, discovery, cache, logger, registry });
   controller.start();
   return {
     controller,
@@ -75,17 +77,16 @@ async function waitWatching(cache: DiffCache, ns: string, probe: string): Promis
 const decoratorConfig = { enabled: true, fetchBackoff: 200, fetchEventTimeout: 60_000, fetchTotalTimeout: 15_000 };
 
 function decorate(cache: DiffCache, audit: AuditReceiver, match: (e: AuditMessage['event']) => boolean) {
-  const decorator = createDiffDecorator({ cache, config: decoratorConfig, registry: new Registry(), logger });
+  const decorator = new DiffDecorator(decoratorConfig, { cache, registry: new Registry(), logger });
   return Promise.all(
     audit
       .events()
       .map((e) => e as unknown as AuditMessage['event'])
       .filter((e) => e.stage === 'ResponseComplete' && ['create', 'update', 'patch', 'delete'].includes(e.verb ?? '') && match(e))
       .map(async (event) => {
-        const ref = event.objectRef!;
-        const object: RichObject = { cluster, group: ref.apiGroup ?? '', version: ref.apiVersion ?? '', resource: ref.resource ?? '', namespace: ref.namespace ?? '', name: ref.name ?? '' };
+        const message = toMessage({ cluster, sourceAddr: '127.0.0.1', receivedAtMs: Date.now(), event });
         const span: SpanEvent = { title: `${event.user?.username} ${event.verb}`, traceSource: 'audit', startMs: 0, tags: {}, logs: [] };
-        await decorator({ message: { cluster, sourceAddr: '127.0.0.1', receivedAtMs: Date.now(), event }, object, span });
+        applyDecoration(span, await decorator.decorate({ message, object: message.object! }));
         return { event, span };
       }),
   );

@@ -37,7 +37,7 @@ describe('diff controller writer failover (real kube-apiserver + etcd)', () => {
     const clients = createKubeClients([{ name: cluster, kubeconfig: env.kube.kubeconfig }]);
     const registry = new Registry();
     const discovery = new Discovery(clients, logger, registry);
-    const controller = new DiffController({ config, clusters: [cluster], clients, discovery, cache, logger, registry, identity });
+    const controller = new DiffController(config, { clusters: [cluster], clients, discovery, cache, logger, registry, identity });
     controller.start();
     return { identity, registry, controller, stop: async () => (await controller.stop(), discovery.stop(), clients.close()) };
   };

@@ -50,7 +50,7 @@ function startController(name: string, configMapName: string, identity: string) 
       leaderElection: { name, leaseDuration: '6s', renewDeadline: '4s', retryPeriod: '1s' },
     },
   }).eventController;
-  const controller = new EventController({ config, clusters: [cluster], clients, discovery, aggregator, logger, registry, identity });
+  const controller = new EventController(config, { clusters: [cluster], clients, discovery, aggregator, logger, registry, identity });
   controller.start();
   return {
     controller,

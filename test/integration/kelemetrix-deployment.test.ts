@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AuditEvent } from '../../runtime/audit/types.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
-import { createKelemetrix } from '../../runtime/kelemetrix/kelemetrix.ts';
+import { Kelemetrix } from '../../runtime/kelemetrix/kelemetrix.ts';
 import { createRegistry } from '../../runtime/metrics/registry.ts';
 import { nullLogger } from '../../runtime/util/log.ts';
 import { parsePrometheusText } from '../../runtime/diagnose/promText.ts';
@@ -83,7 +83,7 @@ describe('kelemetrix on the real apiserver audit stream', () => {
       },
     });
     const registry = createRegistry({ processMetrics: false });
-    const kelemetrix = createKelemetrix({ config, logger: nullLogger, registry });
+    const kelemetrix = new Kelemetrix(config.kelemetrix, { logger: nullLogger, registry });
 
     // Snapshot once: the apiserver keeps sending (controllers never stop), and expected and observed must see the same events.
     const events = [...eventsOf()];

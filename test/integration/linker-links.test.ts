@@ -10,8 +10,8 @@ import type { Aggregator, LinkJob, PseudoSpanRequest, RichObject, SpanEvent, Spa
 import { createKubeClients } from '../../runtime/k8s/clients.ts';
 import { Discovery } from '../../runtime/k8s/discovery.ts';
 import { ObjectCache } from '../../runtime/k8s/objectCache.ts';
-import { createAnnotationLinker } from '../../runtime/linker/annotation.ts';
-import { createOwnerLinker } from '../../runtime/linker/owner.ts';
+import { AnnotationLinker } from '../../runtime/linker/annotation.ts';
+import { OwnerLinker } from '../../runtime/linker/owner.ts';
 import { LinkerPool } from '../../runtime/linker/worker.ts';
 import { keyString } from '../../runtime/model/objectKey.ts';
 import { createLogger } from '../../runtime/util/log.ts';
@@ -56,14 +56,10 @@ describe('linkers (real kube-apiserver)', () => {
   const objectCache = new ObjectCache({ clients, discovery, logger, registry, maxBytes: 1 << 20, storeTtlMs: 5000, fetchTimeoutMs: 5000 });
   const aggregator = new RecordingAggregator();
   const objects = (o: RichObject) => objectCache.get(o);
-  const pool = new LinkerPool({
-    aggregator,
-    linkers: [createOwnerLinker({ discovery, objects, logger, registry }), createAnnotationLinker({ objects })],
-    workers: 2,
-    capacity: 100,
-    logger,
-    registry,
-  });
+  const pool = new LinkerPool(
+    { workerCount: 2, queueCapacity: 100 },
+    { aggregator, linkers: [new OwnerLinker({ discovery, objects, logger, registry }), new AnnotationLinker({ objects })], logger, registry },
+  );
   let ns: string;
   let other: string;
 
