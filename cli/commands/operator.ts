@@ -4,11 +4,12 @@
  * failed to start, e.g. the metrics port is taken (exit 1, logged; the Deployment restarts it).
  */
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { startOperator } from '../../operator/operator.ts';
 import { createRegistry } from '../../runtime/metrics/registry.ts';
 import { parseHostPort } from '../../runtime/util/hostPort.ts';
 import { createLogger } from '../../runtime/util/log.ts';
+import { loadKubeConfig } from '../kubeconfig.ts';
+import { nextStopSignal } from '../signals.ts';
 
 const help = `usage: kelemetry operator [--kubeconfig FILE] [--leader-elect] [--lease-namespace NS] [--workers N] [--metrics-listen HOST:PORT]
 
@@ -38,11 +39,8 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger();
-  const kubeconfig = new KubeConfig();
-  if (values.kubeconfig) kubeconfig.loadFromFile(values.kubeconfig);
-  else kubeconfig.loadFromDefault();
   const op = startOperator({
-    kubeconfig,
+    kubeconfig: loadKubeConfig(values.kubeconfig),
     logger,
     registry: createRegistry(),
     workers: Number(values.workers),
@@ -51,13 +49,9 @@ export async function run(args: string[]): Promise<number> {
     metricsListen: parseHostPort(values['metrics-listen']!, '--metrics-listen'),
   });
 
-  const signalled = new Promise<number>((resolve) => {
-    const onSignal = (signal: string) => {
-      logger.info('shutting down', { signal });
-      resolve(0);
-    };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+  const signalled = nextStopSignal().then((signal) => {
+    logger.info('shutting down', { signal });
+    return 0;
   });
   // The manager has logged why it stopped itself.
   const code = await Promise.race([signalled, op.done.then(() => 0, () => 1)]);

@@ -12,6 +12,8 @@ import { startApp } from '../../app/app.ts';
 import { ConfigError, parseConfig } from '../../runtime/config/load.ts';
 import type { Config } from '../../runtime/config/schema.ts';
 import { createLogger } from '../../runtime/util/log.ts';
+import { sleep } from '../../runtime/util/sleep.ts';
+import { nextStopSignal } from '../signals.ts';
 
 const usage = `usage: kelemetry run --config FILE [--set path=value ...]
 
@@ -101,17 +103,11 @@ export async function run(argv: string[]): Promise<number> {
 
   const logger = createLogger({}, { app: 'kelemetry' });
   const app = await startApp({ config, logger });
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await nextStopSignal();
   logger.info('shutting down', { signal });
-  let timer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([
-    app.stop().then(() => true),
-    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), args.shutdownTimeoutS * 1000))),
-  ]);
-  clearTimeout(timer);
+  const timeout = new AbortController();
+  const stopped = await Promise.race([app.stop().then(() => true), sleep(args.shutdownTimeoutS * 1000, timeout.signal).then(() => false)]);
+  timeout.abort();
   const code = stopped ? 0 : 1;
   if (!stopped) logger.error('components did not stop in time; exiting anyway', { timeoutSeconds: args.shutdownTimeoutS });
   // Client libraries may keep sockets alive for a while after close; do not let them delay the exit.

@@ -7,12 +7,14 @@
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../api/types.ts';
-import { parseDuration } from '../../runtime/config/common.ts';
 import { diagnose, healthy } from '../../runtime/diagnose/diagnose.ts';
 import { PodProxyScraper, findInstancePods, instanceLabels, scrapeAll, type ScrapeFailure } from '../../runtime/diagnose/kubeTargets.ts';
 import type { Scrape } from '../../runtime/diagnose/metricSet.ts';
 import { scrapeUrl } from '../../runtime/diagnose/scrape.ts';
 import type { Finding } from '../../runtime/diagnose/types.ts';
+import { sleep } from '../../runtime/util/sleep.ts';
+import { loadKubeConfig } from '../kubeconfig.ts';
+import { durationFlag, UsageError } from './usage.ts';
 
 const help = `usage: kelemetry scan (--url URL [--url URL ...] | --instance NAME [-n NS] [--kubeconfig FILE]) [options]
 
@@ -31,8 +33,6 @@ options:
       --audit-endpoint URL the webhook URL apiservers should post to, quoted in suggestions (default with
                            --instance: from the instance status)
   -o, --output FORMAT      text|json (default text)`;
-
-class UsageError extends Error {}
 
 interface ScanArgs {
   urls: string[];
@@ -74,14 +74,7 @@ export function parseScanArgs(argv: string[]): ScanArgs | 'help' {
   }
   const output = values.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new UsageError(`--output ${output}: want text or json`);
-  let windowMs: number | undefined;
-  if (values.window !== undefined) {
-    try {
-      windowMs = parseDuration(values.window);
-    } catch (err) {
-      throw new UsageError(`--window: ${(err as Error).message}`);
-    }
-  }
+  const windowMs = values.window === undefined ? undefined : durationFlag('--window', values.window);
   return {
     urls,
     instance: values.instance,
@@ -166,6 +159,38 @@ async function instanceAuditEndpoint(kc: k8s.KubeConfig, namespace: string, name
   return urls.length ? urls.join(' or ') : undefined;
 }
 
+/** How to read the metrics, and what is known before reading them. */
+interface Target {
+  collect: () => Promise<Collected>;
+  auditEndpoint?: string;
+  problems: Finding[];
+}
+
+function urlTarget(args: ScanArgs): Target {
+  return { collect: () => collectUrls(args.urls), auditEndpoint: args.auditEndpoint, problems: [] };
+}
+
+async function instanceTarget(args: ScanArgs, name: string): Promise<Target> {
+  const { namespace } = args;
+  const kc = loadKubeConfig(args.kubeconfig);
+  const ctx: InstanceContext = { core: kc.makeApiClient(k8s.CoreV1Api), scraper: new PodProxyScraper(kc), namespace, name };
+  const target: Target = { collect: () => collectInstance(ctx), auditEndpoint: args.auditEndpoint, problems: [] };
+  if (target.auditEndpoint) return target;
+  try {
+    target.auditEndpoint = await instanceAuditEndpoint(kc, namespace, name);
+  } catch (err) {
+    // The pods may still be there (e.g. the instance was deleted with orphaning): report and carry on.
+    target.problems.push({
+      id: 'instance',
+      ok: false,
+      figure: 0,
+      message: (err as Error).message,
+      suggestion: `kubectl -n ${namespace} get kelemetryinstance ${name} (is the CRD installed and the name right?)`,
+    });
+  }
+  return target;
+}
+
 function render(findings: Finding[], targets: string[], windowMs: number | undefined): string {
   const lines = [`kelemetry scan: ${targets.length} target${targets.length === 1 ? '' : 's'}${windowMs ? `, window ${windowMs / 1000}s` : ''}`];
   for (const t of targets) lines.push(`  ${t}`);
@@ -196,41 +221,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  let collect: () => Promise<Collected>;
-  let auditEndpoint = args.auditEndpoint;
-  const instanceProblems: Finding[] = [];
-  if (args.instance) {
-    const kc = new k8s.KubeConfig();
-    if (args.kubeconfig) kc.loadFromFile(args.kubeconfig);
-    else kc.loadFromDefault();
-    const ctx: InstanceContext = { core: kc.makeApiClient(k8s.CoreV1Api), scraper: new PodProxyScraper(kc), namespace: args.namespace, name: args.instance };
-    if (!auditEndpoint) {
-      try {
-        auditEndpoint = await instanceAuditEndpoint(kc, args.namespace, args.instance);
-      } catch (err) {
-        // The pods may still be there (e.g. the instance was deleted with orphaning): report and carry on.
-        instanceProblems.push({
-          id: 'instance',
-          ok: false,
-          figure: 0,
-          message: (err as Error).message,
-          suggestion: `kubectl -n ${args.namespace} get kelemetryinstance ${args.instance} (is the CRD installed and the name right?)`,
-        });
-      }
-    }
-    collect = () => collectInstance(ctx);
-  } else {
-    const urls = args.urls;
-    collect = () => collectUrls(urls);
-  }
+  const { collect, auditEndpoint, problems } = args.instance ? await instanceTarget(args, args.instance) : urlTarget(args);
 
   let previous: Scrape[] | undefined;
   if (args.windowMs) {
     previous = (await collect()).scrapes;
-    await new Promise((r) => setTimeout(r, args.windowMs));
+    await sleep(args.windowMs);
   }
   const now = await collect();
-  const findings = [...instanceProblems, ...now.extra, ...diagnose({ current: now.scrapes, previous, windowSeconds: args.windowMs ? args.windowMs / 1000 : undefined, auditEndpoint })];
+  const findings = [...problems, ...now.extra, ...diagnose({ current: now.scrapes, previous, windowSeconds: args.windowMs ? args.windowMs / 1000 : undefined, auditEndpoint })];
 
   if (args.output === 'json') console.log(JSON.stringify({ healthy: healthy(findings), targets: now.targets, findings }, null, 2));
   else console.log(render(findings, now.targets, args.windowMs));

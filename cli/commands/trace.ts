@@ -2,14 +2,13 @@
  * `kelemetry trace <resource>/<name>`: finds an object's trace through the plugin's /redirect and
  * prints it from Jaeger query, as a tree with a timeline (default) or as Jaeger's JSON.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../../runtime/config/common.ts';
 import type { JaegerTraceJson } from '../render/jaegerJson.ts';
 import { baseModes, families, modeHex, withMode, type BaseMode, type Family } from '../render/modes.ts';
 import { renderTraceTree } from '../render/traceTree.ts';
+import { fetchTrace, findTraceId, type ObjectRef } from '../trace/lookup.ts';
+import { locateStack } from '../trace/stack.ts';
+import { durationFlag, UsageError } from './usage.ts';
 
 const help = `usage: kelemetry trace <resource>[.<group>]/<name> [options]
 
@@ -38,7 +37,7 @@ const aliases: Record<string, string> = {
 };
 
 /** `deploy/demo`, `deployment.apps/demo`, `deployments/demo` → plural resource, optional group, name. */
-export function parseObjectRef(ref: string): { resource: string; group?: string; name: string } {
+export function parseObjectRef(ref: string): ObjectRef {
   const slash = ref.indexOf('/');
   if (slash <= 0 || slash === ref.length - 1) throw new UsageError(`want <resource>/<name>, e.g. deployments/demo; got "${ref}"`);
   const [kind, ...groupParts] = ref.slice(0, slash).toLowerCase().split('.');
@@ -48,139 +47,108 @@ export function parseObjectRef(ref: string): { resource: string; group?: string;
   return { resource, group, name: ref.slice(slash + 1) };
 }
 
-class UsageError extends Error {}
-
-interface Endpoints {
-  plugin?: string;
-  query?: string;
-  cluster?: string;
-}
-
-/** Endpoints of a stack started with `npm run quickstart -- --detach`, if any. */
-function quickstartEndpoints(): Endpoints {
-  const file = join(process.cwd(), '.kelemetry', 'quickstart.json');
-  if (!existsSync(file)) return {};
-  try {
-    const state = JSON.parse(readFileSync(file, 'utf8')) as { pluginUrl?: string; queryUrl?: string; clusterName?: string };
-    return { plugin: state.pluginUrl, query: state.queryUrl, cluster: state.clusterName };
-  } catch {
-    return {};
-  }
-}
-
-function get(url: string): Promise<{ status: number; body: string; location?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 30_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out after 30s')));
-    req.on('error', reject);
-    req.end();
+/** Throws node's own error for an unknown or malformed flag (answered with the full help). */
+function parseFlags(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      namespace: { type: 'string', short: 'n', default: 'default' },
+      cluster: { type: 'string' },
+      mode: { type: 'string', default: 'tracing' },
+      family: { type: 'string', default: 'full' },
+      since: { type: 'string', default: '1h' },
+      output: { type: 'string', short: 'o', default: 'tree' },
+      plugin: { type: 'string' },
+      query: { type: 'string' },
+      width: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
 }
 
-async function reach(url: string, what: string, hint: string): Promise<{ status: number; body: string; location?: string }> {
-  try {
-    return await get(url);
-  } catch (err) {
-    throw new Error(`cannot reach ${what} at ${new URL(url).origin} (${(err as Error).message}).\n${hint}`);
+type Flags = ReturnType<typeof parseFlags>;
+
+interface TraceRequest {
+  object: ObjectRef;
+  namespace: string;
+  mode: BaseMode;
+  family: Family;
+  since: string;
+  sinceMs: number;
+  output: 'tree' | 'json';
+  width?: string;
+}
+
+/** Checks the values of well-formed flags; a wrong one is a UsageError saying what is allowed. */
+function validate({ values, positionals }: Flags): TraceRequest {
+  if (positionals.length !== 1) throw new UsageError('name exactly one object, e.g. kelemetry trace deployments/demo');
+  const object = parseObjectRef(positionals[0]!);
+  if (!(values.mode in baseModes)) throw new UsageError(`--mode must be one of ${Object.keys(baseModes).join(', ')}`);
+  if (!(values.family in families)) throw new UsageError(`--family must be one of ${Object.keys(families).join(', ')}`);
+  if (values.output !== 'tree' && values.output !== 'json') throw new UsageError('--output must be tree or json');
+  const sinceMs = durationFlag('--since', values.since);
+  return {
+    object,
+    namespace: values.namespace,
+    mode: values.mode as BaseMode,
+    family: values.family as Family,
+    since: values.since,
+    sinceMs,
+    output: values.output,
+    width: values.width,
+  };
+}
+
+function notFoundMessage(req: TraceRequest, cluster: string, pluginSaid: string): string {
+  const { object, namespace } = req;
+  const where = namespace ? ` in namespace ${namespace}` : '';
+  return (
+    `kelemetry trace: no trace of ${object.resource}/${object.name}${where} (cluster ${cluster}) in the last ${req.since}.\n` +
+    `  plugin said: ${pluginSaid}\n` +
+    `  next: check the name with 'kubectl get ${object.resource} -n ${namespace}', widen --since,\n` +
+    `        or check that audit events arrive ('kelemetry scan').`
+  );
+}
+
+function printTrace(trace: JaegerTraceJson, req: TraceRequest, jaegerLink: string): void {
+  if (req.output === 'json') {
+    console.log(JSON.stringify(trace, null, 2));
+    return;
   }
+  const width = req.width ? Number(req.width) : process.stdout.isTTY ? Math.min(140, process.stdout.columns || 100) : 100;
+  process.stdout.write(renderTraceTree(trace, { width, color: process.stdout.isTTY }));
+  console.log(`\nopen in Jaeger: ${jaegerLink}`);
+}
+
+/** Finds, fetches and prints the trace; the exit code. */
+async function trace(flags: Flags): Promise<number> {
+  const req = validate(flags);
+  const stack = locateStack(flags.values);
+  const found = await findTraceId(stack, req.object, req.namespace, req.sinceMs);
+  if ('notFound' in found) {
+    console.error(notFoundMessage(req, stack.cluster, found.notFound));
+    return 1;
+  }
+  const id = withMode(found.traceId, modeHex(req.mode, req.family));
+  printTrace(await fetchTrace(stack.query, id), req, `${stack.query}/trace/${id}`);
+  return 0;
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
+  let flags: Flags;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        namespace: { type: 'string', short: 'n', default: 'default' },
-        cluster: { type: 'string' },
-        mode: { type: 'string', default: 'tracing' },
-        family: { type: 'string', default: 'full' },
-        since: { type: 'string', default: '1h' },
-        output: { type: 'string', short: 'o', default: 'tree' },
-        plugin: { type: 'string' },
-        query: { type: 'string' },
-        width: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    flags = parseFlags(args);
   } catch (err) {
     console.error(`kelemetry trace: ${(err as Error).message}\n\n${help}`);
     return 2;
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
+  if (flags.values.help) {
     console.log(help);
     return 0;
   }
   try {
-    if (positionals.length !== 1) throw new UsageError('name exactly one object, e.g. kelemetry trace deployments/demo');
-    const object = parseObjectRef(positionals[0]!);
-    if (!(values.mode in baseModes)) throw new UsageError(`--mode must be one of ${Object.keys(baseModes).join(', ')}`);
-    if (!(values.family in families)) throw new UsageError(`--family must be one of ${Object.keys(families).join(', ')}`);
-    if (values.output !== 'tree' && values.output !== 'json') throw new UsageError('--output must be tree or json');
-    let sinceMs: number;
-    try {
-      sinceMs = parseDuration(values.since);
-    } catch (err) {
-      throw new UsageError(`--since: ${(err as Error).message}`);
-    }
-    const fromState = quickstartEndpoints();
-    const plugin = values.plugin ?? process.env.KELEMETRY_PLUGIN_URL ?? fromState.plugin;
-    const query = values.query ?? process.env.KELEMETRY_QUERY_URL ?? fromState.query;
-    const cluster = values.cluster ?? fromState.cluster ?? 'tracetest';
-    if (!plugin || !query) {
-      throw new UsageError(
-        'no Kelemetry stack found: pass --plugin URL and --query URL (or set KELEMETRY_PLUGIN_URL and KELEMETRY_QUERY_URL),\n' +
-          "or start the local stack with 'npm run quickstart -- --detach'",
-      );
-    }
-    const startHint = "Is the stack running? 'npm run quickstart -- --detach' starts one; --plugin/--query point elsewhere.";
-
-    // /redirect searches ±30 min around ts: step back an hour at a time until --since is covered.
-    const now = Date.now();
-    let traceId: string | undefined;
-    let lastNotFound = '';
-    for (let ts = now; ts >= now - sinceMs - 1; ts -= 3_600_000) {
-      const params = new URLSearchParams({ cluster, resource: object.resource, namespace: values.namespace, name: object.name, ts: new Date(ts).toISOString() });
-      if (object.group !== undefined) params.set('group', object.group);
-      const res = await reach(`${plugin}/redirect?${params}`, 'the Kelemetry plugin', startHint);
-      if (res.status === 302 && res.location) {
-        traceId = res.location.split('/').pop();
-        break;
-      }
-      if (res.status !== 404) throw new Error(`the plugin answered ${res.status}: ${res.body.trim()}`);
-      lastNotFound = res.body.trim();
-      if (sinceMs < 3_600_000) break;
-    }
-    if (!traceId) {
-      const where = values.namespace ? ` in namespace ${values.namespace}` : '';
-      console.error(
-        `kelemetry trace: no trace of ${object.resource}/${object.name}${where} (cluster ${cluster}) in the last ${values.since}.\n` +
-          `  plugin said: ${lastNotFound}\n` +
-          `  next: check the name with 'kubectl get ${object.resource} -n ${values.namespace}', widen --since,\n` +
-          `        or check that audit events arrive ('kelemetry scan').`,
-      );
-      return 1;
-    }
-    const id = withMode(traceId, modeHex(values.mode as BaseMode, values.family as Family));
-    const res = await reach(`${query}/api/traces/${id}`, 'Jaeger query', startHint);
-    if (res.status !== 200) throw new Error(`Jaeger query answered ${res.status} for trace ${id}: ${res.body.trim().slice(0, 500)}`);
-    const trace = (JSON.parse(res.body) as { data: JaegerTraceJson[] }).data[0];
-    if (!trace) throw new Error(`Jaeger query returned no trace for ${id}`);
-    if (values.output === 'json') {
-      console.log(JSON.stringify(trace, null, 2));
-    } else {
-      const width = values.width ? Number(values.width) : process.stdout.isTTY ? Math.min(140, process.stdout.columns || 100) : 100;
-      process.stdout.write(renderTraceTree(trace, { width, color: process.stdout.isTTY }));
-      console.log(`\nopen in Jaeger: ${query}/trace/${id}`);
-    }
-    return 0;
+    return await trace(flags);
   } catch (err) {
     console.error(`kelemetry trace: ${(err as Error).message}`);
     if (err instanceof UsageError) console.error("run 'kelemetry trace --help' for usage");

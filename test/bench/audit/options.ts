@@ -1,0 +1,48 @@
+import { BenchArgs } from '../common/args.ts';
+
+export const usage = `usage: npm run bench -- audit [options]
+
+The audit pipeline (webhook → queue → consumer → aggregator → span cache → OTLP export) under a realistic
+RequestResponse audit stream POSTed by a child process playing the kube-apiserver.
+
+options:
+  --events N         audit events to send (default 40000)
+  --objects N        objects alive at once (default 2000)
+  --batch N          events per EventList POST (default 400)
+  --concurrency N    concurrent POSTs (default 4)
+  --partitions N     audit queue partitions (default 8)
+  --rate N           events/s offered; 0 = as fast as accepted, which measures saturation (default 0)
+  --otlp HOST:PORT   export to this collector (default: a local OTLP sink that discards)
+  --span-cache memory|etcd|redis   (default memory)
+  --etcd URL         etcd for --span-cache etcd (default http://127.0.0.1:2379)
+  --redis URL        Redis for --span-cache redis (default redis://127.0.0.1:6379)`;
+
+export interface Options {
+  events: number;
+  objects: number;
+  batch: number;
+  concurrency: number;
+  partitions: number;
+  /** Events per second offered; 0 = as fast as the webhook accepts. */
+  rate: number;
+  otlp?: string;
+  spanCache: 'memory' | 'etcd' | 'redis';
+  etcd?: string;
+  redis?: string;
+}
+
+export function parseOptions(argv: string[]): Options {
+  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis']);
+  return {
+    events: args.number('events', 40_000),
+    objects: args.number('objects', 2_000),
+    batch: args.number('batch', 400),
+    concurrency: args.number('concurrency', 4),
+    partitions: args.number('partitions', 8),
+    rate: args.number('rate', 0),
+    otlp: args.string('otlp'),
+    spanCache: args.string('span-cache', 'memory') as Options['spanCache'],
+    etcd: args.string('etcd'),
+    redis: args.string('redis'),
+  };
+}

@@ -1,0 +1,72 @@
+/** The timed gRPC calls, in `tracing [full tree]` (mode 21000000). */
+import type { LoadedFamily } from './family.ts';
+import { cluster } from './family.ts';
+import type { Chunk, StreamFn, TraceReaderClient } from './plugin.ts';
+
+/** Runs a streaming call; returns spans per trace ID and the elapsed ms. */
+function timedStream(fn: StreamFn, client: TraceReaderClient, req: unknown): Promise<{ ms: number; traces: Map<string, number> }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const traces = new Map<string, number>();
+    const call = fn.call(client, req, { deadline: Date.now() + 60_000 });
+    call.on('data', (td: Chunk) => {
+      for (const rs of td.resource_spans) for (const ss of rs.scope_spans) for (const s of ss.spans) {
+        const id = s.trace_id.toString('hex');
+        traces.set(id, (traces.get(id) ?? 0) + 1);
+      }
+    });
+    call.on('error', reject);
+    call.on('end', () => resolve({ ms: performance.now() - t0, traces }));
+  });
+}
+
+const ts = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: 0 });
+
+/** A search for the family's Deployment as the service (display mode name) `service`. */
+function deploymentQuery(family: LoadedFamily, service: string) {
+  return {
+    query: {
+      service_name: service,
+      operation_name: cluster,
+      attributes: [
+        { key: 'resource', value: { string_value: 'deployments' } },
+        { key: 'name', value: { string_value: family.deploymentName } },
+      ],
+      start_time_min: ts(family.fromMs),
+      start_time_max: ts(family.toMs),
+      search_depth: 20,
+    },
+  };
+}
+
+/** FindTraces `iterations` times: the latencies, and the spans of the (single) rendered trace. */
+export async function timeFindTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number): Promise<{ ms: number[]; spansPerTrace: number }> {
+  const ms: number[] = [];
+  let spansPerTrace = 0;
+  for (let i = 0; i < iterations; i++) {
+    const r = await timedStream(client.FindTraces!, client, deploymentQuery(family, 'tracing [full tree]'));
+    if (r.traces.size !== 1) throw new Error(`FindTraces returned ${r.traces.size} traces, want 1`);
+    spansPerTrace = [...r.traces.values()][0]!;
+    ms.push(r.ms);
+  }
+  return { ms, spansPerTrace };
+}
+
+/**
+ * GetTraces of a trace ID found by a plain `tracing` search with its mode digits edited to 21000000 (the
+ * /redirect flow): cold, then again warm (the plugin's render memo). Checks the trace FindTraces rendered.
+ */
+export async function timeGetTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number, spansPerTrace: number): Promise<{ cold: number[]; warm: number[] }> {
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const ids = await new Promise<{ trace_ids: { trace_id: Buffer }[] }>((resolve, reject) => client.FindTraceIDs(deploymentQuery(family, 'tracing'), (e, r) => (e ? reject(e) : resolve(r))));
+    const id = ids.trace_ids[0]!.trace_id.toString('hex');
+    const edited = Buffer.from(`ff21000000${id.slice(10)}`, 'hex');
+    const c = await timedStream(client.GetTraces!, client, { query: [{ trace_id: edited }] });
+    if ([...c.traces.values()][0] !== spansPerTrace) throw new Error(`GetTraces returned ${[...c.traces.values()][0]} spans, FindTraces ${spansPerTrace}`);
+    cold.push(c.ms);
+    warm.push((await timedStream(client.GetTraces!, client, { query: [{ trace_id: edited }] })).ms);
+  }
+  return { cold, warm };
+}

@@ -1,0 +1,67 @@
+/** The storage plugin as its own process (plugin/testing/runPlugin.ts), and a gRPC client for it. */
+import * as grpc from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { loadProtos } from '../../../plugin/proto/load.ts';
+import { repoRoot } from '../../../envtest/environment.ts';
+import { cluster } from './family.ts';
+
+export type Chunk = { resource_spans: { scope_spans: { spans: { trace_id: Buffer }[] }[] }[] };
+export type StreamFn = (req: unknown, opts: grpc.CallOptions) => grpc.ClientReadableStream<Chunk>;
+export type TraceReaderClient = grpc.Client &
+  Record<string, StreamFn> & {
+    FindTraceIDs(req: unknown, cb: (e: grpc.ServiceError | null, r: { trace_ids: { trace_id: Buffer }[] }) => void): void;
+  };
+
+export interface PluginProcess {
+  client: TraceReaderClient;
+  /** Stops it gracefully; its peak RSS in KiB. */
+  stop(): Promise<number>;
+  /** For the error path. */
+  kill(): void;
+}
+
+function writeConfig(dir: string, remoteStorage: string): string {
+  const file = join(dir, 'plugin.yaml');
+  const plugin = { grpcListen: '127.0.0.1:0', backend: { remoteStorage }, traceCache: { backend: 'memory' }, followLinks: { limit: 1000 } };
+  writeFileSync(file, stringify({ clusters: [{ name: cluster }], plugin }));
+  return file;
+}
+
+/** The plugin prints one JSON line when started and one when stopped. */
+function jsonLines(proc: ChildProcess): () => Promise<unknown> {
+  const lines = createInterface({ input: proc.stdout! });
+  return () =>
+    new Promise((resolve, reject) => {
+      lines.once('line', (line) => resolve(JSON.parse(line)));
+      proc.once('exit', (code) => reject(new Error(`plugin exited with code ${code}`)));
+    });
+}
+
+export async function startPluginProcess(dir: string, remoteStorage: string, heapMib: number | undefined): Promise<PluginProcess> {
+  const heapFlag = heapMib ? [`--max-old-space-size=${heapMib}`] : [];
+  const args = [...heapFlag, '--import', 'tsx', join(repoRoot, 'plugin/testing/runPlugin.ts'), writeConfig(dir, remoteStorage)];
+  const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const nextLine = jsonLines(proc);
+  let client: TraceReaderClient;
+  try {
+    const { grpcPort } = (await nextLine()) as { grpcPort: number };
+    const { TraceReader } = loadProtos();
+    client = new TraceReader(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }) as TraceReaderClient;
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    client,
+    async stop() {
+      client.close();
+      proc.kill('SIGTERM');
+      return ((await nextLine()) as { maxRssKb: number }).maxRssKb;
+    },
+    kill: () => proc.kill('SIGKILL'),
+  };
+}
