@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{runtime,plugin,app,operator,manifests,cli,quickstart,api,envtest}/**/*.test.ts'],
+          include: ['{runtime,plugin,app,operator,manifests,cli,quickstart,api,envtest,test/bench}/**/*.test.ts'],
         },
       },
       {
