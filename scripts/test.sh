@@ -33,6 +33,11 @@ step "type-check and lint"
 npm run --silent typecheck
 npm run --silent lint
 
+step "compiled JavaScript (what the image runs): build, then the same synth output as from the sources"
+npm run --silent build
+cmp <(node dist/cli/main.js synth -f manifests/examples/instance.yaml) <(node bin/kelemetry.js synth -f manifests/examples/instance.yaml)
+echo "dist/cli/main.js synth matches bin/kelemetry.js synth"
+
 step "tests (unit, then integration against the real environment)"
 mkdir -p .kelemetry
 status=0
