@@ -5,7 +5,7 @@
  *  - a quantity filter on a quantity the message has no value for fails; the original compared 0.
  */
 import type { KelemetrixQuantityFilterConfig, KelemetrixTagFilterConfig } from '../config/sections/kelemetrix.ts';
-import type { QuantifierName, TagName } from './names.ts';
+import type { QuantifierName, TagName } from '../model/kelemetrixNames.ts';
 
 export interface TagFilter {
   tag: TagName;

@@ -12,7 +12,7 @@ import type { KelemetrixConfig, KelemetrixMetricConfig } from '../config/section
 import { counter, histogram, summary } from '../metrics/define.ts';
 import type { Logger } from '../util/log.ts';
 import { compileQuantityFilter, compileTagFilter, type QuantityFilter, type TagFilter } from './filters.ts';
-import type { QuantifierName, TagName } from './names.ts';
+import type { QuantifierName, TagName } from '../model/kelemetrixNames.ts';
 import { quantifiers, requestLatencyBuckets, type QuantifierEnv } from './quantifiers.ts';
 import { computeTag } from './tags.ts';
 

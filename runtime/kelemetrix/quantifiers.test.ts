@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message } from './fixtures.test-util.ts';
-import { QUANTIFIER_NAMES } from './names.ts';
+import { QUANTIFIER_NAMES } from '../model/kelemetrixNames.ts';
 import { quantifiers, type QuantifierEnv } from './quantifiers.ts';
 import { parseTimestamp } from './timestamp.ts';
 

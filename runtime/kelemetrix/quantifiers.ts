@@ -4,7 +4,7 @@
  * nanoseconds; Prometheus convention is seconds).
  */
 import type { ReceivedAuditEvent } from '../audit/types.ts';
-import type { QuantifierName } from './names.ts';
+import type { QuantifierName } from '../model/kelemetrixNames.ts';
 import { requestQuery } from './requestUri.ts';
 import { parseTimestamp, secondsBetween, secondsSince } from './timestamp.ts';
 

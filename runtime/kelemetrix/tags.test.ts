@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message } from './fixtures.test-util.ts';
-import { TAG_NAMES } from './names.ts';
+import { TAG_NAMES } from '../model/kelemetrixNames.ts';
 import { ERR_URI_PARSE, computeTag, tagProviders } from './tags.ts';
 
 describe('kelemetrix tag providers', () => {

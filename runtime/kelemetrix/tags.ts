@@ -3,7 +3,7 @@
  * yields the original's error markers, so the series still exists and the problem is visible.
  */
 import type { ReceivedAuditEvent } from '../audit/types.ts';
-import type { TagName } from './names.ts';
+import type { TagName } from '../model/kelemetrixNames.ts';
 import { UriParseError, requestQuery } from './requestUri.ts';
 
 export const ERR_URI_PARSE = 'kelemetrix::ErrUriParse';

@@ -10,7 +10,7 @@
  * descriptions (worded for the CRD reference), bounds and `x-kubernetes-*` list types here are the CRD's.
  */
 import { z } from 'zod';
-import { QUANTIFIER_NAMES, TAG_NAMES } from '../../kelemetrix/names.ts';
+import { QUANTIFIER_NAMES, TAG_NAMES } from '../../model/kelemetrixNames.ts';
 import { checkRegexes, duration } from '../common.ts';
 
 const tagName = z
