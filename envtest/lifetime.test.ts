@@ -76,11 +76,20 @@ describe('an attached starter', () => {
     expect(s.output()).toMatch(/stopped 1 processes in \d+\.\ds/);
   });
 
+  it('takes a signal repeated within a second (npm forwards the Ctrl-C the terminal sent too) as one', async () => {
+    const s = await start('tied', 'sleep', '1000');
+    s.child.kill('SIGINT');
+    s.child.kill('SIGINT');
+    expect(await s.exited).toBe(0);
+    expect(s.output()).not.toContain('killing everything at once');
+    expect(s.output()).toMatch(/stopped 1 processes/);
+  });
+
   it('on a second signal kills a server that ignores SIGTERM at once', async () => {
     const s = await start('tied', 'sh', '-c', 'trap "" TERM; while :; do sleep 0.05; done');
     s.child.kill('SIGHUP');
     for (let i = 0; i < 100 && !s.output().includes('stopping'); i++) await sleep(20);
-    await sleep(200);
+    await sleep(1000);
     expect(isAlive(s.server)).toBe(true); // still in its 10 s grace period
     const since = Date.now();
     s.child.kill('SIGINT');

@@ -1,7 +1,8 @@
 /**
  * How an attached run (the quickstart or `env up` without --detach) ends: the first SIGINT (Ctrl-C), SIGTERM
  * or SIGHUP (terminal closed) starts an orderly stop of everything it started; another one during that stop
- * kills what is left at once. Signal listeners do not keep Node's event loop alive and every server is
+ * kills what is left at once. Under `npm run`, one Ctrl-C arrives twice (from the terminal, and forwarded by
+ * npm), so the same signal again within a second is the same request. Signal listeners do not keep Node's event loop alive and every server is
  * unref'd, so a timer holds the process open while it waits (else Node exits 13, "unsettled top-level await").
  */
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { isAlive, killStartedProcesses } from './process.ts';
 import { sleep } from '../runtime/util/sleep.ts';
 
 const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const sameRequestMs = 1000;
 
 export interface StopSignals {
   /** Resolves with the first stop signal. */
@@ -23,6 +25,7 @@ export interface StopSignals {
 /** Installs the listeners; from then on the process stays up until release() or a signal's stop is done. */
 export function trapStopSignals(say: (line: string) => void): StopSignals {
   let first: NodeJS.Signals | undefined;
+  let firstAt = 0;
   let resolve!: (signal: NodeJS.Signals) => void;
   const received = new Promise<NodeJS.Signals>((r) => (resolve = r));
   const keepAlive = setInterval(() => undefined, 2 ** 30);
@@ -31,9 +34,11 @@ export function trapStopSignals(say: (line: string) => void): StopSignals {
     if (signal === 'SIGHUP') for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
     if (first === undefined) {
       first = signal;
+      firstAt = Date.now();
       resolve(signal);
       return;
     }
+    if (signal === first && Date.now() - firstAt < sameRequestMs) return;
     say(`${signal} again: killing everything at once`);
     killStartedProcesses();
   };
