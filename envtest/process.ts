@@ -9,7 +9,7 @@
  * starter that hands its servers over (`--detach`) calls keepProcessesAfterExit() first.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { sleep } from '../runtime/util/sleep.ts';
 import type { Logger } from './log.ts';
@@ -78,7 +78,10 @@ export function startProcess(opts: StartOptions): ProcessRecord {
   return record;
 }
 
-/** Whether the process runs (a zombie, dead but not yet reaped, does not). */
+/**
+ * Whether the process runs. A zombie (dead, not yet reaped) does not, but a thread-group leader shows as a
+ * zombie while its other threads still exit, holding its files and sockets: that still runs.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -88,9 +91,10 @@ export function isAlive(pid: number): boolean {
   try {
     // /proc/<pid>/stat: "pid (comm) S ..."; comm may contain spaces and parentheses.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    const zombie = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    return !zombie || readdirSync(`/proc/${pid}/task`).length > 1;
   } catch {
-    return true; // no procfs: kill(0) is the best answer
+    return existsSync(`/proc/${pid}`) || !existsSync('/proc/self'); // gone meanwhile, or no procfs
   }
 }
 

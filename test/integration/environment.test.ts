@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -275,6 +275,7 @@ describe('the environment dies with the process that started it', () => {
   const stateFile = join(dir, 'env.json');
   const leftovers: number[] = [];
   beforeAll(() => mkdirSync(dir, { recursive: true }));
+  beforeEach(() => rmSync(stateFile, { force: true }));
   afterEach(() => killGroups(leftovers.splice(0))); // only after a failure
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -299,7 +300,8 @@ describe('the environment dies with the process that started it', () => {
     console.log(`SIGKILL of ${what} to its last server gone: ${ms} ms`);
     expect(alive).toEqual([]);
     leftovers.length = 0;
-    expect(await openPorts(ports)).toEqual([]);
+    const open = await openPorts(ports);
+    expect(open).toEqual([]);
     expect(removeOrphanedTempDirs()).toContain(info.baseDir);
     expect(existsSync(info.etcdDataDir)).toBe(false);
     rmSync(stateFile, { force: true });
