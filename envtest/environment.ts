@@ -40,7 +40,7 @@ export interface EnvironmentInfo {
   ownerPid?: number;
 }
 
-type EnvironmentFiles = Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
+export type EnvironmentFiles = Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
 /** Environments this process started and has not stopped (with the servers handed over so far). */
 const owned = new Map<string, EnvironmentFiles>();
 
@@ -149,7 +149,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
 }
 
 /** Stops the servers (etcd last: the others write to it until they stop) and removes the temp dirs. Safe to call twice. */
-export async function stopEnvironment(state: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>): Promise<void> {
+export async function stopEnvironment(state: EnvironmentFiles): Promise<void> {
   await Promise.all(state.processes.filter((p) => p.name !== 'etcd').map((p) => stopProcess(p)));
   await Promise.all(state.processes.filter((p) => p.name === 'etcd').map((p) => stopProcess(p)));
   removeTempDirs(state);

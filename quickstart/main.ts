@@ -154,7 +154,7 @@ async function down(): Promise<number> {
   return 0;
 }
 
-const usage = 'usage: npm run quickstart [-- --detach]   start the local stack and show a trace (Ctrl-C stops it)\n       npm run quickstart -- down          stop a detached stack';
+const usage = 'usage: npm run quickstart [-- --detach]   start the local stack and show a trace (Ctrl-C stops it)\n       npm run quickstart -- down          stop it (a detached one, or an attached one from another terminal)';
 
 async function main(args: string[]): Promise<number> {
   if (args[0] === 'down') return down();
