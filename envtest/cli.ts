@@ -1,18 +1,26 @@
 /**
- * `npm run env -- up|down|status`: the test environment for people and scripts.
- * `up` leaves the servers running and writes their endpoints to .kelemetry/env.json.
+ * `npm run env -- up|down|status|build`: the test environment for people and scripts.
+ * `up` runs until Ctrl-C (the servers die with it however it ends); `up --detach` leaves them running.
+ * Either way their endpoints are in .kelemetry/env.json ($KELEMETRY_ENV_STATE) while they run.
  */
 import { rmSync } from 'node:fs';
 import { stderrLogger } from './log.ts';
+import { keepProcessesAfterExit } from './process.ts';
+import { shutDown, stopOwner, trapStopSignals } from './signals.ts';
 import { ensureBinaries } from './tools.ts';
-import { defaultStateFile, processStatus, readState, startEnvironment, stopEnvironment } from './environment.ts';
+import { defaultStateFile, processStatus, readState, startEnvironment, stopEnvironment, type EnvironmentInfo } from './environment.ts';
+
+/** $KELEMETRY_ENV_STATE moves it (tests run an environment beside a developer's own). */
+const stateFile = process.env.KELEMETRY_ENV_STATE ?? defaultStateFile;
 
 const usage = `usage: npm run env -- <command>
 
   build    build (or find cached) the Go-built binaries and check the Debian ones; prints their paths
-  up       start etcd, redis, kube-apiserver (+ controller-manager, scheduler, kwok) and Jaeger v2;
-           endpoints are written to ${defaultStateFile}
-           options: --cluster NAME          cluster name in the audit webhook path (default tracetest)
+  up       start etcd, redis, kube-apiserver (+ controller-manager, scheduler, kwok) and Jaeger v2 and run
+           until Ctrl-C, which stops them all (they also die if this process is killed);
+           endpoints are written to ${stateFile}
+           options: --detach                leave them running and return (stop with 'down')
+                    --cluster NAME          cluster name in the audit webhook path (default tracetest)
                     --audit-webhook URL     where the apiserver sends audit events
                     --query-backend H:P     jaeger.storage.v2 server for Jaeger query (default: remote storage)
   down     stop everything 'up' started and remove its temp files
@@ -23,6 +31,84 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+function endpoints(i: EnvironmentInfo): string {
+  return [
+    `kubeconfig:       ${i.kube.kubeconfig}`,
+    `apiserver:        ${i.kube.apiserverUrl}`,
+    `audit webhook:    ${i.kube.auditWebhook.url}`,
+    `etcd:             ${i.etcd.endpoint}`,
+    `redis:            ${i.redis.endpoint}`,
+    `OTLP gRPC:        ${i.jaeger.storage.otlpGrpc}`,
+    `remote storage:   ${i.jaeger.storage.remoteStorage}`,
+    `Jaeger query UI:  ${i.jaeger.query.url}`,
+    `logs:             ${i.logDir}`,
+    `state:            ${stateFile}`,
+  ].join('\n');
+}
+
+async function up(args: string[]): Promise<number> {
+  const existing = readState(stateFile);
+  if (existing && processStatus(existing).some((p) => p.running)) {
+    console.error(`an environment is already running (see ${stateFile}); run 'npm run env -- down' first`);
+    return 1;
+  }
+  const detach = args.includes('--detach');
+  if (detach) keepProcessesAfterExit();
+  const say = (line: string) => console.log(line);
+  // From the start: Ctrl-C during start-up stops what already runs, detached or not.
+  const signals = trapStopSignals(say);
+  const webhook = option(args, '--audit-webhook');
+  const env = await Promise.race([
+    startEnvironment({
+      clusterName: option(args, '--cluster'),
+      auditWebhook: webhook ? { url: webhook } : undefined,
+      queryBackend: option(args, '--query-backend'),
+      stateFile,
+    }),
+    signals.received.then(() => undefined),
+  ]);
+  if (env) {
+    console.log(endpoints(env.info));
+    if (detach) {
+      signals.release();
+      console.log("Running in the background; stop it with 'npm run env -- down'.");
+      return 0;
+    }
+    console.log('Press Ctrl-C to stop everything.');
+    await signals.received;
+  }
+  await shutDown(signals.signal, say);
+  rmSync(stateFile, { force: true });
+  return env ? 0 : 130;
+}
+
+async function down(): Promise<number> {
+  const state = readState(stateFile);
+  if (!state) {
+    console.log('no environment is running');
+    return 0;
+  }
+  // An attached `up` stops its own servers, in order, as on Ctrl-C; anything left is stopped from the record.
+  if (await stopOwner(state.ownerPid, 'envtest/cli.ts')) console.log(`asked 'env up' (pid ${state.ownerPid}) to stop`);
+  await stopEnvironment(state);
+  rmSync(stateFile, { force: true });
+  console.log('environment stopped');
+  return 0;
+}
+
+function status(): number {
+  const state = readState(stateFile);
+  if (!state) {
+    console.log("no environment; start one with 'npm run env -- up'");
+    return 1;
+  }
+  const processes = processStatus(state);
+  for (const p of processes) console.log(`${p.running ? 'running' : 'STOPPED'}  ${p.name} (pid ${p.pid})`);
+  console.log(`Jaeger query UI: ${state.jaeger.query.url}\nkubeconfig: ${state.kube.kubeconfig}`);
+  if (state.ownerPid) console.log(`attached to pid ${state.ownerPid} (Ctrl-C there stops it)`);
+  return processes.every((p) => p.running) ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -31,57 +117,12 @@ async function main(argv: string[]): Promise<number> {
       for (const [name, path] of Object.entries(binaries)) console.log(`${name.padEnd(22)} ${path}`);
       return 0;
     }
-    case 'up': {
-      const existing = readState();
-      if (existing && processStatus(existing).some((p) => p.running)) {
-        console.error(`an environment is already running (see ${defaultStateFile}); run 'npm run env -- down' first`);
-        return 1;
-      }
-      const webhook = option(rest, '--audit-webhook');
-      const env = await startEnvironment({
-        clusterName: option(rest, '--cluster'),
-        auditWebhook: webhook ? { url: webhook } : undefined,
-        queryBackend: option(rest, '--query-backend'),
-        stateFile: defaultStateFile,
-      });
-      const i = env.info;
-      console.log(
-        [
-          `kubeconfig:       ${i.kube.kubeconfig}`,
-          `apiserver:        ${i.kube.apiserverUrl}`,
-          `audit webhook:    ${i.kube.auditWebhook.url}`,
-          `etcd:             ${i.etcd.endpoint}`,
-          `redis:            ${i.redis.endpoint}`,
-          `OTLP gRPC:        ${i.jaeger.storage.otlpGrpc}`,
-          `remote storage:   ${i.jaeger.storage.remoteStorage}`,
-          `Jaeger query UI:  ${i.jaeger.query.url}`,
-          `logs:             ${i.logDir}`,
-          `state:            ${defaultStateFile}`,
-        ].join('\n'),
-      );
-      return 0;
-    }
-    case 'down': {
-      const state = readState();
-      if (!state) {
-        console.log('no environment is running');
-        return 0;
-      }
-      await stopEnvironment(state);
-      rmSync(defaultStateFile, { force: true });
-      console.log('environment stopped');
-      return 0;
-    }
-    case 'status': {
-      const state = readState();
-      if (!state) {
-        console.log("no environment; start one with 'npm run env -- up'");
-        return 1;
-      }
-      for (const p of processStatus(state)) console.log(`${p.running ? 'running' : 'STOPPED'}  ${p.name} (pid ${p.pid})`);
-      console.log(`Jaeger query UI: ${state.jaeger.query.url}\nkubeconfig: ${state.kube.kubeconfig}`);
-      return processStatus(state).every((p) => p.running) ? 0 : 1;
-    }
+    case 'up':
+      return up(rest);
+    case 'down':
+      return down();
+    case 'status':
+      return status();
     default:
       console.error(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

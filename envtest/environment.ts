@@ -1,19 +1,20 @@
 /**
  * The whole test environment: etcd, Redis, a Kubernetes control plane with kwok, and Jaeger v2,
  * on free 127.0.0.1 ports with temp dirs. Used by vitest's global setup, `npm run env -- up`, and
- * later the quickstart.
+ * the quickstart. Its servers die with the process that started it unless that process called
+ * keepProcessesAfterExit() (process.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startJaegerQuery, startJaegerStorage, type JaegerQueryInfo, type JaegerStorageInfo } from './jaeger.ts';
 import { startKube, type AuditWebhookTarget, type KubeInfo } from './kube.ts';
 import { formatDuration, stderrLogger, type Logger } from './log.ts';
 import { createPki } from './pki.ts';
 import { freePort } from './ports.ts';
-import { isAlive, stopProcess, type ProcessRecord } from './process.ts';
+import { closeProcessStarts, isAlive, processesDieWithStarter, startedProcesses, stopProcess, type ProcessRecord } from './process.ts';
 import { startEtcd, startRedis, type EtcdInfo, type RedisInfo } from './stores.ts';
+import { createTempDirs, removeOrphanedTempDirs, removeTempDirs } from './tempDirs.ts';
 import { ensureBinaries, type Binaries } from './tools.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,7 +36,13 @@ export interface EnvironmentInfo {
   binaries: Binaries;
   processes: ProcessRecord[];
   startedAt: string;
+  /** The process these servers die with (absent when detached): signal it to stop them in order. */
+  ownerPid?: number;
 }
+
+export type EnvironmentFiles = Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
+/** Environments this process started and has not stopped (with the servers handed over so far). */
+const owned = new Map<string, EnvironmentFiles>();
 
 export interface EnvironmentOptions {
   /** Cluster name used in the default audit webhook path (/audit/<cluster>). */
@@ -59,12 +66,13 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   const log = opts.log ?? stderrLogger;
   const started = Date.now();
   const binaries = await ensureBinaries(log);
-  const baseDir = mkdtempSync(join(tmpdir(), 'kelemetry-env-'));
+  for (const dir of removeOrphanedTempDirs()) log(`removed ${dir}, left by a starter that was killed`);
+  const ownerPid = processesDieWithStarter() ? process.pid : undefined;
+  const { baseDir, etcdDataDir } = createTempDirs(ownerPid);
   const logDir = join(baseDir, 'logs');
   mkdirSync(logDir);
-  // etcd fsyncs every write; tmpfs makes that about twice as fast.
-  const etcdDataDir = existsSync('/dev/shm') ? join('/dev/shm', `${basename(baseDir)}-etcd`) : join(baseDir, 'etcd');
   const processes: ProcessRecord[] = [];
+  owned.set(baseDir, { processes, baseDir, etcdDataDir });
   const stop = () => stopEnvironment({ processes, baseDir, etcdDataDir });
   try {
     const clusterName = opts.clusterName ?? 'tracetest';
@@ -120,6 +128,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
       binaries,
       processes,
       startedAt: new Date().toISOString(),
+      ownerPid,
     };
     if (opts.stateFile) {
       mkdirSync(dirname(opts.stateFile), { recursive: true });
@@ -140,11 +149,26 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
 }
 
 /** Stops the servers (etcd last: the others write to it until they stop) and removes the temp dirs. Safe to call twice. */
-export async function stopEnvironment(state: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>): Promise<void> {
+export async function stopEnvironment(state: EnvironmentFiles): Promise<void> {
   await Promise.all(state.processes.filter((p) => p.name !== 'etcd').map((p) => stopProcess(p)));
   await Promise.all(state.processes.filter((p) => p.name === 'etcd').map((p) => stopProcess(p)));
-  rmSync(state.etcdDataDir, { recursive: true, force: true });
-  rmSync(state.baseDir, { recursive: true, force: true });
+  removeTempDirs(state);
+  owned.delete(state.baseDir);
+}
+
+/**
+ * Stops everything this process started, in dependency order: first what is not part of an environment
+ * (the quickstart's components and operator, or a server an interrupted start-up had just launched), then
+ * each environment (etcd last) with its temp dirs. Refuses new starts from then on. Safe to call twice.
+ * Returns how many processes were running.
+ */
+export async function stopEverything(): Promise<number> {
+  closeProcessStarts();
+  const running = startedProcesses();
+  const inEnvironments = new Set([...owned.values()].flatMap((e) => e.processes.map((p) => p.pid)));
+  await Promise.all(running.filter((p) => !inEnvironments.has(p.pid)).map((p) => stopProcess(p)));
+  await Promise.all([...owned.values()].map((e) => stopEnvironment(e)));
+  return running.length;
 }
 
 export function readState(stateFile = defaultStateFile): EnvironmentInfo | undefined {

@@ -59,7 +59,15 @@ export async function startJaegerStorage(binary: string, dir: string, logDir: st
   };
   const configFile = join(dir, 'jaeger-storage.yaml');
   writeFileSync(configFile, stringify(config));
-  const record = startProcess({ name: 'jaeger-storage', command: binary, args: [`--config=${configFile}`], logDir });
+  const record = startProcess({
+    name: 'jaeger-storage',
+    command: binary,
+    args: [`--config=${configFile}`],
+    logDir,
+    // remote_storage always traces itself to localhost:4317 (nothing listens there) and, on SIGTERM, waits
+    // 10 s for that export to time out; sampling nothing leaves it nothing to export.
+    env: { OTEL_TRACES_SAMPLER: 'always_off' },
+  });
   await waitReady(record, async () => (await tcpOpen(remote)) && (await tcpOpen(otlp)), 60_000, log);
   return { info: { otlpGrpc: `127.0.0.1:${otlp}`, remoteStorage: `127.0.0.1:${remote}` }, processes: [record] };
 }

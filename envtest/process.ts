@@ -1,11 +1,17 @@
 /**
- * Starts the environment's servers as child processes in their own process groups, with logs in files,
- * and stops them (TERM, then KILL after a grace period). Processes can outlive the starter (`env up`),
- * so a stop works from the recorded pid alone.
+ * Starts the environment's servers as child processes in their own sessions (a terminal's Ctrl-C or hang-up
+ * reaches only the starter, which then stops them in order), with logs in files, and stops them (TERM, then
+ * KILL after a grace period). A stop works from the recorded pid alone, so `down` can stop what a detached
+ * run left.
+ *
+ * Lifetime: by default a server dies with the process that started it, whatever kills that process (the
+ * kernel sends it SIGKILL: PR_SET_PDEATHSIG, set by util-linux `setpriv` before it execs the server). Only a
+ * starter that hands its servers over (`--detach`) calls keepProcessesAfterExit() first.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { openSync, closeSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { sleep } from '../runtime/util/sleep.ts';
 import type { Logger } from './log.ts';
 
 export interface ProcessRecord {
@@ -23,11 +29,42 @@ export interface StartOptions {
   cwd?: string;
 }
 
+let outliveStarter = false;
+/** Processes this process started and has not seen exit: what its shutdown must stop. */
+const started = new Set<ProcessRecord>();
+let closed = false;
+let hurry = false;
+
+/**
+ * Servers started from now on keep running after this process exits (`--detach`). Process-wide, as it is
+ * about this process's own exit.
+ */
+export function keepProcessesAfterExit(): void {
+  outliveStarter = true;
+}
+
+/** Whether servers started now die with this process (the default). */
+export function processesDieWithStarter(): boolean {
+  return !outliveStarter;
+}
+
+let setprivPath: string | undefined;
+function setpriv(): string {
+  setprivPath ??= (process.env.PATH ?? '/usr/bin:/bin').split(delimiter).map((d) => join(d, 'setpriv')).find((p) => existsSync(p));
+  if (!setprivPath) {
+    throw new Error("setpriv (util-linux) not found on PATH: it makes the servers die with the process that started them; install util-linux, or use --detach");
+  }
+  return setprivPath;
+}
+
 export function startProcess(opts: StartOptions): ProcessRecord {
+  if (closed) throw new Error(`not starting ${opts.name}: shutting down`);
+  // The signal fires when the thread that forked exits; Node's spawn forks from the calling (main) thread.
+  const [command, args] = outliveStarter ? [opts.command, opts.args] : [setpriv(), ['--pdeathsig', 'SIGKILL', '--', opts.command, ...opts.args]];
   const logFile = join(opts.logDir, `${opts.name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(opts.command, opts.args, {
-    detached: true, // own process group: one signal stops it and anything it forks
+  const child = spawn(command, args, {
+    detached: true, // own session and process group: one signal stops it and anything it forks
     stdio: ['ignore', fd, fd],
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
@@ -35,15 +72,29 @@ export function startProcess(opts: StartOptions): ProcessRecord {
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${opts.name} (${opts.command})`);
   child.unref();
-  return { name: opts.name, pid: child.pid, logFile };
+  const record = { name: opts.name, pid: child.pid, logFile };
+  started.add(record);
+  child.once('exit', () => started.delete(record));
+  return record;
 }
 
+/**
+ * Whether the process runs. A zombie (dead, not yet reaped) does not, but a thread-group leader shows as a
+ * zombie while its other threads still exit, holding its files and sockets: that still runs.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const zombie = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    return !zombie || readdirSync(`/proc/${pid}/task`).length > 1;
+  } catch {
+    return existsSync(`/proc/${pid}`) || !existsSync('/proc/self'); // gone meanwhile, or no procfs
   }
 }
 
@@ -62,17 +113,30 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /** Stops one process group; resolves once it is gone. */
 export async function stopProcess(record: ProcessRecord, graceMs = 10_000): Promise<void> {
   if (!isAlive(record.pid)) return;
-  signalGroup(record.pid, 'SIGTERM');
+  signalGroup(record.pid, hurry ? 'SIGKILL' : 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isAlive(record.pid) && Date.now() < deadline) await sleep(50);
+  while (isAlive(record.pid) && !hurry && Date.now() < deadline) await sleep(50);
   if (isAlive(record.pid)) {
     signalGroup(record.pid, 'SIGKILL');
     while (isAlive(record.pid)) await sleep(20);
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** From now on startProcess refuses: a shutdown must not race a start-up that is still launching servers. */
+export function closeProcessStarts(): void {
+  closed = true;
+}
+
+/** What this process started that still runs. */
+export function startedProcesses(): ProcessRecord[] {
+  return [...started].filter((p) => isAlive(p.pid));
+}
+
+/** Kills every process this process started at once (a second Ctrl-C); stops already under way finish fast. */
+export function killStartedProcesses(): void {
+  closed = true;
+  hurry = true;
+  for (const p of started) signalGroup(p.pid, 'SIGKILL');
 }
 
 /** The last lines of a log file, for error messages. */
@@ -94,14 +158,14 @@ export async function waitReady(
   timeoutMs: number,
   log: Logger,
 ): Promise<void> {
-  const started = Date.now();
-  let lastNote = started;
+  const since = Date.now();
+  let lastNote = since;
   for (;;) {
     if (!isAlive(record.pid)) {
       throw new Error(`${record.name} exited during start-up; log ${record.logFile}:\n${logTail(record.logFile)}`);
     }
     if (await ready().catch(() => false)) return;
-    if (Date.now() - started > timeoutMs) {
+    if (Date.now() - since > timeoutMs) {
       throw new Error(`${record.name} not ready after ${timeoutMs / 1000}s; log ${record.logFile}:\n${logTail(record.logFile)}`);
     }
     if (Date.now() - lastNote > 15_000) {

@@ -4,28 +4,25 @@
  * scheduler, kwok, Jaeger v2), installs the CRD, runs the operator, applies a sample KelemetryInstance,
  * runs the components the operator rendered as local processes (no container runtime here: see
  * localPod.ts), then changes a demo Deployment and prints its trace.
+ *
+ * Attached (the default) it then runs until Ctrl-C, SIGTERM or SIGHUP and stops everything it started;
+ * its servers die with it however it ends (envtest/process.ts). `--detach` leaves them running for `down`.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
-import { startEnvironment, stopEnvironment, repoRoot, type EnvironmentInfo } from '../envtest/environment.ts';
+import { startEnvironment, stopEnvironment, stopEverything, repoRoot, type EnvironmentInfo } from '../envtest/environment.ts';
 import { formatDuration } from '../envtest/log.ts';
-import { freePort } from '../envtest/ports.ts';
-import { httpOk } from '../envtest/probes.ts';
-import { isAlive, startProcess, stopProcess, type ProcessRecord } from '../envtest/process.ts';
-import { sampleInstance, kubeconfigSecret, quickstartInstance, quickstartNamespace } from './instance.ts';
-import { inlineKubeconfig } from './kubeconfig.ts';
-import { modeHex, withMode } from '../cli/render/modes.ts';
-import { startLocalPod, type LocalPod } from './localPod.ts';
+import { isAlive, keepProcessesAfterExit, stopProcess, type ProcessRecord } from '../envtest/process.ts';
+import { shutDown, stopOwner, trapStopSignals, type StopSignals } from '../envtest/signals.ts';
+import { changeDemoDeployment, printDemoTrace } from './demo.ts';
+import { quickstartNamespace } from './instance.ts';
+import { note, step } from './progress.ts';
+import { clientsFor, startKelemetry, type KelemetryStack } from './stack.ts';
 
-const run = promisify(execFile);
 /** $KELEMETRY_QUICKSTART_STATE moves it (tests run a stack beside a developer's own). */
 export const stateFile = process.env.KELEMETRY_QUICKSTART_STATE ?? join(repoRoot, '.kelemetry', 'quickstart.json');
-const cli = join(repoRoot, 'bin', 'kelemetry.js');
 
-/** What `--detach` leaves behind for `kelemetry trace`, people and `quickstart down`. */
+/** What a running quickstart records for `kelemetry trace`, people, tests and `quickstart down`. */
 export interface QuickstartState {
   clusterName: string;
   kubeconfig: string;
@@ -39,36 +36,11 @@ export interface QuickstartState {
   logDir: string;
   env: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
   processes: ProcessRecord[];
+  /** The attached quickstart process, which everything dies with (absent with --detach). */
+  ownerPid?: number;
 }
 
-let stepNo = 0;
-const totalSteps = 7;
-function step(text: string): void {
-  stepNo += 1;
-  process.stdout.write(`\n[${stepNo}/${totalSteps}] ${text}\n`);
-}
-function note(text: string): void {
-  process.stdout.write(`      ${text}\n`);
-}
-
-async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  let lastError = '';
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${formatDuration(timeoutMs)} waiting for ${what}${lastError ? ` (${lastError})` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function up(detach: boolean): Promise<number> {
   if (existsSync(stateFile)) {
@@ -78,222 +50,93 @@ async function up(detach: boolean): Promise<number> {
       return 1;
     }
   }
-  const started = Date.now();
-  const processes: ProcessRecord[] = [];
+  if (detach) keepProcessesAfterExit();
+  // From the start: Ctrl-C during start-up stops what already runs, detached or not.
+  const signals = trapStopSignals(say);
+  const outcome = await Promise.race([start(detach, signals), signals.received.then(() => 'interrupted' as const)]);
+  if (outcome === 'failed') return 1;
+  if (outcome === 'ready' && detach) {
+    signals.release();
+    return 0;
+  }
+  if (outcome === 'ready') await signals.received;
+  await shutDown(signals.signal, say);
+  rmSync(stateFile, { force: true });
+  return outcome === 'ready' ? 0 : 130;
+}
+
+async function start(detach: boolean, signals: StopSignals): Promise<'ready' | 'failed'> {
+  const since = Date.now();
   step('Starting etcd, kube-apiserver (audit webhook on), controller-manager, scheduler, kwok and Jaeger v2');
   note('the first run builds kube-apiserver, kwok and Jaeger from Go modules; that takes several minutes');
-  const env = await startEnvironment({ log: (m) => note(m) });
-  const info = env.info;
-  const stopAll = async () => {
-    await Promise.all(processes.map((p) => stopProcess(p)));
-    await env.stop();
-  };
+  let info: EnvironmentInfo | undefined;
   try {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(info.kube.kubeconfig);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    const apps = kc.makeApiClient(k8s.AppsV1Api);
-    const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-    const kubectl = (...args: string[]) => run(info.binaries.kubectl, ['--kubeconfig', info.kube.kubeconfig, ...args]);
-
-    step('Installing the KelemetryInstance CRD');
-    const crd = join(repoRoot, 'crds', 'kelemetry.io_kelemetryinstances.yaml');
-    await kubectl('apply', '--server-side', '-f', crd);
-    const apiext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-    await waitUntil('the CRD to be established', async () => {
-      const crdObj = await apiext.readCustomResourceDefinition({ name: 'kelemetryinstances.kelemetry.io' });
-      return crdObj.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-    }, 60_000);
-
-    step('Starting the operator');
-    const operatorMetrics = await freePort();
-    processes.push(
-      startProcess({
-        name: 'operator',
-        command: process.execPath,
-        args: [cli, 'operator', '--kubeconfig', info.kube.kubeconfig, '--metrics-listen', `127.0.0.1:${operatorMetrics}`],
-        logDir: info.logDir,
-      }),
-    );
-    await waitUntil('the operator', async () => ((await httpOk(`http://127.0.0.1:${operatorMetrics}/readyz`)) ? true : undefined), 60_000);
-
-    step(`Applying KelemetryInstance ${quickstartNamespace}/${quickstartInstance}`);
-    await core.createNamespace({ body: { metadata: { name: quickstartNamespace } } });
-    await core.createNamespacedSecret({
-      namespace: quickstartNamespace,
-      body: { metadata: { name: kubeconfigSecret }, stringData: { kubeconfig: inlineKubeconfig(info.kube.kubeconfig) } },
-    });
-    await objects.create(sampleInstance(info, packageVersion()) as k8s.KubernetesObject);
-    const deployments = await waitUntil(
-      'the operator to render the consumer, informers and frontend Deployments',
-      async () => {
-        const list = await apps.listNamespacedDeployment({ namespace: quickstartNamespace, labelSelector: `kelemetry.io/instance=${quickstartInstance}` });
-        const byComponent = new Map(list.items.map((d) => [d.metadata?.labels?.['app.kubernetes.io/component'] ?? '', d]));
-        return ['consumer', 'informers', 'frontend'].every((c) => byComponent.has(c)) ? byComponent : undefined;
-      },
-      60_000,
-    );
-    note(`rendered: ${[...deployments.values()].map((d) => d.metadata!.name).join(', ')}`);
-
-    step('Running the rendered components as local processes (the pods kwok shows are not real)');
-    const pods = new Map<string, LocalPod>();
-    const startPod = async (component: string) => {
-      const d = deployments.get(component)!;
-      const pod = await startLocalPod({
-        name: `${d.metadata!.name}-local`,
-        namespace: quickstartNamespace,
-        spec: d.spec!.template.spec!,
-        core,
-        dir: join(info.baseDir, 'pods', component),
-        logDir: info.logDir,
-        commandFor: (c) =>
-          c.image?.includes('jaeger') ? { command: info.binaries.jaeger, args: [] } : c.image?.includes('kelemetry') ? { command: process.execPath, args: [cli] } : undefined,
-        // The apiserver already sends its audit webhook to this port.
-        fixedPorts: component === 'consumer' ? { [webhookContainerPort(d)]: info.auditReceiverPort } : undefined,
-      });
-      pods.set(component, pod);
-      processes.push(...pod.processes);
-      const metrics = `http://127.0.0.1:${pod.ports.get(9090)}`;
-      await waitUntil(`${pod.name} to be ready`, async () => ((await httpOk(`${metrics}/readyz`)) ? true : undefined), 90_000);
-      return metrics;
-    };
-    // Informers first, and only on once the diff controller has listed every resource: audit events the
-    // consumer gets before that can have no diff, and it would wait for one.
-    const informersMetrics = await startPod('informers');
-    await waitUntil('the diff controller to list every resource', async () => {
-      const text = await (await fetch(`${informersMetrics}/metrics`)).text();
-      const watching = /^diff_controller_monitors\{[^}]*\} ([1-9]\d*)/m.test(text);
-      return watching && (await httpOk(`${informersMetrics}/readyz`)) ? true : undefined;
-    }, 120_000);
-    await startPod('consumer');
-    await startPod('frontend');
-    const [consumer, informers, frontend] = (['consumer', 'informers', 'frontend'] as const).map((c) => pods.get(c)!) as [LocalPod, LocalPod, LocalPod];
-    const queryUrl = `http://127.0.0.1:${frontend.ports.get(16686)}`;
-    const pluginUrl = `http://127.0.0.1:${frontend.ports.get(8081)}`;
-    await waitUntil('Jaeger query', async () => ((await httpOk(`${queryUrl}/`)) ? true : undefined), 60_000);
-    note(`consumer metrics :${consumer.ports.get(9090)}, informers metrics :${informers.ports.get(9090)}, plugin ${pluginUrl}, Jaeger UI ${queryUrl}`);
-
-    step('Changing a demo Deployment: create with 2 replicas, scale to 4, set image');
-    await kubectl('create', 'deployment', 'demo', '--image=nginx:1.27', '--replicas=2', '-n', 'default');
-    const available = (n: number) => async () => ((await apps.readNamespacedDeployment({ name: 'demo', namespace: 'default' })).status?.availableReplicas === n ? true : undefined);
-    await waitUntil('2 available replicas', available(2), 60_000);
-    await kubectl('scale', 'deployment/demo', '--replicas=4', '-n', 'default');
-    await waitUntil('4 available replicas', available(4), 60_000);
-    await kubectl('set', 'image', 'deployment/demo', 'nginx=nginx:1.28', '-n', 'default');
-    await waitUntil('the rollout', async () => {
-      const d = await apps.readNamespacedDeployment({ name: 'demo', namespace: 'default' });
-      return d.status?.updatedReplicas === 4 && d.status.availableReplicas === 4 ? true : undefined;
-    }, 90_000);
-
-    const state: QuickstartState = {
-      clusterName: info.kube.clusterName,
-      kubeconfig: info.kube.kubeconfig,
-      kubectl: info.binaries.kubectl,
-      queryUrl,
-      pluginUrl,
-      auditWebhookUrl: info.kube.auditWebhook.url,
-      rawQueryUrl: info.jaeger.query.url,
-      metricsUrls: {
-        ...Object.fromEntries([...pods].map(([component, p]) => [component, `http://127.0.0.1:${p.ports.get(9090)}/metrics`])),
-        operator: `http://127.0.0.1:${operatorMetrics}/metrics`,
-      },
-      logDir: info.logDir,
-      env: { processes: info.processes, baseDir: info.baseDir, etcdDataDir: info.etcdDataDir },
-      processes,
-    };
+    info = (await startEnvironment({ log: note })).info;
+    const clients = clientsFor(info);
+    const stack = await startKelemetry(info, clients);
+    const state = stateOf(info, stack, detach);
     mkdirSync(dirname(stateFile), { recursive: true });
     writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n');
-
-    step('The trace of deployments/demo');
-    // Spans are batched for up to a second and diffs may trail the audit log; wait until both ReplicaSets show.
-    await waitUntil('the trace with both ReplicaSets', () => traceHasReplicaSets(pluginUrl, queryUrl, info.kube.clusterName), 60_000).catch((err: Error) =>
-      note(`(${err.message}; printing what is there)`),
-    );
-    // The apiserver batches audit events for up to a second and spans are exported in batches: wait until
-    // the trace stops growing, so what is printed is the whole story.
-    let last = -1;
-    const consumerMetrics = `http://127.0.0.1:${consumer.ports.get(9090)}/metrics`;
-    await waitUntil('the trace to settle', async () => {
-      const queued = /^audit_queue_depth (\d+)/m.exec(await (await fetch(consumerMetrics)).text())?.[1];
-      const size = await traceSize(pluginUrl, queryUrl, info.kube.clusterName);
-      const settled = size === last && queued === '0';
-      last = size;
-      await new Promise((r) => setTimeout(r, 1500));
-      return settled ? true : undefined;
-    }, 60_000).catch(() => note('(the trace is still growing; printing what is there)'));
-    const traceCmd = await import('../cli/commands/trace.ts');
-    await traceCmd.run(['deployments/demo', '-n', 'default', '--plugin', pluginUrl, '--query', queryUrl, '--cluster', info.kube.clusterName]);
-
-    process.stdout.write(
-      [
-        '',
-        `Kelemetry is running (ready in ${formatDuration(Date.now() - started)}).`,
-        `  Jaeger UI:        ${queryUrl}   (service = display mode, operation = cluster, tags = object)`,
-        `  raw traces UI:    ${state.rawQueryUrl}`,
-        `  kubeconfig:       export KUBECONFIG=${info.kube.kubeconfig}`,
-        `  instance status:  kubectl get kelemetryinstance -n ${quickstartNamespace}`,
-        `  audit webhook:    ${state.auditWebhookUrl}`,
-        `  logs:             ${info.logDir}`,
-        `  try:              npx kelemetry trace deployments/demo --mode grouped --family owned`,
-        detach ? "Stop it with: npm run quickstart -- down" : 'Press Ctrl-C to stop everything.',
-        '',
-      ].join('\n'),
-    );
-    if (detach) return 0;
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    process.stdout.write('\nstopping…\n');
-    await stopAll();
-    rmSync(stateFile, { force: true });
-    return 0;
+    await changeDemoDeployment(clients);
+    const consumerMetricsUrl = state.metricsUrls.consumer!;
+    await printDemoTrace({ pluginUrl: stack.pluginUrl, queryUrl: stack.queryUrl, cluster: info.kube.clusterName, consumerMetricsUrl });
+    say(summary(state, Date.now() - since, detach));
+    return 'ready';
   } catch (err) {
+    // Interrupted: up() is already stopping everything, and the error is a consequence of that.
+    if (signals.signal) return 'failed';
+    await fail(err as Error, info);
+    return 'failed';
+  }
+}
+
+async function fail(err: Error, info: EnvironmentInfo | undefined): Promise<void> {
+  let logs = '';
+  if (info) {
     // The environment's temp folder goes away with it: keep the logs where the user can read them.
     const kept = join(repoRoot, '.kelemetry', 'quickstart-logs');
     rmSync(kept, { recursive: true, force: true });
     cpSync(info.logDir, kept, { recursive: true });
-    process.stderr.write(`\nquickstart failed: ${(err as Error).message}\nlogs of every process: ${kept}\n`);
-    await stopAll();
-    rmSync(stateFile, { force: true });
-    return 1;
+    logs = `\nlogs of every process: ${kept}`;
   }
+  process.stderr.write(`\nquickstart failed: ${err.message}${logs}\n`);
+  await stopEverything();
+  rmSync(stateFile, { force: true });
 }
 
-function webhookContainerPort(d: k8s.V1Deployment): number {
-  const port = d.spec?.template.spec?.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === 'webhook');
-  if (!port) throw new Error(`Deployment ${d.metadata?.name} has no container port named webhook`);
-  return port.containerPort;
+function stateOf(info: EnvironmentInfo, stack: KelemetryStack, detach: boolean): QuickstartState {
+  return {
+    clusterName: info.kube.clusterName,
+    kubeconfig: info.kube.kubeconfig,
+    kubectl: info.binaries.kubectl,
+    queryUrl: stack.queryUrl,
+    pluginUrl: stack.pluginUrl,
+    auditWebhookUrl: info.kube.auditWebhook.url,
+    rawQueryUrl: info.jaeger.query.url,
+    metricsUrls: {
+      ...Object.fromEntries([...stack.pods].map(([component, p]) => [component, `http://127.0.0.1:${p.ports.get(9090)}/metrics`])),
+      operator: stack.operatorMetricsUrl,
+    },
+    logDir: info.logDir,
+    env: { processes: info.processes, baseDir: info.baseDir, etcdDataDir: info.etcdDataDir },
+    processes: stack.processes,
+    ownerPid: detach ? undefined : process.pid,
+  };
 }
 
-/** Spans plus log lines of the demo trace (full tree), or -1 when it cannot be read yet. */
-async function traceSize(pluginUrl: string, queryUrl: string, cluster: string): Promise<number> {
-  const t = await demoTrace(pluginUrl, queryUrl, cluster);
-  return t ? t.spans.reduce((n, s) => n + 1 + s.logs.length, 0) : -1;
-}
-
-async function traceHasReplicaSets(pluginUrl: string, queryUrl: string, cluster: string): Promise<true | undefined> {
-  const t = await demoTrace(pluginUrl, queryUrl, cluster);
-  if (!t) return undefined;
-  // Set image makes a second ReplicaSet; both appear under the Deployment once linked.
-  const replicaSets = t.spans.filter((s) => t.processes[s.processID]?.serviceName.includes('replicasets'));
-  return replicaSets.length >= 2 ? true : undefined;
-}
-
-interface DemoTrace {
-  spans: { processID: string; logs: unknown[] }[];
-  processes: Record<string, { serviceName: string }>;
-}
-
-async function demoTrace(pluginUrl: string, queryUrl: string, cluster: string): Promise<DemoTrace | undefined> {
-  const params = new URLSearchParams({ cluster, resource: 'deployments', namespace: 'default', name: 'demo', ts: new Date().toISOString() });
-  const res = await fetch(`${pluginUrl}/redirect?${params}`, { redirect: 'manual' });
-  const location = res.headers.get('location');
-  if (res.status !== 302 || !location) return undefined;
-  // /redirect answers in the default mode (no links); ask for the same search with the full tree.
-  const id = withMode(location.split('/').pop()!, modeHex('tracing', 'full'));
-  const trace = (await (await fetch(`${queryUrl}/api/traces/${id}`)).json()) as { data?: DemoTrace[] };
-  return trace.data?.[0];
+function summary(state: QuickstartState, tookMs: number, detach: boolean): string {
+  return [
+    '',
+    `Kelemetry is running (ready in ${formatDuration(tookMs)}).`,
+    `  Jaeger UI:        ${state.queryUrl}   (service = display mode, operation = cluster, tags = object)`,
+    `  raw traces UI:    ${state.rawQueryUrl}`,
+    `  kubeconfig:       export KUBECONFIG=${state.kubeconfig}`,
+    `  instance status:  kubectl get kelemetryinstance -n ${quickstartNamespace}`,
+    `  audit webhook:    ${state.auditWebhookUrl}`,
+    `  logs:             ${state.logDir}`,
+    `  try:              npx kelemetry trace deployments/demo --mode grouped --family owned`,
+    detach ? 'Stop it with: npm run quickstart -- down' : 'Press Ctrl-C to stop everything (it takes a few seconds).',
+  ].join('\n');
 }
 
 async function down(): Promise<number> {
@@ -302,6 +145,8 @@ async function down(): Promise<number> {
     return 0;
   }
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
+  // An attached quickstart stops its own stack, in order, as on Ctrl-C; anything left is stopped from the record.
+  if (await stopOwner(state.ownerPid, 'quickstart/main.ts')) console.log(`asked the quickstart (pid ${state.ownerPid}) to stop`);
   await Promise.all(state.processes.map((p) => stopProcess(p)));
   await stopEnvironment(state.env);
   rmSync(stateFile, { force: true });
@@ -309,13 +154,19 @@ async function down(): Promise<number> {
   return 0;
 }
 
-const args = process.argv.slice(2);
-const usage = 'usage: npm run quickstart [-- --detach]   start the local stack and show a trace\n       npm run quickstart -- down          stop a detached stack';
-let code: number;
-if (args[0] === 'down') code = await down();
-else if (args.length === 0 || (args.length === 1 && args[0] === '--detach')) code = await up(args[0] === '--detach');
-else {
+const usage = 'usage: npm run quickstart [-- --detach]   start the local stack and show a trace (Ctrl-C stops it)\n       npm run quickstart -- down          stop it (a detached one, or an attached one from another terminal)';
+
+async function main(args: string[]): Promise<number> {
+  if (args[0] === 'down') return down();
+  if (args.length === 0 || (args.length === 1 && args[0] === '--detach')) return up(args[0] === '--detach');
   console.error(usage);
-  code = args[0] === '--help' || args[0] === '-h' ? 0 : 2;
+  return args[0] === '--help' || args[0] === '-h' ? 0 : 2;
 }
-process.exit(code);
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);

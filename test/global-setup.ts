@@ -1,6 +1,7 @@
 /**
  * Vitest global setup for the integration project: starts the real environment once, hands its
- * endpoints to the tests (inject('env')), and stops it afterwards.
+ * endpoints to the tests (inject('env')), and stops it afterwards. Its servers die with the vitest
+ * process however the run ends (envtest/process.ts), so a killed run leaves none behind.
  */
 import { join } from 'node:path';
 import type {} from 'vitest';
@@ -16,7 +17,8 @@ declare module 'vitest' {
 let env: Environment | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  env = await startEnvironment({ stateFile: join(repoRoot, '.kelemetry', 'test-env.json') });
+  // $KELEMETRY_TEST_ENV_STATE moves it (a test runs vitest inside vitest).
+  env = await startEnvironment({ stateFile: process.env.KELEMETRY_TEST_ENV_STATE ?? join(repoRoot, '.kelemetry', 'test-env.json') });
   project.provide('env', env.info);
 }
 

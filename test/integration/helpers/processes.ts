@@ -1,0 +1,102 @@
+/**
+ * Commands run as a user runs them in a terminal (in their own process group, so a signal to the group is
+ * what Ctrl-C or a closed terminal sends), and what a stopped stack leaves behind: processes and ports.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { isAlive } from '../../../envtest/process.ts';
+import { sleep } from '../../../runtime/util/sleep.ts';
+
+export interface TerminalRun {
+  child: ChildProcess;
+  /** Leader of its process group: signal -pid to reach all of it. */
+  pid: number;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the output contains `text`; fails if the run exits first or on timeout, quoting the output. */
+  waitFor(text: string, timeoutMs: number): Promise<void>;
+}
+
+export function runInTerminal(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): TerminalRun {
+  const child = spawn(command, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    }),
+  );
+  const waitFor = async (text: string, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!out.includes(text)) {
+      if (done || Date.now() > deadline) throw new Error(`${done ? 'exited' : 'timed out'} before printing "${text}"; output:\n${out}`);
+      await sleep(200);
+    }
+  };
+  return { child, pid: child.pid!, output: () => out, exited, waitFor };
+}
+
+/** TCP ports the given processes listen on (from /proc: their socket inodes in /proc/net/tcp{,6}). */
+export function listeningPorts(pids: number[]): number[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // cols: sl local_address rem_address st ... inode (10th); st 0A = LISTEN
+      if (cols[3] === '0A' && inodes.has(cols[9]!)) ports.add(parseInt(cols[1]!.split(':')[1]!, 16));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** Those of `ports` that accept a connection on 127.0.0.1. */
+export async function openPorts(ports: number[]): Promise<number[]> {
+  const open = await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<boolean>((resolve) => {
+          const socket = connect({ host: '127.0.0.1', port });
+          socket.once('connect', () => (socket.destroy(), resolve(true)));
+          socket.once('error', () => resolve(false));
+        }),
+    ),
+  );
+  return ports.filter((_, i) => open[i]);
+}
+
+/** Waits until none of `pids` runs, up to `timeoutMs`; returns those still running and how long it took. */
+export async function waitGone(pids: number[], timeoutMs: number): Promise<{ alive: number[]; ms: number }> {
+  const since = Date.now();
+  while (pids.some(isAlive) && Date.now() - since < timeoutMs) await sleep(20);
+  return { alive: pids.filter(isAlive), ms: Date.now() - since };
+}
+
+/** Test clean-up after a failure: SIGKILL to each pid's process group. */
+export function killGroups(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
