@@ -75,61 +75,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   owned.set(baseDir, { processes, baseDir, etcdDataDir });
   const stop = () => stopEnvironment({ processes, baseDir, etcdDataDir });
   try {
-    const clusterName = opts.clusterName ?? 'tracetest';
-    const auditReceiverPort = await freePort();
-    const auditWebhook = opts.auditWebhook ?? { url: `http://127.0.0.1:${auditReceiverPort}/audit/${clusterName}` };
-
-    log('starting etcd and redis');
-    const etcd = await startEtcd(binaries.etcd, etcdDataDir, logDir, log);
-    processes.push(...etcd.processes);
-    const redis = await startRedis(binaries.redisServer, join(baseDir, 'redis'), logDir, log);
-    processes.push(...redis.processes);
-
-    log('starting jaeger (OTLP receiver + remote storage)');
-    const storage = await startJaegerStorage(binaries.jaeger, baseDir, logDir, log);
-    processes.push(...storage.processes);
-
-    log('starting kube-apiserver, kube-controller-manager, kube-scheduler, kwok');
-    const pkiDir = join(baseDir, 'pki');
-    mkdirSync(pkiDir);
-    const pki = await createPki(binaries.openssl, pkiDir);
-    const kube = await startKube({
-      binaries,
-      pki,
-      etcdEndpoint: etcd.info.endpoint,
-      clusterName,
-      auditWebhook,
-      dir: join(baseDir, 'kube'),
-      logDir,
-      log,
-    });
-    processes.push(...kube.processes);
-
-    log('starting jaeger query');
-    const query = await startJaegerQuery({
-      binary: binaries.jaeger,
-      backend: opts.queryBackend ?? storage.info.remoteStorage,
-      dir: baseDir,
-      logDir,
-      log,
-    });
-    processes.push(...query.processes);
-
-    const info: EnvironmentInfo = {
-      baseDir,
-      logDir,
-      etcdDataDir,
-      etcd: etcd.info,
-      redis: redis.info,
-      kube: kube.info,
-      auditReceiverPort,
-      jaeger: { storage: storage.info, query: query.info },
-      pki: { caCert: pki.ca.cert, dir: pkiDir },
-      binaries,
-      processes,
-      startedAt: new Date().toISOString(),
-      ownerPid,
-    };
+    const info = await startServers(opts, { binaries, baseDir, etcdDataDir, logDir, ownerPid, processes, log });
     if (opts.stateFile) {
       mkdirSync(dirname(opts.stateFile), { recursive: true });
       writeFileSync(opts.stateFile, JSON.stringify(info, null, 2) + '\n');
@@ -146,6 +92,77 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     await stop();
     throw err;
   }
+}
+
+interface ServerContext {
+  binaries: Binaries;
+  baseDir: string;
+  etcdDataDir: string;
+  logDir: string;
+  ownerPid: number | undefined;
+  /** Filled as each server starts, so a failure part-way stops what is already up. */
+  processes: ProcessRecord[];
+  log: Logger;
+}
+
+/** Starts the servers in dependency order: stores, Jaeger storage, the control plane, Jaeger query. */
+async function startServers(opts: EnvironmentOptions, ctx: ServerContext): Promise<EnvironmentInfo> {
+  const { binaries, baseDir, etcdDataDir, logDir, ownerPid, processes, log } = ctx;
+  const clusterName = opts.clusterName ?? 'tracetest';
+  const auditReceiverPort = await freePort();
+  const auditWebhook = opts.auditWebhook ?? { url: `http://127.0.0.1:${auditReceiverPort}/audit/${clusterName}` };
+
+  log('starting etcd and redis');
+  const etcd = await startEtcd(binaries.etcd, etcdDataDir, logDir, log);
+  processes.push(...etcd.processes);
+  const redis = await startRedis(binaries.redisServer, join(baseDir, 'redis'), logDir, log);
+  processes.push(...redis.processes);
+
+  log('starting jaeger (OTLP receiver + remote storage)');
+  const storage = await startJaegerStorage(binaries.jaeger, baseDir, logDir, log);
+  processes.push(...storage.processes);
+
+  log('starting kube-apiserver, kube-controller-manager, kube-scheduler, kwok');
+  const pkiDir = join(baseDir, 'pki');
+  mkdirSync(pkiDir);
+  const pki = await createPki(binaries.openssl, pkiDir);
+  const kube = await startKube({
+    binaries,
+    pki,
+    etcdEndpoint: etcd.info.endpoint,
+    clusterName,
+    auditWebhook,
+    dir: join(baseDir, 'kube'),
+    logDir,
+    log,
+  });
+  processes.push(...kube.processes);
+
+  log('starting jaeger query');
+  const query = await startJaegerQuery({
+    binary: binaries.jaeger,
+    backend: opts.queryBackend ?? storage.info.remoteStorage,
+    dir: baseDir,
+    logDir,
+    log,
+  });
+  processes.push(...query.processes);
+
+  return {
+    baseDir,
+    logDir,
+    etcdDataDir,
+    etcd: etcd.info,
+    redis: redis.info,
+    kube: kube.info,
+    auditReceiverPort,
+    jaeger: { storage: storage.info, query: query.info },
+    pki: { caCert: pki.ca.cert, dir: pkiDir },
+    binaries,
+    processes,
+    startedAt: new Date().toISOString(),
+    ownerPid,
+  };
 }
 
 /** Stops the servers (etcd last: the others write to it until they stop) and removes the temp dirs. Safe to call twice. */

@@ -98,18 +98,60 @@ export interface StartKubeOptions {
 }
 
 export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInfo>> {
-  const { binaries, pki, dir, logDir, log } = opts;
+  const { binaries, dir, logDir, log } = opts;
   mkdirSync(dir, { recursive: true });
   const [apiPort, kcmPort, schedPort, kwokPort] = (await freePorts(4)) as [number, number, number, number];
   const apiserverUrl = `https://127.0.0.1:${apiPort}`;
+  const files = await writeControlPlaneFiles(opts, apiserverUrl);
 
+  const processes: ProcessRecord[] = [];
+  const apiserver = startProcess({ name: 'kube-apiserver', command: binaries.kubeApiserver, logDir, args: apiserverArgs(opts, apiPort, files) });
+  processes.push(apiserver);
+  const tls = { ca: readFileSync(opts.pki.ca.cert), cert: readFileSync(files.admin.cert), key: readFileSync(files.admin.key) };
+  await waitReady(apiserver, () => httpOk(`${apiserverUrl}/readyz`, tls), 90_000, log);
+
+  const followers: [ProcessRecord, number][] = [
+    [startProcess({ name: 'kube-controller-manager', command: binaries.kubeControllerManager, logDir, args: controllerManagerArgs(opts, kcmPort, files) }), kcmPort],
+    [startProcess({ name: 'kube-scheduler', command: binaries.kubeScheduler, logDir, args: schedulerArgs(opts, schedPort, files) }), schedPort],
+    // kwok reads ~/.kwok/kwok.yaml when present; a private HOME keeps a developer's file out of the tests.
+    [startProcess({ name: 'kwok', command: binaries.kwok, logDir, args: kwokArgs(kwokPort, files), env: { HOME: dir } }), kwokPort],
+  ];
+  processes.push(...followers.map(([p]) => p));
+  for (const [p, port] of followers) await waitReady(p, () => tcpOpen(port), 60_000, log);
+
+  const nodeName = 'kwok-node-0';
+  const nodeFile = join(dir, 'kwok-node.yaml');
+  writeFileSync(nodeFile, stringify(fakeNode(nodeName)));
+  await run(binaries.kubectl, ['--kubeconfig', files.kubeconfig, 'apply', '-f', nodeFile]);
+
+  return {
+    info: { clusterName: opts.clusterName, apiserverUrl, kubeconfig: files.kubeconfig, auditWebhook: opts.auditWebhook, auditPolicyFile: files.auditPolicy, nodeName },
+    processes,
+  };
+}
+
+/** Certificates, kubeconfigs and audit files of one control plane, written under `opts.dir`. */
+interface ControlPlaneFiles {
+  serving: { cert: string; key: string };
+  admin: { cert: string; key: string };
+  saKey: string;
+  saPub: string;
+  kubeconfig: string;
+  kcmKubeconfig: string;
+  schedulerKubeconfig: string;
+  kwokKubeconfig: string;
+  auditPolicy: string;
+  auditKubeconfig: string;
+}
+
+async function writeControlPlaneFiles(opts: StartKubeOptions, apiserverUrl: string): Promise<ControlPlaneFiles> {
+  const { pki, dir } = opts;
   const serving = await pki.issue('apiserver', {
     commonName: 'kube-apiserver',
     sans: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default.svc'],
   });
   const admin = await pki.issue('admin', { commonName: 'kelemetry-admin', organizations: ['system:masters'], client: true });
   const { key: saKey, pub: saPub } = await pki.keyPair('service-account');
-
   const kubeconfig = join(dir, 'admin.kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': admin.cert, 'client-key': admin.key }));
   // Controllers act under their real identities, as in a cluster, so audit spans name who did what
@@ -120,118 +162,95 @@ export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInf
     writeFileSync(file, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': cert.cert, 'client-key': cert.key }));
     return file;
   };
-  const kcmKubeconfig = await identity('kube-controller-manager', 'system:kube-controller-manager');
-  const schedulerKubeconfig = await identity('kube-scheduler', 'system:kube-scheduler');
-  // kwok plays the kubelet of the fake node; it needs wider rights than the Node authorizer grants a
-  // kubelet, so it keeps cluster-admin but writes under the node's name.
-  const kwokKubeconfig = await identity('kwok', 'system:node:kwok-node-0', ['system:masters']);
   const auditPolicyFile = join(dir, 'audit-policy.yaml');
   writeFileSync(auditPolicyFile, stringify(auditPolicy));
   const auditKubeconfig = join(dir, 'audit-webhook.kubeconfig');
   writeFileSync(auditKubeconfig, auditWebhookKubeconfig(opts.auditWebhook));
-
-  const processes: ProcessRecord[] = [];
-  const apiserver = startProcess({
-    name: 'kube-apiserver',
-    command: binaries.kubeApiserver,
-    logDir,
-    args: [
-      `--etcd-servers=${opts.etcdEndpoint}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${dir}`,
-      `--tls-cert-file=${serving.cert}`,
-      `--tls-private-key-file=${serving.key}`,
-      `--client-ca-file=${pki.ca.cert}`,
-      `--service-account-key-file=${saPub}`,
-      `--service-account-signing-key-file=${saKey}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      '--authorization-mode=Node,RBAC',
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--allow-privileged=true',
-      // The loopback address cannot be a Service endpoint; nothing in the tests needs the kubernetes Service's endpoints.
-      '--endpoint-reconciler-type=none',
-      `--audit-policy-file=${auditPolicyFile}`,
-      `--audit-webhook-config-file=${auditKubeconfig}`,
-      '--audit-webhook-mode=batch',
-      // Short batches keep tests quick; the default waits up to 30 s.
-      '--audit-webhook-batch-max-wait=1s',
-      '--audit-webhook-initial-backoff=200ms',
-      '--v=1',
-    ],
-  });
-  processes.push(apiserver);
-  const tls = { ca: readFileSync(pki.ca.cert), cert: readFileSync(admin.cert), key: readFileSync(admin.key) };
-  await waitReady(apiserver, () => httpOk(`${apiserverUrl}/readyz`, tls), 90_000, log);
-
-  processes.push(
-    startProcess({
-      name: 'kube-controller-manager',
-      command: binaries.kubeControllerManager,
-      logDir,
-      args: [
-        `--kubeconfig=${kcmKubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${kcmPort}`,
-        `--cert-dir=${dir}/kcm`,
-        '--leader-elect=false',
-        // One service account per controller, as kubeadm clusters run it.
-        '--use-service-account-credentials=true',
-        `--root-ca-file=${pki.ca.cert}`,
-        `--service-account-private-key-file=${saKey}`,
-        '--controllers=*,-nodeipam,-cloud-node-lifecycle',
-        '--v=1',
-      ],
-    }),
-    startProcess({
-      name: 'kube-scheduler',
-      command: binaries.kubeScheduler,
-      logDir,
-      args: [
-        `--kubeconfig=${schedulerKubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${schedPort}`,
-        `--cert-dir=${dir}/scheduler`,
-        '--leader-elect=false',
-        '--v=1',
-      ],
-    }),
-    startProcess({
-      name: 'kwok',
-      command: binaries.kwok,
-      logDir,
-      args: [
-        `--kubeconfig=${kwokKubeconfig}`,
-        '--manage-all-nodes=false',
-        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-        '--cidr=10.244.0.1/16',
-        '--node-ip=10.240.0.1',
-        `--server-address=127.0.0.1:${kwokPort}`,
-        '--node-lease-duration-seconds=40',
-      ],
-      // kwok reads ~/.kwok/kwok.yaml when present; a private HOME keeps a developer's file out of the tests.
-      env: { HOME: dir },
-    }),
-  );
-  for (const p of processes.slice(1)) {
-    const port = p.name === 'kube-controller-manager' ? kcmPort : p.name === 'kube-scheduler' ? schedPort : kwokPort;
-    await waitReady(p, () => tcpOpen(port), 60_000, log);
-  }
-
-  const nodeName = 'kwok-node-0';
-  const nodeFile = join(dir, 'kwok-node.yaml');
-  writeFileSync(nodeFile, stringify(fakeNode(nodeName)));
-  await run(binaries.kubectl, ['--kubeconfig', kubeconfig, 'apply', '-f', nodeFile]);
-
   return {
-    info: { clusterName: opts.clusterName, apiserverUrl, kubeconfig, auditWebhook: opts.auditWebhook, auditPolicyFile, nodeName },
-    processes,
+    serving,
+    admin,
+    saKey,
+    saPub,
+    kubeconfig,
+    kcmKubeconfig: await identity('kube-controller-manager', 'system:kube-controller-manager'),
+    schedulerKubeconfig: await identity('kube-scheduler', 'system:kube-scheduler'),
+    // kwok plays the kubelet of the fake node; it needs wider rights than the Node authorizer grants a
+    // kubelet, so it keeps cluster-admin but writes under the node's name.
+    kwokKubeconfig: await identity('kwok', 'system:node:kwok-node-0', ['system:masters']),
+    auditPolicy: auditPolicyFile,
+    auditKubeconfig,
   };
+}
+
+function apiserverArgs(opts: StartKubeOptions, port: number, f: ControlPlaneFiles): string[] {
+  return [
+    `--etcd-servers=${opts.etcdEndpoint}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${opts.dir}`,
+    `--tls-cert-file=${f.serving.cert}`,
+    `--tls-private-key-file=${f.serving.key}`,
+    `--client-ca-file=${opts.pki.ca.cert}`,
+    `--service-account-key-file=${f.saPub}`,
+    `--service-account-signing-key-file=${f.saKey}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    '--authorization-mode=Node,RBAC',
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--allow-privileged=true',
+    // The loopback address cannot be a Service endpoint; nothing in the tests needs the kubernetes Service's endpoints.
+    '--endpoint-reconciler-type=none',
+    `--audit-policy-file=${f.auditPolicy}`,
+    `--audit-webhook-config-file=${f.auditKubeconfig}`,
+    '--audit-webhook-mode=batch',
+    // Short batches keep tests quick; the default waits up to 30 s.
+    '--audit-webhook-batch-max-wait=1s',
+    '--audit-webhook-initial-backoff=200ms',
+    '--v=1',
+  ];
+}
+
+function controllerManagerArgs(opts: StartKubeOptions, port: number, f: ControlPlaneFiles): string[] {
+  return [
+    `--kubeconfig=${f.kcmKubeconfig}`,
+    `--authentication-kubeconfig=${f.kubeconfig}`,
+    `--authorization-kubeconfig=${f.kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${opts.dir}/kcm`,
+    '--leader-elect=false',
+    // One service account per controller, as kubeadm clusters run it.
+    '--use-service-account-credentials=true',
+    `--root-ca-file=${opts.pki.ca.cert}`,
+    `--service-account-private-key-file=${f.saKey}`,
+    '--controllers=*,-nodeipam,-cloud-node-lifecycle',
+    '--v=1',
+  ];
+}
+
+function schedulerArgs(opts: StartKubeOptions, port: number, f: ControlPlaneFiles): string[] {
+  return [
+    `--kubeconfig=${f.schedulerKubeconfig}`,
+    `--authentication-kubeconfig=${f.kubeconfig}`,
+    `--authorization-kubeconfig=${f.kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${opts.dir}/scheduler`,
+    '--leader-elect=false',
+    '--v=1',
+  ];
+}
+
+function kwokArgs(port: number, f: ControlPlaneFiles): string[] {
+  return [
+    `--kubeconfig=${f.kwokKubeconfig}`,
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    '--cidr=10.244.0.1/16',
+    '--node-ip=10.240.0.1',
+    `--server-address=127.0.0.1:${port}`,
+    '--node-lease-duration-seconds=40',
+  ];
 }
 
 function fakeNode(name: string): object {
