@@ -17,7 +17,8 @@ import { shutDown, stopOwner, trapStopSignals, type StopSignals } from '../envte
 import { changeDemoDeployment, printDemoTrace } from './demo.ts';
 import { quickstartNamespace } from './instance.ts';
 import { note, step } from './progress.ts';
-import { clientsFor, startKelemetry, type KelemetryStack } from './stack.ts';
+import { kubeClients } from '../envtest/clients.ts';
+import { startKelemetry, type KelemetryStack } from './stack.ts';
 
 /** $KELEMETRY_QUICKSTART_STATE moves it (tests run a stack beside a developer's own). */
 export const stateFile = process.env.KELEMETRY_QUICKSTART_STATE ?? join(repoRoot, '.kelemetry', 'quickstart.json');
@@ -72,7 +73,7 @@ async function start(detach: boolean, signals: StopSignals): Promise<'ready' | '
   let info: EnvironmentInfo | undefined;
   try {
     info = (await startEnvironment({ log: note })).info;
-    const clients = clientsFor(info);
+    const clients = kubeClients(info);
     const stack = await startKelemetry(info, clients);
     const state = stateOf(info, stack, detach);
     mkdirSync(dirname(stateFile), { recursive: true });

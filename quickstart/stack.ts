@@ -2,11 +2,10 @@
  * Kelemetry on the local environment, as a cluster admin would install it: the CRD, the operator, a sample
  * KelemetryInstance, and the components the operator rendered, run as local processes (steps 2 to 5).
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
+import type { KubeClients } from '../envtest/clients.ts';
 import { repoRoot, type EnvironmentInfo } from '../envtest/environment.ts';
 import { freePort } from '../envtest/ports.ts';
 import { httpOk } from '../envtest/probes.ts';
@@ -16,7 +15,6 @@ import { inlineKubeconfig } from './kubeconfig.ts';
 import { startLocalPod, type LocalPod } from './localPod.ts';
 import { note, step, waitUntil } from './progress.ts';
 
-const run = promisify(execFile);
 export const cli = join(repoRoot, 'bin', 'kelemetry.js');
 
 export type Component = 'consumer' | 'informers' | 'frontend';
@@ -30,23 +28,7 @@ export interface KelemetryStack {
   pluginUrl: string;
 }
 
-export interface Clients {
-  kc: k8s.KubeConfig;
-  core: k8s.CoreV1Api;
-  apps: k8s.AppsV1Api;
-  kubectl(...args: string[]): Promise<unknown>;
-}
-
-export function clientsFor(info: EnvironmentInfo): Clients {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(info.kube.kubeconfig);
-  return {
-    kc,
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    kubectl: (...args) => run(info.binaries.kubectl, ['--kubeconfig', info.kube.kubeconfig, ...args]),
-  };
-}
+export type Clients = KubeClients;
 
 export async function startKelemetry(info: EnvironmentInfo, clients: Clients): Promise<KelemetryStack> {
   step('Installing the KelemetryInstance CRD');
@@ -68,9 +50,8 @@ export async function startKelemetry(info: EnvironmentInfo, clients: Clients): P
   return { processes, pods, operatorMetricsUrl, queryUrl, pluginUrl };
 }
 
-async function installCrd({ kc, kubectl }: Clients): Promise<void> {
+async function installCrd({ apiext, kubectl }: Clients): Promise<void> {
   await kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds', 'kelemetry.io_kelemetryinstances.yaml'));
-  const apiext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   await waitUntil('the CRD to be established', async () => {
     const crd = await apiext.readCustomResourceDefinition({ name: 'kelemetryinstances.kelemetry.io' });
     return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
@@ -95,13 +76,13 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-async function applyInstance(info: EnvironmentInfo, { kc, core, apps }: Clients): Promise<Map<string, k8s.V1Deployment>> {
+async function applyInstance(info: EnvironmentInfo, { objects, core, apps }: Clients): Promise<Map<string, k8s.V1Deployment>> {
   await core.createNamespace({ body: { metadata: { name: quickstartNamespace } } });
   await core.createNamespacedSecret({
     namespace: quickstartNamespace,
     body: { metadata: { name: kubeconfigSecret }, stringData: { kubeconfig: inlineKubeconfig(info.kube.kubeconfig) } },
   });
-  await k8s.KubernetesObjectApi.makeApiClient(kc).create(sampleInstance(info, packageVersion()) as k8s.KubernetesObject);
+  await objects.create(sampleInstance(info, packageVersion()) as k8s.KubernetesObject);
   return waitUntil(
     'the operator to render the consumer, informers and frontend Deployments',
     async () => {

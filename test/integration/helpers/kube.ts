@@ -1,34 +1,14 @@
 /** Clients for the test environment's real kube-apiserver (client-node 1.4, admin client certificate). */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubeClients, type KubeClients } from '../../../envtest/clients.ts';
 import type { EnvironmentInfo } from '../../../envtest/environment.ts';
 import { waitFor } from './wait.ts';
 
-export interface KubeClients {
-  kc: k8s.KubeConfig;
-  core: k8s.CoreV1Api;
-  apps: k8s.AppsV1Api;
-  apiext: k8s.ApiextensionsV1Api;
-  objects: k8s.KubernetesObjectApi;
-}
-
-export function kubeClients(env: EnvironmentInfo): KubeClients {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(env.kube.kubeconfig);
-  return {
-    kc,
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    apiext: kc.makeApiClient(k8s.ApiextensionsV1Api),
-    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
-  };
-}
+export { kubeClients, type KubeClients } from '../../../envtest/clients.ts';
 
 /** Runs the environment's kubectl against its apiserver as the admin, as a user would. */
-export function kubectlFor(env: EnvironmentInfo): (...args: string[]) => Promise<{ stdout: string; stderr: string }> {
-  const run = promisify(execFile);
-  return (...args) => run(env.binaries.kubectl, ['--kubeconfig', env.kube.kubeconfig, ...args]);
+export function kubectlFor(env: EnvironmentInfo): KubeClients['kubectl'] {
+  return kubeClients(env).kubectl;
 }
 
 /** A namespace unique to one test, so tests never see each other's objects. */
