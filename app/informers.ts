@@ -9,7 +9,7 @@ import type { Aggregator } from '../runtime/aggregator/types.ts';
 import type { AuditDecorator } from '../runtime/audit/decorator.ts';
 import type { RunningComponent } from '../runtime/component/types.ts';
 import type { Config } from '../runtime/config/schema.ts';
-import type { InformersConfig } from '../runtime/config/sections/informers.ts';
+import { ownClusterOf, type InformersConfig } from '../runtime/config/sections/informers.ts';
 import { createDiffCache } from '../runtime/diff/cache/index.ts';
 import { startDiffController } from '../runtime/diff/component.ts';
 import { DiffDecorator } from '../runtime/diff/decorator.ts';
@@ -65,7 +65,8 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
 function startWatchers(config: Config, informers: InformersConfig, deps: InformersDeps, out: StartedInformers): void {
   const { aggregator } = deps;
   const { logger, registry } = deps;
-  const clusters = config.clusters.map((c) => c.name);
+  // Only this process's own cluster: elsewhere it may only read, and another instance writes its diffs and events.
+  const clusters = [ownClusterOf(config)];
   const cache = out.diffCache;
   const kube = createKubeServices(config, deps.logger, deps.registry, async (key) => (await cache?.fetchSnapshot(key, 'deletion'))?.Value);
   out.components.push({ name: 'kube-clients', stop: async () => kube.close() });
