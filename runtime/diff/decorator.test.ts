@@ -58,6 +58,16 @@ describe('diff decorator', () => {
     expect(failed.logs.map((l) => l.message)).toEqual(['Conflict: changed', 'FieldValueInvalid: bad']);
   });
 
+  it('gives up at once when the event has no new resourceVersion and its cluster indexes diffs by the new one', async () => {
+    const { decorate, span, msg } = setup();
+    const s = span();
+    const t0 = Date.now();
+    // Metadata-level audit: no responseObject, so no diff can ever be found for this update.
+    await decorate({ span: s, message: msg({ verb: 'update', objectRef: { resource: 'deployments', name: 'demo', resourceVersion: '10' } }) });
+    expect(Date.now() - t0).toBeLessThan(config.fetchTotalTimeout / 4);
+    expect(s.logs).toEqual([{ type: 'kelemetryError', message: expect.stringMatching(/^NoNewRv: /) }]);
+  });
+
   it('attaches the deletion snapshot and hides redacted snapshots', async () => {
     const { cache, decorate, span, msg } = setup();
     await cache.storeSnapshot(object, 'deletion', { ResourceVersion: '20', Value: { metadata: { name: 'demo' } } });

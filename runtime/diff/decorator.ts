@@ -4,7 +4,8 @@
  * update/patch (found by resourceVersion), an `audit/objectSnapshot` log for create/delete, or errors.
  * The watch may trail the audit event, so a miss is retried (after 50 ms, doubling up to `fetchBackoff`)
  * until stageTimestamp + `fetchEventTimeout` or `fetchTotalTimeout` after the first attempt, whichever is
- * first. It returns what it found; the audit consumer applies it to the span.
+ * first — unless no diff can ever be found (NoNewRv), then at once. It returns what it found; the audit
+ * consumer applies it to the span.
  */
 import type { Registry } from 'prom-client';
 import type { SpanLog } from '../aggregator/types.ts';
@@ -18,7 +19,7 @@ import { backoffDelay } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
 import { sleep } from '../util/sleep.ts';
 import { formatDiffLine } from './compare.ts';
-import type { DiffCache, Patch, Snapshot } from './types.ts';
+import { NoNewRvError, type DiffCache, type Patch, type Snapshot } from './types.ts';
 
 export interface DiffDecoratorDeps {
   cache: DiffCache;
@@ -72,6 +73,12 @@ function responseRv(event: AuditEvent): string | undefined | 'undecodable' {
   const r = event.responseObject as { kind?: unknown; metadata?: { resourceVersion?: unknown } };
   if (typeof r !== 'object' || Array.isArray(r) || (r.metadata !== undefined && (typeof r.metadata !== 'object' || r.metadata === null))) return 'undecodable';
   return r.kind !== 'Status' && typeof r.metadata?.resourceVersion === 'string' ? r.metadata.resourceVersion : undefined;
+}
+
+/** Errors no retry can cure (anywhere in the cause chain): the diff can never be found for this event. */
+function isPermanent(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof NoNewRvError) return true;
+  return false;
 }
 
 function objectPath(key: ObjectKey): string {
@@ -138,7 +145,9 @@ export class DiffDecorator {
     if (newRv) out.tags[Tag.newResourceVersion] = newRv;
     const { value: patch, error } = await this.poll<Patch>(() => this.cache.fetchPatch(key, oldRv, newRv), stageMs, labels);
     if (!patch) {
-      this.logger.warn('no diff found for audit event', { cluster: key.cluster, object: objectPath(key), newRv, err: error });
+      // Every update of a Metadata-level cluster misses by design (NoNewRv): the span says so, the log need not.
+      const log = isPermanent(error) ? this.logger.debug : this.logger.warn;
+      log.call(this.logger, 'no diff found for audit event', { cluster: key.cluster, object: objectPath(key), newRv, err: error });
       if (error) out.log(LogType.kelemetryError, (error as Error).message ?? String(error));
       return 'false';
     }
@@ -193,7 +202,8 @@ export class DiffDecorator {
         error = err;
       }
       const wait = backoffDelay(attempts, backoff);
-      if (Date.now() + wait > deadline || this.signal?.aborted) {
+      // A permanent miss (e.g. NoNewRv: Metadata-level audit) would otherwise hold this object's later events.
+      if (isPermanent(error) || Date.now() + wait > deadline || this.signal?.aborted) {
         this.retries.observe({ ...labels, success: 'false' }, attempts);
         return { error };
       }
