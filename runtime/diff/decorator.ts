@@ -4,7 +4,8 @@
  * update/patch (found by resourceVersion), an `audit/objectSnapshot` log for create/delete, or errors.
  * The watch may trail the audit event, so a miss is retried (after 50 ms, doubling up to `fetchBackoff`)
  * until stageTimestamp + `fetchEventTimeout` or `fetchTotalTimeout` after the first attempt, whichever is
- * first — unless no diff can ever be found (NoNewRv), then at once. It returns what it found; the audit
+ * first — unless no diff can ever be found (NoNewRv, or the event predates the diff controller's first
+ * complete list of its cluster: the "listed since" marker), then after the first attempt. It returns what it found; the audit
  * consumer applies it to the span.
  */
 import type { Registry } from 'prom-client';
@@ -28,6 +29,9 @@ export interface DiffDecoratorDeps {
   /** Aborted on shutdown, to stop waiting for diffs. */
   signal?: AbortSignal;
 }
+
+/** How long the "listed since" marker of a cluster is reused before it is read again. */
+const LISTED_SINCE_REFRESH_MS = 5_000;
 
 /** Lines never shown as a diff (the UI hides them; the Go writer still stores them). */
 const hiddenPrefix = 'metadata.managedFields';
@@ -93,6 +97,7 @@ export class DiffDecorator {
   private readonly decorations;
   private readonly retries;
   private readonly informerLatency;
+  private readonly listedSince = new Map<string, { at: number; value: Promise<number | undefined> }>();
 
   constructor(config: DiffDecoratorConfig, deps: DiffDecoratorDeps) {
     this.config = config;
@@ -202,12 +207,28 @@ export class DiffDecorator {
         error = err;
       }
       const wait = backoffDelay(attempts, backoff);
-      // A permanent miss (e.g. NoNewRv: Metadata-level audit) would otherwise hold this object's later events.
-      if (isPermanent(error) || Date.now() + wait > deadline || this.signal?.aborted) {
+      // A permanent miss (NoNewRv: Metadata-level audit; a change before the watch began) would otherwise
+      // hold this object's later events.
+      if (isPermanent(error) || Date.now() + wait > deadline || this.signal?.aborted || (error === undefined && (await this.predatesList(labels.cluster, stageMs)))) {
         this.retries.observe({ ...labels, success: 'false' }, attempts);
         return { error };
       }
       await sleep(wait, this.signal);
     }
+  }
+
+  /** Whether the event came before the diff controller's first complete list of the cluster (read at most every 5 s). */
+  private async predatesList(cluster: string, stageMs: number): Promise<boolean> {
+    let cached = this.listedSince.get(cluster);
+    if (!cached || Date.now() - cached.at > LISTED_SINCE_REFRESH_MS) {
+      const value = this.cache.fetchListedSince(cluster).catch((err: unknown) => {
+        this.logger.warn('reading the diff controller\'s listed-since marker failed', { cluster, err });
+        return undefined;
+      });
+      cached = { at: Date.now(), value };
+      this.listedSince.set(cluster, cached);
+    }
+    const since = await cached.value;
+    return since !== undefined && stageMs < since;
   }
 }
