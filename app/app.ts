@@ -7,7 +7,8 @@
  *   store clients (etcd, Redis) shared by every cache: closed after the caches
  *   tracer ──► span cache ──► aggregator ──► audit pipeline (webhook, queue, consumer, forward)
  *                                            kelemetrix (audit-derived metrics) observes every accepted event
- *   informers (diff + event controllers, linkers on the aggregator's link jobs; diff decorator for the consumer)
+ *   informers (diff + event controllers, linkers on the aggregator's link jobs; diff decorator for the consumer,
+ *     stopped before the audit pipeline so its queue drains without waiting for diffs)
  *   storage plugin with its trace cache (plugin/, when config.plugin is set)
  */
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -76,6 +77,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       ? await startAudit({ ...config, audit: auditConfig }, { logger, registry, aggregator: write?.aggregator, decorators: informers.decorators, listen: opts.auditListen })
       : undefined;
     if (audit) components.push(audit);
+    components.push(...informers.stopBeforeAudit);
     const pluginConfig = config.plugin;
     if (pluginConfig) components.push(await startPluginComponent({ ...config, plugin: pluginConfig }, { logger, registry, stores }));
 

@@ -9,7 +9,7 @@ import type { Aggregator } from '../runtime/aggregator/types.ts';
 import type { AuditDecorator } from '../runtime/audit/decorator.ts';
 import type { RunningComponent } from '../runtime/component/types.ts';
 import type { Config } from '../runtime/config/schema.ts';
-import type { InformersConfig } from '../runtime/config/sections/informers.ts';
+import { ownClusterOf, type InformersConfig } from '../runtime/config/sections/informers.ts';
 import { createDiffCache } from '../runtime/diff/cache/index.ts';
 import { startDiffController } from '../runtime/diff/component.ts';
 import { DiffDecorator } from '../runtime/diff/decorator.ts';
@@ -25,6 +25,11 @@ export interface StartedInformers {
   components: RunningComponent[];
   /** Pass to the audit pipeline (the diff decorator, when enabled). */
   decorators: AuditDecorator[];
+  /**
+   * Register after the audit pipeline, so they stop before it: the diff decorator's pending waits end
+   * first, and the audit queue then drains without waiting for diffs that will not come.
+   */
+  stopBeforeAudit: RunningComponent[];
   diffCache?: DiffCache;
 }
 
@@ -38,7 +43,7 @@ export interface InformersDeps {
 }
 
 export function startInformers(config: Config, deps: InformersDeps): StartedInformers {
-  const out: StartedInformers = { components: [], decorators: [] };
+  const out: StartedInformers = { components: [], decorators: [], stopBeforeAudit: [] };
   const informers = config.informers;
   if (!informers) return out;
   const { logger, registry, aggregator } = deps;
@@ -55,8 +60,7 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
     const shutdown = new AbortController();
     const decorator = new DiffDecorator(informers.diffDecorator, { cache: out.diffCache, registry, logger, signal: shutdown.signal });
     out.decorators.push(decorator.decorate);
-    // Registered last, so it stops first: pending diff waits end before the consumer drains.
-    out.components.push({ name: 'diff-decorator', stop: async () => shutdown.abort() });
+    out.stopBeforeAudit.push({ name: 'diff-decorator', stop: async () => shutdown.abort() });
   }
   return out;
 }
@@ -65,7 +69,8 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
 function startWatchers(config: Config, informers: InformersConfig, deps: InformersDeps, out: StartedInformers): void {
   const { aggregator } = deps;
   const { logger, registry } = deps;
-  const clusters = config.clusters.map((c) => c.name);
+  // Only this process's own cluster: elsewhere it may only read, and another instance writes its diffs and events.
+  const clusters = [ownClusterOf(config)];
   const cache = out.diffCache;
   const kube = createKubeServices(config, deps.logger, deps.registry, async (key) => (await cache?.fetchSnapshot(key, 'deletion'))?.Value);
   out.components.push({ name: 'kube-clients', stop: async () => kube.close() });

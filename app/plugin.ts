@@ -15,7 +15,7 @@ export async function startPluginComponent(
   return startPlugin(config.plugin, {
     clusters: config.clusters.map((c) => c.name),
     spanTtlMs: config.spanTtl,
-    traceCache: createTraceCache(config.plugin.traceCache, { stores: deps.stores }),
+    traceCache: createTraceCache(config.plugin.traceCache, { stores: deps.stores, registry: deps.registry }),
     logger: deps.logger,
     registry: deps.registry,
   });

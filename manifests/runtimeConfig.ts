@@ -48,8 +48,12 @@ function tlsFiles(dir: string, mutual: boolean) {
   return mutual ? { caFile: `${dir}/ca.crt`, certFile: `${dir}/tls.crt`, keyFile: `${dir}/tls.key` } : { caFile: `${dir}/ca.crt` };
 }
 
+function currentCluster(inst: KelemetryInstance): string {
+  return inst.spec.currentCluster ?? inst.spec.clusters[0]!.name;
+}
+
 function orderedClusters(inst: KelemetryInstance) {
-  const current = inst.spec.currentCluster ?? inst.spec.clusters[0]!.name;
+  const current = currentCluster(inst);
   return [...inst.spec.clusters].sort((a, b) => Number(b.name === current) - Number(a.name === current));
 }
 
@@ -151,6 +155,8 @@ function informersSection(inst: KelemetryInstance): Sections['informers'] {
   const { informers } = inst.spec;
   const namespace = ref(inst).namespace;
   return {
+    // Explicit rather than implied by the order of `clusters`: the controllers watch this cluster only.
+    cluster: currentCluster(inst),
     diffCache: diffCache(inst),
     diffController: {
       enabled: informers.diff.enabled,

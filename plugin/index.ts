@@ -13,6 +13,7 @@ import { JaegerStorageBackend } from './backend/jaegerStorage.ts';
 import { RemoteStorageClient } from './backend/remoteStorage.ts';
 import { createHttpServer, listen } from './http/server.ts';
 import { PluginMetrics } from './metrics.ts';
+import { BackendProbe } from './readiness.ts';
 import { loadDisplayModes, type DisplayModes } from './modes/registry.ts';
 import { Reader } from './reader/reader.ts';
 import { RenderMemo } from './reader/renderMemo.ts';
@@ -45,16 +46,15 @@ export async function startPlugin(cfg: PluginConfig, deps: PluginDeps): Promise<
   const logger = deps.logger.child({ component: 'plugin' });
   const metrics = new PluginMetrics(deps.registry);
   const modes = loadDisplayModes(cfg.displayModeFile);
-  const backend = new JaegerStorageBackend(
-    new RemoteStorageClient({
-      address: cfg.backend.remoteStorage,
-      ...(cfg.backend.tls ? { tls: cfg.backend.tls } : {}),
-      timeoutMs: cfg.backend.timeout,
-      maxReceiveMessageMiB: cfg.backend.maxReceiveMessageMiB,
-    }),
-    cfg.backend.maxSearchDepth,
-    metrics,
-  );
+  const remote = new RemoteStorageClient({
+    address: cfg.backend.remoteStorage,
+    ...(cfg.backend.tls ? { tls: cfg.backend.tls } : {}),
+    timeoutMs: cfg.backend.timeout,
+    maxReceiveMessageMiB: cfg.backend.maxReceiveMessageMiB,
+  });
+  const backend = new JaegerStorageBackend(remote, cfg.backend.maxSearchDepth, metrics);
+  // An empty GetTraces reads nothing: it only shows remote storage is there and answering.
+  const probe = new BackendProbe({ probe: (signal) => remote.getTraces([], signal), address: cfg.backend.remoteStorage, logger, registry: deps.registry });
   const reader = new Reader({
     backend,
     cache: deps.traceCache,
@@ -67,6 +67,7 @@ export async function startPlugin(cfg: PluginConfig, deps: PluginDeps): Promise<
   });
   const servers: Servers = {};
   const stop = async () => {
+    await probe.stop();
     await stopServers(servers);
     await backend.close();
     await deps.traceCache.close();
@@ -82,7 +83,9 @@ export async function startPlugin(cfg: PluginConfig, deps: PluginDeps): Promise<
       displayModes: modes.all.length,
       defaultMode: modes.defaultMode.name,
     });
-    return { name: 'plugin', stop, ready: () => true, ...ports };
+    probe.start();
+    // Ready once the gRPC server listens (above) and remote storage answers: before, every query would fail.
+    return { name: 'plugin', stop, ready: () => probe.ready, ...ports };
   } catch (err) {
     await stop();
     throw err;

@@ -84,6 +84,10 @@ export const configSchema = z
       if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${c.name}"` });
       seen.add(c.name);
     });
+    const own = cfg.informers?.cluster;
+    if (own !== undefined && !seen.has(own)) {
+      ctx.addIssue({ code: 'custom', path: ['informers', 'cluster'], message: `informers.cluster "${own}" is not one of clusters[].name` });
+    }
     if (cfg.audit?.consumer.enabled && !cfg.tracer) {
       ctx.addIssue({ code: 'custom', path: ['tracer'], message: 'audit.consumer is enabled: set tracer.otlpEndpoint (or disable audit.consumer)' });
     }

@@ -1,4 +1,4 @@
-/** Wiring of the diff controller for the process (runtime/app builds the cache and the decorator directly). */
+/** Wiring of the diff controller for the process (app/informers builds the cache and the decorator directly). */
 import type { Registry } from 'prom-client';
 import type { RunningComponent } from '../component/types.ts';
 import type { DiffControllerConfig } from '../config/sections/informers.ts';
@@ -8,6 +8,7 @@ import { DiffController } from './controller.ts';
 import type { DiffCache } from './types.ts';
 
 export interface DiffControllerComponentDeps {
+  /** The clusters watched here: this process's own (`informers.cluster`), not every configured one. */
   clusters: string[];
   kube: KubeServices;
   cache: DiffCache;

@@ -56,6 +56,16 @@ function wakeOrAbort(signal: AbortSignal, setWake: (wake: () => void) => void): 
   });
 }
 
+/** How often the first-list check looks at the monitors. */
+const LISTED_POLL_MS = 250;
+
+/** Whether there are monitors and every one has taken its first list. */
+function allSynced(monitors: Map<string, Monitor>): boolean {
+  if (monitors.size === 0) return false;
+  for (const m of monitors.values()) if (!m.synced) return false;
+  return true;
+}
+
 export class DiffController {
   private readonly config: DiffControllerConfig;
   private readonly deps: DiffControllerDeps;
@@ -66,6 +76,7 @@ export class DiffController {
   private readonly monitorsGauge: Gauge<'cluster'>;
   private readonly poolDepth: Gauge<'cluster'>;
   private readonly writeErrors: Counter<'cluster'>;
+  private readonly listedSince: Gauge<'cluster'>;
   private readonly active = new Map<string, Map<string, Monitor>>();
 
   constructor(config: DiffControllerConfig, deps: DiffControllerDeps) {
@@ -76,6 +87,7 @@ export class DiffController {
     this.redactor = new Redactor(config);
     this.monitorsGauge = gauge(deps.registry, 'diff_controller_monitors', 'Resources being watched.', ['cluster']);
     this.poolDepth = gauge(deps.registry, 'diff_controller_task_pool', 'Diff cache writes queued or buffered.', ['cluster']);
+    this.listedSince = gauge(deps.registry, 'diff_controller_listed_since_seconds', 'When this process last completed a first list of the cluster (epoch seconds); older changes have no diff.', ['cluster']);
     this.writeErrors = counter(deps.registry, 'diff_controller_write_error_count', 'Diff cache writes that failed.', ['cluster']);
   }
 
@@ -96,10 +108,7 @@ export class DiffController {
    * readiness only says this process is not missing diffs it should be writing.
    */
   ready(): boolean {
-    for (const monitors of this.active.values()) {
-      if (monitors.size === 0) return false;
-      for (const m of monitors.values()) if (!m.synced) return false;
-    }
+    for (const monitors of this.active.values()) if (!allSynced(monitors)) return false;
     return true;
   }
 
@@ -127,6 +136,7 @@ export class DiffController {
     writer?.start();
     const monitors = new Map<string, Monitor>();
     this.active.set(cluster, monitors);
+    const marking = this.markListed(cluster, monitors, pool, log, signal);
     try {
       await this.keepMonitors(cluster, monitors, this.sinkTo(pool), log, signal);
     } finally {
@@ -135,8 +145,23 @@ export class DiffController {
       this.active.delete(cluster);
       this.monitorsGauge.set({ cluster }, 0);
       await writer?.stop();
-      await pool.close();
+      await pool.close(); // also releases a marker write waiting for room
+      await marking;
     }
+  }
+
+  /**
+   * Once every monitor has its first list, writes the cluster's "listed since" marker (through the pool,
+   * so only the write leader writes it): the diff decorator does not wait for diffs of older changes.
+   */
+  private async markListed(cluster: string, monitors: Map<string, Monitor>, pool: WritePool, log: Logger, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && !allSynced(monitors)) await sleep(LISTED_POLL_MS, signal);
+    if (signal.aborted) return;
+    const ms = Date.now();
+    log.info('first list complete', { resources: monitors.size, listedSince: new Date(ms).toISOString() });
+    this.listedSince.set({ cluster }, ms / 1000);
+    const { cache } = this.deps;
+    await pool.submit({ describe: `listed-since marker of ${cluster}`, run: () => withTimeout(cache.storeListedSince(cluster, ms), this.config.storeTimeout) });
   }
 
   private writePool(cluster: string, log: Logger): WritePool {

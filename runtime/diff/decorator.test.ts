@@ -58,6 +58,33 @@ describe('diff decorator', () => {
     expect(failed.logs.map((l) => l.message)).toEqual(['Conflict: changed', 'FieldValueInvalid: bad']);
   });
 
+  it('gives up at once when the event has no new resourceVersion and its cluster indexes diffs by the new one', async () => {
+    const { decorate, span, msg } = setup();
+    const s = span();
+    const t0 = Date.now();
+    // Metadata-level audit: no responseObject, so no diff can ever be found for this update.
+    await decorate({ span: s, message: msg({ verb: 'update', objectRef: { resource: 'deployments', name: 'demo', resourceVersion: '10' } }) });
+    expect(Date.now() - t0).toBeLessThan(config.fetchTotalTimeout / 4);
+    expect(s.logs).toEqual([{ type: 'kelemetryError', message: expect.stringMatching(/^NoNewRv: /) }]);
+  });
+
+  it('does not wait for the diff of an event older than the diff controller\'s first complete list', async () => {
+    const { cache, decorate, span, msg } = setup();
+    await cache.storeListedSince('c1', Date.now());
+    const s = span();
+    const t0 = Date.now();
+    // Within fetchEventTimeout, but before the list: the watch never saw this change.
+    const stageTimestamp = new Date(Date.now() - 1000).toISOString();
+    await decorate({ span: s, message: msg({ stageTimestamp, verb: 'update', objectRef: { resource: 'deployments', name: 'demo', resourceVersion: '10' }, responseObject: { metadata: { resourceVersion: '11' } } }) });
+    expect(Date.now() - t0).toBeLessThan(config.fetchTotalTimeout / 4);
+    expect(s.logs).toEqual([]);
+    // A diff already stored for such an event is still found (one attempt is always made).
+    await cache.storePatch(object, { InformerTime: new Date().toISOString(), OldResourceVersion: '11', NewResourceVersion: '12', DiffList: { diffs: [{ jsonPath: 'spec.replicas', old: 1, new: 2 }] } });
+    const found = span();
+    await decorate({ span: found, message: msg({ stageTimestamp, verb: 'update', objectRef: { resource: 'deployments', name: 'demo', resourceVersion: '11' }, responseObject: { metadata: { resourceVersion: '12' } } }) });
+    expect(found.logs).toEqual([{ type: 'audit/objectDiff', message: 'spec.replicas 1 -> 2\n' }]);
+  });
+
   it('attaches the deletion snapshot and hides redacted snapshots', async () => {
     const { cache, decorate, span, msg } = setup();
     await cache.storeSnapshot(object, 'deletion', { ResourceVersion: '20', Value: { metadata: { name: 'demo' } } });

@@ -4,7 +4,9 @@
  * update/patch (found by resourceVersion), an `audit/objectSnapshot` log for create/delete, or errors.
  * The watch may trail the audit event, so a miss is retried (after 50 ms, doubling up to `fetchBackoff`)
  * until stageTimestamp + `fetchEventTimeout` or `fetchTotalTimeout` after the first attempt, whichever is
- * first. It returns what it found; the audit consumer applies it to the span.
+ * first — unless no diff can ever be found (NoNewRv, or the event predates the diff controller's first
+ * complete list of its cluster: the "listed since" marker), then after the first attempt. It returns what it found; the audit
+ * consumer applies it to the span.
  */
 import type { Registry } from 'prom-client';
 import type { SpanLog } from '../aggregator/types.ts';
@@ -18,7 +20,7 @@ import { backoffDelay } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
 import { sleep } from '../util/sleep.ts';
 import { formatDiffLine } from './compare.ts';
-import type { DiffCache, Patch, Snapshot } from './types.ts';
+import { NoNewRvError, type DiffCache, type Patch, type Snapshot } from './types.ts';
 
 export interface DiffDecoratorDeps {
   cache: DiffCache;
@@ -27,6 +29,9 @@ export interface DiffDecoratorDeps {
   /** Aborted on shutdown, to stop waiting for diffs. */
   signal?: AbortSignal;
 }
+
+/** How long the "listed since" marker of a cluster is reused before it is read again. */
+const LISTED_SINCE_REFRESH_MS = 5_000;
 
 /** Lines never shown as a diff (the UI hides them; the Go writer still stores them). */
 const hiddenPrefix = 'metadata.managedFields';
@@ -74,6 +79,12 @@ function responseRv(event: AuditEvent): string | undefined | 'undecodable' {
   return r.kind !== 'Status' && typeof r.metadata?.resourceVersion === 'string' ? r.metadata.resourceVersion : undefined;
 }
 
+/** Errors no retry can cure (anywhere in the cause chain): the diff can never be found for this event. */
+function isPermanent(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof NoNewRvError) return true;
+  return false;
+}
+
 function objectPath(key: ObjectKey): string {
   return `${key.group}/${key.resource}/${key.namespace}/${key.name}`;
 }
@@ -86,6 +97,7 @@ export class DiffDecorator {
   private readonly decorations;
   private readonly retries;
   private readonly informerLatency;
+  private readonly listedSince = new Map<string, { at: number; value: Promise<number | undefined> }>();
 
   constructor(config: DiffDecoratorConfig, deps: DiffDecoratorDeps) {
     this.config = config;
@@ -138,7 +150,9 @@ export class DiffDecorator {
     if (newRv) out.tags[Tag.newResourceVersion] = newRv;
     const { value: patch, error } = await this.poll<Patch>(() => this.cache.fetchPatch(key, oldRv, newRv), stageMs, labels);
     if (!patch) {
-      this.logger.warn('no diff found for audit event', { cluster: key.cluster, object: objectPath(key), newRv, err: error });
+      // Every update of a Metadata-level cluster misses by design (NoNewRv): the span says so, the log need not.
+      const log = isPermanent(error) ? this.logger.debug : this.logger.warn;
+      log.call(this.logger, 'no diff found for audit event', { cluster: key.cluster, object: objectPath(key), newRv, err: error });
       if (error) out.log(LogType.kelemetryError, (error as Error).message ?? String(error));
       return 'false';
     }
@@ -193,11 +207,28 @@ export class DiffDecorator {
         error = err;
       }
       const wait = backoffDelay(attempts, backoff);
-      if (Date.now() + wait > deadline || this.signal?.aborted) {
+      // A permanent miss (NoNewRv: Metadata-level audit; a change before the watch began) would otherwise
+      // hold this object's later events.
+      if (isPermanent(error) || Date.now() + wait > deadline || this.signal?.aborted || (error === undefined && (await this.predatesList(labels.cluster, stageMs)))) {
         this.retries.observe({ ...labels, success: 'false' }, attempts);
         return { error };
       }
       await sleep(wait, this.signal);
     }
+  }
+
+  /** Whether the event came before the diff controller's first complete list of the cluster (read at most every 5 s). */
+  private async predatesList(cluster: string, stageMs: number): Promise<boolean> {
+    let cached = this.listedSince.get(cluster);
+    if (!cached || Date.now() - cached.at > LISTED_SINCE_REFRESH_MS) {
+      const value = this.cache.fetchListedSince(cluster).catch((err: unknown) => {
+        this.logger.warn('reading the diff controller\'s listed-since marker failed', { cluster, err });
+        return undefined;
+      });
+      cached = { at: Date.now(), value };
+      this.listedSince.set(cluster, cached);
+    }
+    const since = await cached.value;
+    return since !== undefined && stageMs < since;
   }
 }

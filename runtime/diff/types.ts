@@ -57,6 +57,13 @@ export interface DiffCache {
   fetchPatch(key: ObjectKey, oldRv: string, newRv: string | undefined): Promise<Patch | undefined>;
   storeSnapshot(key: ObjectKey, name: SnapshotName, snapshot: Snapshot): Promise<void>;
   fetchSnapshot(key: ObjectKey, name: SnapshotName): Promise<Snapshot | undefined>;
+  /**
+   * Marks that the diff controller's first complete list of `cluster` finished at `ms` (epoch): a change
+   * before it was never watched, so its diff will not come. Kept until overwritten (no TTL).
+   */
+  storeListedSince(cluster: string, ms: number): Promise<void>;
+  /** The marker of `cluster`, or undefined while no diff controller has completed a list of it. */
+  fetchListedSince(cluster: string): Promise<number | undefined>;
   /** Index entries of an object (`<rv>` and snapshot names), newest first by key order; for debugging. */
   list(key: ObjectKey, limit: number): Promise<string[]>;
   close(): Promise<void>;

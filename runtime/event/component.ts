@@ -8,6 +8,7 @@ import type { Logger } from '../util/log.ts';
 import { EventController } from './controller.ts';
 
 export interface EventControllerComponentDeps {
+  /** The clusters watched here: this process's own (`informers.cluster`), not every configured one. */
   clusters: string[];
   kube: KubeServices;
   aggregator: Aggregator;

@@ -99,8 +99,10 @@ describe('diff controller with the etcd diff cache (real kube-apiserver + etcd)'
   let ctl: ReturnType<typeof startController>;
   let ns: string;
   const prefix = `/difftest-${suffix}/`;
+  let startedAt: number;
 
   beforeAll(async () => {
+    startedAt = Date.now();
     audit = await startAuditReceiver(env.auditReceiverPort);
     etcd = new Etcd3({ hosts: env.etcd.endpoint });
     cache = new EtcdDiffCache({ client: etcd, prefix, policy: new RvIndexPolicy(), patchTtlMs: 600_000, snapshotTtlMs: 600_000 });
@@ -112,6 +114,15 @@ describe('diff controller with the etcd diff cache (real kube-apiserver + etcd)'
     await ctl?.stop();
     await audit?.close();
     etcd?.close();
+  });
+
+  it('writes the cluster\'s listed-since marker once its first list of every resource is complete', async () => {
+    const since = await waitFor('the listed-since marker', () => cache.fetchListedSince(cluster));
+    expect(since).toBeGreaterThanOrEqual(startedAt);
+    expect(since).toBeLessThanOrEqual(Date.now());
+    expect(ctl.controller.ready()).toBe(true);
+    // Kept without a lease: the decorator needs it for as long as this watch runs.
+    expect((await etcd.get(`${prefix}_meta/listedSince/${cluster}`).exec()).kvs[0]?.lease).toBe('0');
   });
 
   it('Deployment scenario: diffs by resourceVersion, no managedFields, deletion snapshot', async () => {
@@ -217,5 +228,10 @@ describe('diff controller with the Redis diff cache (real kube-apiserver + Redis
     await kube.core.deleteNamespacedConfigMap({ name: 'cfg', namespace: ns });
     const del = await waitFor('the deletion snapshot', () => cache.fetchSnapshot(key, 'deletion'));
     expect((del.Value.metadata as { name: string }).name).toBe('cfg');
+  });
+
+  it('keeps the listed-since marker without expiry', async () => {
+    await waitFor('the listed-since marker', () => cache.fetchListedSince(cluster));
+    expect(await redis.pttl(`${prefix}_meta/listedSince/${cluster}`)).toBe(-1);
   });
 });

@@ -72,6 +72,7 @@ describe('Deployment scenario end to end, verified in Jaeger (real apiserver, Ja
     await new Promise((r) => setTimeout(r, 3000));
   });
   afterAll(async () => {
+    for (const c of informers?.stopBeforeAudit ?? []) await c.stop();
     await audit?.stop();
     for (const c of [...(informers?.components ?? [])].reverse()) await c.stop();
     await tracer?.shutdown().catch(() => {});

@@ -243,6 +243,12 @@ describe('storage plugin behind Jaeger v2 query (real Jaeger query, remote stora
     expect(await unknown.text()).toMatch(/cluster elsewhere not supported/);
   });
 
+  it('is ready once the real remote storage has answered its probe', async () => {
+    const deadline = Date.now() + 10_000;
+    while (!plugin.ready?.() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(plugin.ready?.()).toBe(true);
+  });
+
   it('gRPC surface: health SERVING, no dependencies, FindTraceSummaries UNIMPLEMENTED', async () => {
     const address = `127.0.0.1:${plugin.grpcPort}`;
     const { Health, DependencyReader } = loadProtos();

@@ -124,6 +124,12 @@ export type KubeConfigSection = z.output<typeof kubeSection>;
 /** Absent from a config: this process runs no informers (diff/event controllers, linkers, diff decorator). */
 export const informersSection = z
   .object({
+    /**
+     * This process's own cluster: the diff and event controllers watch (and elect leaders in) only it;
+     * the other `clusters` are read by linkers and the object cache. Default: the first of `clusters`.
+     * Must name one of `clusters` (checked with the whole config).
+     */
+    cluster: z.string().min(1).optional(),
     kube: kubeSection,
     diffCache: diffCacheSection,
     diffController: diffControllerSection,
@@ -132,6 +138,11 @@ export const informersSection = z
     linkers: linkerSection,
   });
 export type InformersConfig = z.output<typeof informersSection>;
+
+/** The cluster whose diff and event controllers run in this process (see `informers.cluster`). */
+export function ownClusterOf(config: { clusters: readonly { name: string }[]; informers?: { cluster?: string } }): string {
+  return config.informers?.cluster ?? config.clusters[0]!.name;
+}
 
 /** The config's informers section, or its defaults when the config has none (components built directly, tests). */
 export function informersConfigOf(config: { informers?: InformersConfig }): InformersConfig {

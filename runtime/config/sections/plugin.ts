@@ -26,6 +26,8 @@ export const pluginSection = z.object({
       prefix: z.string().default('/trace/'),
       /** How long a returned trace ID stays resolvable. */
       ttl: duration.prefault('168h'),
+      /** Bound of the `memory` backend (entries of a few hundred bytes each); beyond it the oldest are evicted. */
+      maxEntries: z.number().int().positive().default(100_000),
     })
     .prefault({}),
   /** A rendered trace kept in process memory for a moment, so the UI's follow-up GetTraces does not re-read storage. */

@@ -6,7 +6,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { ObjectKey } from '../../model/objectKey.ts';
 import type { DiffCache, Patch, RvIndexPolicy, Snapshot, SnapshotName } from '../types.ts';
-import { lastSegment, objectPrefix, patchKey, snapshotKey } from './keys.ts';
+import { decodeListedSince, encodeListedSince, lastSegment, listedSinceKey, objectPrefix, patchKey, snapshotKey } from './keys.ts';
 
 export interface EtcdDiffCacheOptions {
   /** Shared with other stores: close() leaves it open. */
@@ -53,10 +53,11 @@ export class EtcdDiffCache implements DiffCache {
     this.snapshotLeases = new LeasePool(opts.client, opts.snapshotTtlMs);
   }
 
-  private async put(key: string, value: string, leases: LeasePool): Promise<void> {
+  /** Without `leases`, the key never expires. */
+  private async put(key: string, value: string, leases?: LeasePool): Promise<void> {
     try {
-      const lease = await leases.get();
-      await this.opts.client.put(key).value(value).lease(lease).exec();
+      const put = this.opts.client.put(key).value(value);
+      await (leases ? put.lease(await leases.get()) : put).exec();
     } catch (err) {
       throw new Error(`diff cache (etcd): put ${key}: ${(err as Error).message}`, { cause: err });
     }
@@ -87,6 +88,14 @@ export class EtcdDiffCache implements DiffCache {
   async fetchSnapshot(key: ObjectKey, name: SnapshotName): Promise<Snapshot | undefined> {
     const v = await this.get(snapshotKey(this.opts.prefix, key, name));
     return v === undefined ? undefined : (JSON.parse(v) as Snapshot);
+  }
+
+  storeListedSince(cluster: string, ms: number): Promise<void> {
+    return this.put(listedSinceKey(this.opts.prefix, cluster), encodeListedSince(ms));
+  }
+
+  async fetchListedSince(cluster: string): Promise<number | undefined> {
+    return decodeListedSince(await this.get(listedSinceKey(this.opts.prefix, cluster)));
   }
 
   async list(key: ObjectKey, limit: number): Promise<string[]> {

@@ -44,6 +44,12 @@ export class InstrumentedDiffCache implements DiffCache {
   fetchSnapshot(key: ObjectKey, name: SnapshotName): Promise<Snapshot | undefined> {
     return this.time('fetch_snapshot', 'n/a', () => this.inner.fetchSnapshot(key, name));
   }
+  storeListedSince(cluster: string, ms: number): Promise<void> {
+    return this.time('store_listed_since', 'n/a', () => this.inner.storeListedSince(cluster, ms));
+  }
+  fetchListedSince(cluster: string): Promise<number | undefined> {
+    return this.time('fetch_listed_since', 'n/a', () => this.inner.fetchListedSince(cluster));
+  }
   list(key: ObjectKey, limit: number): Promise<string[]> {
     return this.time('list', 'n/a', () => this.inner.list(key, limit));
   }

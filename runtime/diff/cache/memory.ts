@@ -14,6 +14,7 @@ export interface MemoryDiffCacheOptions {
 export class MemoryDiffCache implements DiffCache {
   private readonly lru: TtlLru;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly listedSince = new Map<string, number>();
 
   constructor(private readonly opts: MemoryDiffCacheOptions) {
     this.lru = new TtlLru(opts.maxBytes);
@@ -43,6 +44,14 @@ export class MemoryDiffCache implements DiffCache {
   async fetchSnapshot(key: ObjectKey, name: SnapshotName): Promise<Snapshot | undefined> {
     const v = this.lru.get(snapshotKey('', key, name));
     return v === undefined ? undefined : (JSON.parse(v) as Snapshot);
+  }
+
+  async storeListedSince(cluster: string, ms: number): Promise<void> {
+    this.listedSince.set(cluster, ms);
+  }
+
+  async fetchListedSince(cluster: string): Promise<number | undefined> {
+    return this.listedSince.get(cluster);
   }
 
   async list(key: ObjectKey, limit: number): Promise<string[]> {

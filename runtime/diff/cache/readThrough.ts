@@ -65,6 +65,15 @@ export class ReadThroughDiffCache implements DiffCache {
     return v;
   }
 
+  /** Not remembered: another controller may move it, and the decorator keeps its own short-lived copy. */
+  storeListedSince(cluster: string, ms: number): Promise<void> {
+    return this.opts.inner.storeListedSince(cluster, ms);
+  }
+
+  fetchListedSince(cluster: string): Promise<number | undefined> {
+    return this.opts.inner.fetchListedSince(cluster);
+  }
+
   list(key: ObjectKey, limit: number): Promise<string[]> {
     return this.opts.inner.list(key, limit);
   }

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { ObjectKey } from '../../model/objectKey.ts';
 import type { DiffCache, Patch, RvIndexPolicy, Snapshot, SnapshotName } from '../types.ts';
-import { lastSegment, objectPrefix, patchKey, snapshotKey } from './keys.ts';
+import { decodeListedSince, encodeListedSince, lastSegment, listedSinceKey, objectPrefix, patchKey, snapshotKey } from './keys.ts';
 
 export interface RedisDiffCacheOptions {
   /** Shared with other stores: close() leaves it open. */
@@ -23,9 +23,10 @@ function globEscape(s: string): string {
 export class RedisDiffCache implements DiffCache {
   constructor(private readonly opts: RedisDiffCacheOptions) {}
 
-  private async put(key: string, value: string, ttlMs: number): Promise<void> {
+  /** Without `ttlMs`, the key never expires. */
+  private async put(key: string, value: string, ttlMs?: number): Promise<void> {
     try {
-      await this.opts.client.set(key, value, 'PX', ttlMs);
+      await (ttlMs === undefined ? this.opts.client.set(key, value) : this.opts.client.set(key, value, 'PX', ttlMs));
     } catch (err) {
       throw new Error(`diff cache (redis): SET ${key}: ${(err as Error).message}`, { cause: err });
     }
@@ -56,6 +57,14 @@ export class RedisDiffCache implements DiffCache {
   async fetchSnapshot(key: ObjectKey, name: SnapshotName): Promise<Snapshot | undefined> {
     const v = await this.get(snapshotKey(this.opts.prefix, key, name));
     return v === undefined ? undefined : (JSON.parse(v) as Snapshot);
+  }
+
+  storeListedSince(cluster: string, ms: number): Promise<void> {
+    return this.put(listedSinceKey(this.opts.prefix, cluster), encodeListedSince(ms));
+  }
+
+  async fetchListedSince(cluster: string): Promise<number | undefined> {
+    return decodeListedSince(await this.get(listedSinceKey(this.opts.prefix, cluster)));
   }
 
   async list(key: ObjectKey, limit: number): Promise<string[]> {

@@ -29,6 +29,12 @@ export class TimedCache implements DiffCache {
   fetchSnapshot(key: ObjectKey, name: SnapshotName) {
     return this.inner.fetchSnapshot(key, name);
   }
+  storeListedSince(cluster: string, ms: number) {
+    return this.inner.storeListedSince(cluster, ms);
+  }
+  fetchListedSince(cluster: string) {
+    return this.inner.fetchListedSince(cluster);
+  }
   list(key: ObjectKey, limit: number) {
     return this.inner.list(key, limit);
   }

@@ -1,0 +1,48 @@
+import net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pluginSection } from '../runtime/config/sections/plugin.ts';
+import { nullLogger } from '../runtime/util/log.ts';
+import { sleep } from '../runtime/util/sleep.ts';
+import { startPlugin, type RunningPlugin } from './index.ts';
+import { MemoryTraceCache } from './tracecache/memory.ts';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(50);
+  }
+  return check();
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('storage plugin readiness', () => {
+  it('is not ready until remote storage has answered, then is', async () => {
+    const port = await freePort();
+    const cfg = pluginSection.parse({ grpcListen: '127.0.0.1:0', backend: { remoteStorage: `127.0.0.1:${port}`, timeout: '1s' } });
+    const plugin: RunningPlugin = await startPlugin(cfg, { clusters: ['c1'], spanTtlMs: 1_800_000, traceCache: new MemoryTraceCache({ ttl: 60_000 }), logger: nullLogger, registry: new Registry() });
+    cleanups.push(() => plugin.stop());
+    // Listening on gRPC, but nothing answers at the remote storage address.
+    await sleep(300);
+    expect(plugin.ready?.()).toBe(false);
+    // Any gRPC server answers (here: UNIMPLEMENTED), which shows the backend is reachable.
+    const storage = new grpc.Server();
+    await new Promise<void>((resolve, reject) => storage.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    cleanups.push(() => new Promise<void>((r) => storage.tryShutdown(() => r())));
+    expect(await until(() => plugin.ready?.() === true, 8_000)).toBe(true);
+  }, 15_000);
+});
