@@ -35,6 +35,33 @@ describe('partitioned queue', () => {
     expect(done).toEqual(['fast1', 'fast2', 'fast3', 'slow1', 'slow2']);
   });
 
+  it("a blocked object's queued events do not take the slots other objects of its partition could use", async () => {
+    const q = new PartitionedQueue<{ key: string; n: number }>(
+      { partitions: 1, capacity: 100, perPartitionConcurrency: 2 },
+      { registry: new Registry(), logger: nullLogger },
+    );
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let fastDone!: () => void;
+    const fast = new Promise<void>((r) => (fastDone = r));
+    const done: string[] = [];
+    q.start(async (v) => {
+      if (v.key === 'slow') await gate;
+      done.push(`${v.key}${v.n}`);
+      if (v.key === 'fast') fastDone();
+    });
+    // Four events of the blocked object queue ahead of the other object's event, on the same partition.
+    const slow = [1, 2, 3, 4].map((n) => ({ key: 'slow', value: { key: 'slow', n } }));
+    expect(q.tryEnqueueAll([...slow, { key: 'fast', value: { key: 'fast', n: 1 } }])).toBe(true);
+    const timeout = new Promise<string>((r) => setTimeout(() => r('timed out'), 1_000));
+    expect(await Promise.race([fast.then(() => 'done'), timeout])).toBe('done');
+    expect(done).toEqual(['fast1']);
+    expect(q.depth).toBe(4);
+    release();
+    expect(await q.stop(5_000)).toBe(0);
+    expect(done).toEqual(['fast1', 'slow1', 'slow2', 'slow3', 'slow4']);
+  });
+
   it('bounds the objects handled at once per partition', async () => {
     const q = new PartitionedQueue<number>({ partitions: 1, capacity: 100, perPartitionConcurrency: 3 }, { registry: new Registry(), logger: nullLogger });
     let running = 0;
@@ -47,6 +74,32 @@ describe('partitioned queue', () => {
     q.tryEnqueueAll(Array.from({ length: 20 }, (_, n) => ({ key: `k${n}`, value: n })));
     expect(await q.stop(5_000)).toBe(0);
     expect(peak).toBe(3);
+  });
+
+  it('keeps the bound and per-object order when objects have events waiting behind them', async () => {
+    const q = new PartitionedQueue<{ key: string; n: number }>(
+      { partitions: 1, capacity: 100, perPartitionConcurrency: 2 },
+      { registry: new Registry(), logger: nullLogger },
+    );
+    const active = new Set<string>();
+    let peak = 0;
+    const seen = new Map<string, number[]>();
+    q.start(async (v) => {
+      expect(active.has(v.key)).toBe(false);
+      active.add(v.key);
+      peak = Math.max(peak, active.size);
+      await new Promise((r) => setTimeout(r, Math.random() * 3));
+      seen.set(v.key, [...(seen.get(v.key) ?? []), v.n]);
+      active.delete(v.key);
+    });
+    const keys = ['a', 'b', 'c', 'd'];
+    const items = [];
+    for (let n = 0; n < 10; n++) for (const key of keys) items.push({ key, value: { key, n } });
+    expect(q.tryEnqueueAll(items)).toBe(true);
+    expect(await q.stop(10_000)).toBe(0);
+    expect(peak).toBe(2);
+    expect(q.depth).toBe(0);
+    for (const key of keys) expect(seen.get(key)).toEqual([...Array(10).keys()]);
   });
 
   it('admits a batch whole or not at all, and counts depth in the lag gauge', async () => {

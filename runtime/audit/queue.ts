@@ -27,8 +27,15 @@ class Partition<T> {
   items: Entry<T>[] = [];
   head = 0;
   wake: (() => void) | undefined;
-  /** Handlers running now (several objects of one partition are handled at once). */
+  /** Objects being handled now: each holds one slot however many of its events wait behind it. */
   running = 0;
+  /**
+   * Events taken off the queue whose object is already being handled, per object, in order. They wait
+   * here without a slot, so a slow object leaves the other slots to the other objects of this partition.
+   */
+  readonly backlog = new Map<string, Entry<T>[]>();
+  /** Events taken off the queue and not yet finished (running or in a backlog), for the lag gauge. */
+  inFlight = 0;
 
   get length(): number {
     return this.items.length - this.head;
@@ -92,7 +99,7 @@ export class PartitionedQueue<T> {
     const group = config.consumerGroup ?? 'kelemetry';
     this.parts = Array.from({ length: this.partitions }, () => new Partition<T>());
     gauge(deps.registry, 'audit_mq_local_lag', 'Events waiting per queue partition', ['consumerGroup', 'partition'], (g) => {
-      this.parts.forEach((p, i) => g.set({ consumerGroup: group, partition: String(i) }, p.length + p.running));
+      this.parts.forEach((p, i) => g.set({ consumerGroup: group, partition: String(i) }, p.length + p.inFlight));
     });
     gauge(deps.registry, 'audit_queue_depth', 'Events waiting in the audit queue (all partitions)', [], (g) => g.set(this.total));
     gauge(deps.registry, 'audit_queue_capacity', 'Bound of the audit queue', [], (g) => g.set(this.capacity));
@@ -126,17 +133,8 @@ export class PartitionedQueue<T> {
 
   private async loop(index: number, handler: QueueHandler<T>): Promise<void> {
     const part = this.parts[index]!;
-    // The last handler started for each object: the next event of that object runs after it.
-    const tails = new Map<string, Promise<void>>();
-    const run = async (entry: Entry<T>, after: Promise<void> | undefined) => {
-      await after;
-      if (this.aborted) return;
-      try {
-        await handler(entry.value, index);
-      } catch (err) {
-        this.logger.error('audit queue handler threw', { partition: index, err: err });
-      }
-    };
+    // One chain per object being handled: it runs that object's events one after another.
+    const chains = new Set<Promise<void>>();
     for (;;) {
       if (this.aborted) break;
       if (part.running >= this.perPartitionConcurrency) {
@@ -149,16 +147,42 @@ export class PartitionedQueue<T> {
         await new Promise<void>((r) => (part.wake = r));
         continue;
       }
+      part.inFlight++;
+      const waiting = part.backlog.get(entry.key);
+      if (waiting !== undefined) {
+        // Its object is being handled: queue behind it without taking a slot.
+        waiting.push(entry);
+        continue;
+      }
       part.running++;
-      const done = run(entry, tails.get(entry.key)).finally(() => {
+      part.backlog.set(entry.key, []);
+      const chain = this.handleObject(index, part, entry, handler).finally(() => {
+        chains.delete(chain);
         part.running--;
-        this.total--;
-        if (tails.get(entry.key) === done) tails.delete(entry.key);
         part.notify();
       });
-      tails.set(entry.key, done);
+      chains.add(chain);
     }
-    await Promise.all(tails.values());
+    await Promise.all(chains);
+  }
+
+  /** Handles `first` and then the events of its object that arrive meanwhile, in order, in one slot. */
+  private async handleObject(index: number, part: Partition<T>, first: Entry<T>, handler: QueueHandler<T>): Promise<void> {
+    const waiting = part.backlog.get(first.key)!;
+    for (let entry: Entry<T> | undefined = first; entry !== undefined; entry = waiting.shift()) {
+      // Once aborted, what is left is abandoned (stop has counted it) but still taken off the depth.
+      if (!this.aborted) {
+        try {
+          await handler(entry.value, index);
+        } catch (err) {
+          this.logger.error('audit queue handler threw', { partition: index, key: entry.key, err: err });
+        }
+      }
+      part.inFlight--;
+      this.total--;
+    }
+    // Deleted in the same turn as the backlog was found empty, so no event can be left behind in it.
+    part.backlog.delete(first.key);
   }
 
   /**
