@@ -175,7 +175,7 @@ export class PartitionedQueue<T> {
         try {
           await handler(entry.value, index);
         } catch (err) {
-          this.logger.error('audit queue handler threw', { partition: index, key: entry.key, err: err });
+          this.logger.error('audit queue handler threw', { partition: index, key: entry.key, err });
         }
       }
       part.inFlight--;
