@@ -70,7 +70,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
     const tracerConfig = config.tracer;
     const write = tracerConfig ? startWritePath({ ...config, tracer: tracerConfig }, { logger, registry, stores, exporter: opts.exporter, components }) : undefined;
-    const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator });
+    const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator, spanCache: write?.spanCache });
     components.push(...informers.components);
     const auditConfig = config.audit;
     const audit = auditConfig

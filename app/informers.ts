@@ -17,6 +17,7 @@ import type { DiffCache } from '../runtime/diff/types.ts';
 import { startEventController } from '../runtime/event/component.ts';
 import { createKubeServices } from '../runtime/k8s/services.ts';
 import { startLinkers } from '../runtime/linker/component.ts';
+import type { SpanCache } from '../runtime/spancache/types.ts';
 import type { StoreClients } from '../runtime/store/clients.ts';
 import type { Logger } from '../runtime/util/log.ts';
 
@@ -40,6 +41,8 @@ export interface InformersDeps {
   stores: StoreClients;
   /** Absent without a tracer: the event controller and the linkers then do not start. */
   aggregator?: Aggregator;
+  /** The aggregator's span cache (present with it): the event controller records emitted Events there. */
+  spanCache?: SpanCache;
 }
 
 export function startInformers(config: Config, deps: InformersDeps): StartedInformers {
@@ -49,6 +52,7 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
   const { logger, registry, aggregator } = deps;
   const linkersOn = informers.linkers.workerCount > 0 && aggregator !== undefined;
   if (informers.eventController.enabled && !aggregator) logger.warn('informers.eventController is enabled but no tracer is configured; not started');
+  if (informers.eventController.enabled && aggregator && !deps.spanCache) logger.warn('informers.eventController is enabled but no span cache was passed; not started');
 
   if (informers.diffController.enabled || informers.diffDecorator.enabled || (linkersOn && informers.linkers.ownerReference)) {
     const cache = createDiffCache(informers.diffCache, deps.stores, registry);
@@ -67,7 +71,7 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
 
 /** The kube clients and the controllers and linkers that use them. */
 function startWatchers(config: Config, informers: InformersConfig, deps: InformersDeps, out: StartedInformers): void {
-  const { aggregator } = deps;
+  const { aggregator, spanCache } = deps;
   const { logger, registry } = deps;
   // Only this process's own cluster: elsewhere it may only read, and another instance writes its diffs and events.
   const clusters = [ownClusterOf(config)];
@@ -75,6 +79,8 @@ function startWatchers(config: Config, informers: InformersConfig, deps: Informe
   const kube = createKubeServices(config, deps.logger, deps.registry, async (key) => (await cache?.fetchSnapshot(key, 'deletion'))?.Value);
   out.components.push({ name: 'kube-clients', stop: async () => kube.close() });
   if (informers.diffController.enabled && cache) out.components.push(startDiffController(informers.diffController, { clusters, kube, cache, logger, registry }));
-  if (informers.eventController.enabled && aggregator) out.components.push(startEventController(informers.eventController, { clusters, kube, aggregator, logger, registry }));
+  if (informers.eventController.enabled && aggregator && spanCache) {
+    out.components.push(startEventController(informers.eventController, { clusters, kube, aggregator, spanCache, logger, registry }));
+  }
   if (informers.linkers.workerCount > 0 && aggregator) out.components.push(startLinkers(informers.linkers, { aggregator, kube, diffCache: cache, logger, registry }));
 }

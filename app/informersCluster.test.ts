@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Aggregator } from '../runtime/aggregator/types.ts';
+import type { SpanCache } from '../runtime/spancache/types.ts';
 import { parseConfig } from '../runtime/config/load.ts';
 import { createRegistry } from '../runtime/metrics/registry.ts';
 import { StoreClients } from '../runtime/store/clients.ts';
@@ -59,7 +60,8 @@ describe('informers watch only this process\'s own cluster', () => {
     });
     const stores = new StoreClients(config.stores);
     const aggregator = {} as Aggregator; // the controllers never reach it: every request fails
-    const started = startInformers(config, { logger: nullLogger, registry: createRegistry({ processMetrics: false }), stores, aggregator });
+    const spanCache = {} as SpanCache; // nor this
+    const started = startInformers(config, { logger: nullLogger, registry: createRegistry({ processMetrics: false }), stores, aggregator, spanCache });
     cleanups.push(async () => {
       for (const c of [...started.components].reverse()) await c.stop();
       await stores.close();

@@ -4,6 +4,7 @@ import type { Aggregator } from '../aggregator/types.ts';
 import type { RunningComponent } from '../component/types.ts';
 import type { EventControllerConfig } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
+import type { SpanCache } from '../spancache/types.ts';
 import type { Logger } from '../util/log.ts';
 import { EventController } from './controller.ts';
 
@@ -12,6 +13,8 @@ export interface EventControllerComponentDeps {
   clusters: string[];
   kube: KubeServices;
   aggregator: Aggregator;
+  /** The aggregator's span cache: where emitted Events are recorded for the next leader. */
+  spanCache: SpanCache;
   logger: Logger;
   registry: Registry;
 }

@@ -2,7 +2,8 @@
  * The event controller (spec 6): per traced cluster, while leader (Lease in that cluster), list-watch
  * core/v1 Events and write one event span per occurrence under the involved object's trace. Progress
  * lives in a ConfigMap (progress.ts) so a hand-over neither replays nor loses events: a stopping leader
- * finishes the events it started, saves progress, then releases the Lease.
+ * finishes the events it started, saves progress, then releases the Lease. A killed leader cannot save
+ * its last interval; marks in the shared span cache (emitted.ts) keep its successor from repeating it.
  */
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Aggregator, RichObject } from '../aggregator/types.ts';
@@ -14,9 +15,11 @@ import { ListWatch, type KubeObject } from '../k8s/listWatch.ts';
 import { MultiLeaderElector } from '../k8s/multiLeader.ts';
 import { counter, gauge, histogram } from '../metrics/define.ts';
 import type { KubeRest } from '../k8s/rest.ts';
+import type { SpanCache } from '../spancache/types.ts';
 import { Backoff } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
 import { sleep } from '../util/sleep.ts';
+import { EmittedMarks } from './emitted.ts';
 import { eventSpan, eventTime, occurrenceKey, type CoreEvent } from './handle.ts';
 import { Progress } from './progress.ts';
 import { EventQueue } from './queue.ts';
@@ -27,6 +30,8 @@ export interface EventControllerDeps {
   clients: KubeClients;
   discovery: Discovery;
   aggregator: Aggregator;
+  /** The store replicas share (the aggregator's): records which Events were emitted. */
+  spanCache: SpanCache;
   logger: Logger;
   registry: Registry;
   /** Lease identity (tests run several controllers in one process). */
@@ -35,6 +40,15 @@ export interface EventControllerDeps {
 
 /** Events waiting for a worker, per leadership term; beyond it the watch pauses. */
 const queueCapacity = 10_000;
+
+/** What the workers of one leadership term share. */
+interface Term {
+  cluster: string;
+  progress: Progress;
+  marks: EmittedMarks;
+  log: Logger;
+  signal: AbortSignal;
+}
 
 type HandleLabels = 'cluster' | 'group' | 'version' | 'kind' | 'resource' | 'timestampType' | 'error';
 
@@ -104,7 +118,9 @@ export class EventController {
       },
     );
     lw.start();
-    const workers = Array.from({ length: this.config.workerCount }, () => this.work(cluster, queue, progress, log));
+    const marks = new EmittedMarks({ cache: this.deps.spanCache, cluster, claimTtlMs: this.config.leaderElection.leaseDuration, markTtlMs: this.config.maxEventAge });
+    const term: Term = { cluster, progress, marks, log, signal };
+    const workers = Array.from({ length: this.config.workerCount }, () => this.work(term, queue));
     const flushing = this.flushLoop(cluster, progress, log, signal);
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     await lw.stop();
@@ -135,13 +151,13 @@ export class EventController {
     return undefined;
   }
 
-  private async work(cluster: string, queue: EventQueue, progress: Progress, log: Logger): Promise<void> {
+  private async work(term: Term, queue: EventQueue): Promise<void> {
     for (let ev = await queue.take(); ev; ev = await queue.take()) {
       try {
-        await this.handleOne(cluster, ev, progress, log);
+        await this.handleOne(term, ev);
       } catch (err) {
         // Not marked handled: a relist or the next leader will try it again.
-        log.warn('handling event failed', { event: `${ev.metadata?.namespace}/${ev.metadata?.name}`, err });
+        term.log.warn('handling event failed', { event: `${ev.metadata?.namespace}/${ev.metadata?.name}`, err });
       } finally {
         queue.done(ev);
       }
@@ -160,7 +176,8 @@ export class EventController {
     }
   }
 
-  private async handleOne(cluster: string, ev: CoreEvent, progress: Progress, log: Logger): Promise<void> {
+  private async handleOne(term: Term, ev: CoreEvent): Promise<void> {
+    const { cluster, progress, marks, log } = term;
     const inv = ev.involvedObject ?? {};
     const { group, version } = parseApiVersion(inv.apiVersion);
     const kind = inv.kind ?? '';
@@ -181,6 +198,12 @@ export class EventController {
       return drop('Filtered');
     }
     const object: RichObject = { cluster, group: info.group, version, resource: info.resource, namespace: inv.namespace ?? '', name: inv.name ?? '', ...(inv.uid ? { uid: inv.uid } : {}) };
+    const claim = await marks.claim(key, term.signal);
+    if (claim.emitted) {
+      // A previous leader emitted it after its last saved progress.
+      progress.markHandled(key, ms);
+      return drop('Duplicate');
+    }
     const end = this.handled.startTimer(labels);
     try {
       await this.deps.aggregator.send(object, eventSpan(ev, ms));
@@ -191,6 +214,7 @@ export class EventController {
     }
     progress.markHandled(key, ms);
     end({ error: '' });
+    await marks.mark(key, claim.uid).catch((err: unknown) => log.warn('recording an emitted event failed; a new leader may repeat it', { event: key, err }));
     this.latency.observe({ cluster, group, version, resource: info.resource }, (Date.now() - ms) / 1000);
   }
 }

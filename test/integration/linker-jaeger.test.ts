@@ -61,7 +61,7 @@ describe('Deployment scenario end to end, verified in Jaeger (real apiserver, Ja
     tracer = new OtlpTracer(config.tracer!, { exporter: createOtlpExporter(config.tracer!), logger, registry });
     const spanCache = createSpanCache(config.stores.spanCache, { stores, registry });
     const aggregator = new SpanAggregator({ spanTtl: config.spanTtl, reserveTtl: 10_000, pseudoSpanTags: config.tracer!.pseudoSpanTags }, { spanCache, tracer, registry, logger });
-    informers = startInformers(config, { logger, registry, stores, aggregator });
+    informers = startInformers(config, { logger, registry, stores, aggregator, spanCache });
     audit = await startAuditPipeline(config.audit!, { clusters: config.clusters, aggregator, decorators: informers.decorators, registry, logger, listen: { host: '127.0.0.1', port: env.auditReceiverPort } });
     ns = await createTestNamespace(kube.core, 'e2e');
     // The diff controller must be watching before the scenario starts (creation snapshots).
