@@ -9,7 +9,7 @@ export function createHttpServer(opts: RedirectOptions & { logger: Logger }): Se
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/redirect') {
       handleRedirect(req, res, opts).catch((err) => {
-        opts.logger.error('redirect failed', { url: req.url, err: err });
+        opts.logger.error('redirect failed', { url: req.url, err });
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end(`internal error: ${(err as Error).message}\n`);
       });

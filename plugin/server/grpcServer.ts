@@ -94,7 +94,7 @@ export function createGrpcServer(opts: GrpcServerOptions): grpc.Server {
   const { TraceReader, DependencyReader, Health } = loadProtos();
   const server = new grpc.Server({ 'grpc.max_send_message_length': 64 * 1024 * 1024 });
   const fail = (rpc: string, err: unknown, context: Record<string, unknown>) => {
-    opts.logger.warn(`${rpc} failed`, { ...context, err: err });
+    opts.logger.warn(`${rpc} failed`, { ...context, err });
     return toStatus(err);
   };
   server.addService(TraceReader.service, traceReaderService(opts, fail));

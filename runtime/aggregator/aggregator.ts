@@ -168,7 +168,7 @@ export class SpanAggregator implements Aggregator {
         try {
           l(job);
         } catch (err) {
-          this.logger.error('link job listener failed', { object: keyString(object), err: err });
+          this.logger.error('link job listener failed', { object: keyString(object), err });
         }
       }
     }

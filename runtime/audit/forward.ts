@@ -57,7 +57,7 @@ export class AuditForwarder {
       if (!res.ok) this.logger.warn('audit forward refused', { upstream: target.name, cluster, status: res.status });
     } catch (err) {
       end({ success: 'false' });
-      this.logger.warn('audit forward failed', { upstream: target.name, cluster, err: err });
+      this.logger.warn('audit forward failed', { upstream: target.name, cluster, err });
     }
   }
 

@@ -125,6 +125,6 @@ export class Kelemetrix {
     // One warning per tag/quantity keeps a stream of bad events from flooding the log; the counter has the rate.
     if (this.warned.has(`${stage}/${name}`)) return;
     this.warned.add(`${stage}/${name}`);
-    this.logger.warn('kelemetrix cannot compute a value; further failures are only counted', { stage, name, cluster: msg.cluster, auditID: msg.event.auditID, err: err.message });
+    this.logger.warn('kelemetrix cannot compute a value; further failures are only counted', { stage, name, cluster: msg.cluster, auditID: msg.event.auditID, err });
   }
 }
