@@ -5,7 +5,8 @@
  */
 import type { KelemetryInstance } from '../../api/types.ts';
 import { FIELD_MANAGER, INSTANCE_LABEL, INSTANCE_NAMESPACE_LABEL, MANAGED_BY } from '../../manifests/naming.ts';
-import { isInvalid, isNotFound, type KubeRest } from '../../runtime/k8s/rest.ts';
+import { isInvalid, isNotFound } from '../../runtime/k8s/errors.ts';
+import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { needsApply, withAppliedHash, type K8sObject } from './apply.ts';
 import { OWNED_RESOURCES, objectPath, resourceFor, type ResourceType } from './resources.ts';

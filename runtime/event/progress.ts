@@ -6,7 +6,8 @@
  * The original kept only a second-precision high-water mark, which both replays same-second events and
  * drops late-arriving older ones at a hand-over.
  */
-import { isConflict, isNotFound, type KubeRest } from '../k8s/rest.ts';
+import { isConflict, isNotFound } from '../k8s/errors.ts';
+import type { KubeRest } from '../k8s/rest.ts';
 
 interface ConfigMap {
   apiVersion: 'v1';

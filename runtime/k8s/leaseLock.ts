@@ -3,7 +3,8 @@
  * its record has not changed for leaseDuration *as observed locally* (no clock comparison across
  * machines); updates use the Lease's resourceVersion for optimistic concurrency.
  */
-import { isAlreadyExists, isConflict, isNotFound, type KubeRest } from './rest.ts';
+import { isAlreadyExists, isConflict, isNotFound } from './errors.ts';
+import type { KubeRest } from './rest.ts';
 
 interface LeaseSpec {
   holderIdentity?: string;

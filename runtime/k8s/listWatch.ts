@@ -14,8 +14,6 @@ import { listAll, type KubeObject } from './list.ts';
 import type { KubeRest, WatchEvent } from './rest.ts';
 
 export type { KubeObject } from './list.ts';
-// Callers imported sleep from here before runtime/util had it.
-export { sleep } from '../util/sleep.ts';
 
 export interface ListWatchHandlers {
   /** The complete current state after a LIST; `initial` is true for the first one. */

@@ -11,7 +11,7 @@ import type { KubeClients } from './clients.ts';
 import type { Discovery } from './discovery.ts';
 import { resourcePath } from './gvr.ts';
 import { counter, gauge } from '../metrics/define.ts';
-import { isNotFound, KubeApiError } from './rest.ts';
+import { isNotFound, KubeApiError } from './errors.ts';
 
 export type KubeObjectJson = Record<string, unknown>;
 

@@ -13,7 +13,6 @@ import type { Counter } from 'prom-client';
 import { apiErrorFromBody, isNotFound, type KubeApiError } from './errors.ts';
 import { listAll, type KubeObject, type ListOptions, type ListResult } from './list.ts';
 
-export { isAlreadyExists, isConflict, isGone, isInvalid, isNotFound, KubeApiError } from './errors.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
