@@ -16,7 +16,7 @@ import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
 import { INSTANCE_RESOURCE, objectPath, resourceFor } from './resources.ts';
 import { planRollout } from './rollout.ts';
-import { auditWebhookStatus, computeStatus, invalidSpecStatus, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
+import { auditWebhookStatus, computeStatus, type LiveWebhookService, invalidSpecStatus, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
 import type { InstanceCache } from './watches.ts';
 
 export interface ReconcileResult {
@@ -70,7 +70,8 @@ export class Reconciler {
       problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log)));
     }
 
-    const auditWebhook = auditWebhookStatus(inst);
+    const webhookService = this.children.live(resourceFor('v1', 'Service'), `${inst.metadata.name}-webhook`, inst.metadata.namespace ?? 'default');
+    const auditWebhook = auditWebhookStatus(inst, webhookService as LiveWebhookService | undefined);
     const status = computeStatus({
       instance: inst,
       components: rendered.components,
