@@ -56,6 +56,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
 [${cri}.containerd.runtimes.runc.options]
   BinaryName = "${bin.runc}"
+  # runc's state beside containerd's, not in /run/containerd/runc.
+  Root = "${join(p.dir, 'runc')}"
   SystemdCgroup = false
 
 [${cri}.cni]

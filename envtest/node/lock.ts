@@ -40,9 +40,11 @@ export function acquireLock(lock: NodeLock): void {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const holder = readLock();
     if (holder && lockHeld(holder)) {
+      // A detached node outlives its starter: then name the node's own processes.
+      const who = isAlive(holder.starterPid) ? `pid ${holder.starterPid}` : `pids ${holder.pids.filter((p) => isAlive(p)).join(', ')} (detached)`;
       throw new Error(
-        `a real node already runs on this machine (one at a time: it uses the host network): started by pid ${holder.starterPid} ` +
-          `for the environment in ${holder.baseDir}; stop it with 'npm run env -- down' or by stopping pid ${holder.starterPid} (lock ${lockFile})`,
+        `a real node already runs on this machine (one at a time: it uses the host network): started by ${who} ` +
+          `for the environment in ${holder.baseDir}; stop it with 'npm run env -- down' or by stopping ${who} (lock ${lockFile})`,
       );
     }
     throw new Error(`stale real-node lock ${lockFile} (pid ${holder?.starterPid} is gone): sweep it first`);

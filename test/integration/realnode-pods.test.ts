@@ -11,6 +11,8 @@ import { realNodeName, realNodeSelector, realNodeToleration } from '../../envtes
 import { realNodeLeftovers } from '../../envtest/node/realNode.ts';
 import { httpGet } from '../../envtest/probes.ts';
 import { isAlive } from '../../envtest/process.ts';
+import { freePort } from '../../envtest/ports.ts';
+import { startAuditReceiver } from './helpers/auditReceiver.ts';
 import { kubeClients, type KubeClients } from './helpers/kube.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -112,6 +114,21 @@ describe('a real node', () => {
   it('serves kubectl logs and exec', async () => {
     expect((await kube.kubectl('-n', namespace, 'logs', 'client')).stdout).toBe('client-started\n');
     expect(await exec('web', 'echo $((6 * 7))')).toBe('42\n');
+  });
+
+  it('restarts the API server with another audit webhook, pods keep running', async () => {
+    const port = await freePort();
+    const receiver = await startAuditReceiver(port);
+    try {
+      const url = `http://127.0.0.1:${port}/audit/moved`;
+      await env.setAuditWebhook({ url });
+      expect(env.info.kube.auditWebhook.url).toBe(url);
+      await kube.kubectl('-n', namespace, 'create', 'configmap', 'after-restart');
+      await waitFor('the audit event at the new webhook', () => receiver.events().some((e) => e.objectRef?.name === 'after-restart'));
+      expect(await exec('client', 'wget -qO- http://web/')).toBe('hello-from-web\n');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('reports the footprint of the node processes', () => {
