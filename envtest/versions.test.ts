@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { goBuildArgs } from './tools.ts';
 import { goTools } from './versions.ts';
 
 const toolsDir = join(import.meta.dirname, 'tools');
@@ -33,5 +34,14 @@ describe('pinned versions', () => {
     const replaces = [...gomod.matchAll(/^\s*(k8s\.io\/\S+) => \1 (\S+)$/gm)];
     expect(replaces.length).toBeGreaterThan(25);
     for (const [, module, version] of replaces) expect(`${module} ${version}`).toBe(`${module} ${staging}`);
+  });
+
+  it('builds kubelet and kube-proxy reporting their release, not v0.0.0-master', () => {
+    const args = goBuildArgs(goTools.node, '/out');
+    expect(args.slice(0, 3)).toEqual(['build', '-trimpath', '-ldflags']);
+    expect(args[3]).toContain('-X k8s.io/component-base/version.gitVersion=v1.34.4');
+    expect(args[3]).toContain('-X k8s.io/component-base/version.gitMinor=34');
+    expect(args.at(-1)).toBe('tool');
+    expect(goBuildArgs(goTools.coredns, '/out')).toEqual(['build', '-trimpath', '-o', '/out/', '.']);
   });
 });

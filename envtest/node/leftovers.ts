@@ -140,7 +140,7 @@ async function iptablesLeftovers(command: string): Promise<Leftover[]> {
 }
 
 /** Splits an iptables-save rule into arguments, honouring double quotes. */
-function splitRule(rule: string): string[] {
+export function splitRule(rule: string): string[] {
   return [...rule.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
 }
 

@@ -3,6 +3,7 @@
  * runs busybox pods. Probes, ClusterIP Services from the host and from pods, cluster DNS names, in-cluster
  * credentials against the API, kubectl logs/exec, and a teardown that leaves nothing on the host.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnvironment, type Environment } from '../../envtest/environment.ts';
@@ -10,7 +11,7 @@ import { busyboxImage } from '../../envtest/images/busybox.ts';
 import { realNodeName, realNodeSelector, realNodeToleration } from '../../envtest/node/host.ts';
 import { realNodeLeftovers } from '../../envtest/node/realNode.ts';
 import { httpGet } from '../../envtest/probes.ts';
-import { isAlive } from '../../envtest/process.ts';
+import { isAlive, logTail } from '../../envtest/process.ts';
 import { freePort } from '../../envtest/ports.ts';
 import { startAuditReceiver } from './helpers/auditReceiver.ts';
 import { kubeClients, type KubeClients } from './helpers/kube.ts';
@@ -87,9 +88,15 @@ describe('a real node', () => {
     console.log(`web and client pods Ready in ${Date.now() - since} ms`);
 
     const svc = await kube.core.readNamespacedService({ name: 'web', namespace });
+    const ip = svc.spec!.clusterIP!;
     const fromHost = await waitFor('the Service to answer from the host', async () => {
-      const r = await httpGet(`http://${svc.spec!.clusterIP}/`);
+      const r = await httpGet(`http://${ip}/`);
       return r.status === 200 && r.body;
+    }).catch((err: Error) => {
+      // Seen once, not reproduced: say what kube-proxy had programmed for the Service.
+      const rules = execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(ip) || l.includes('KUBE-SEP'));
+      const proxyLog = logTail(env.info.processes.find((p) => p.name === 'kube-proxy')!.logFile, 15);
+      throw new Error(`${err.message}\nnat rules:\n${rules.join('\n')}\nkube-proxy log:\n${proxyLog}`, { cause: err });
     });
     expect(fromHost).toBe('hello-from-web\n');
     expect(await exec('client', `wget -qO- http://web.${namespace}.svc.cluster.local/`)).toBe('hello-from-web\n');
