@@ -55,7 +55,7 @@ export function installBinary(rootfs: string, binary: string, target: string): s
   return libs;
 }
 
-/** /etc (users, groups, name service, CA bundle) and a world-writable /tmp, as a minimal base image has. */
+/** /etc (users, groups, name service, CA bundle), a world-writable /tmp and mount points, as a minimal base image has. */
 export function baseFiles(rootfs: string, user?: ImageUser): void {
   const etc = join(rootfs, 'etc');
   mkdirSync(etc, { recursive: true });
@@ -76,4 +76,6 @@ export function baseFiles(rootfs: string, user?: ImageUser): void {
   }
   mkdirSync(join(rootfs, 'tmp'), { recursive: true });
   chmodSync(join(rootfs, 'tmp'), 0o1777);
+  // Mount points the runtime fills; present so a read-only root needs no new directories.
+  for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(rootfs, d), { recursive: true });
 }
