@@ -21,6 +21,8 @@ export interface RootfsRun {
   /** Host files or folders bound read-only into the container. */
   binds?: { source: string; destination: string }[];
   readonlyRoot?: boolean;
+  /** Stop the container with SIGTERM once its output matches (a server that has come up). */
+  stopWhen?: RegExp;
   timeoutMs?: number;
 }
 
@@ -28,6 +30,8 @@ export interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Milliseconds from `runc run` to the `stopWhen` match. */
+  matchedAfterMs?: number;
 }
 
 interface RuntimeSpec {
@@ -53,17 +57,30 @@ export async function runInRootfs(rootfs: string, r: RootfsRun): Promise<RunResu
   const id = `kelemetry-image-${process.pid}-${++sequence}`;
   try {
     await writeSpec(bundle, rootfs, r);
+    const started = performance.now();
     const child = spawn('runc', ['run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let matchedAfterMs: number | undefined;
+    const watch = () => {
+      if (!r.stopWhen || matchedAfterMs !== undefined || !r.stopWhen.test(stdout + stderr)) return;
+      matchedAfterMs = performance.now() - started;
+      void run('runc', ['kill', id, 'TERM']).catch(() => undefined);
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      watch();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      watch();
+    });
     const timer = setTimeout(() => void run('runc', ['kill', id, 'KILL']).catch(() => undefined), r.timeoutMs ?? 60_000);
     const code = await new Promise<number | null>((done, fail) => {
       child.once('error', fail);
       child.once('exit', done);
     }).finally(() => clearTimeout(timer));
-    return { code, stdout, stderr };
+    return { code, stdout, stderr, matchedAfterMs };
   } finally {
     await run('runc', ['delete', '--force', id]).catch(() => undefined);
     rmSync(bundle, { recursive: true, force: true });
