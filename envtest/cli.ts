@@ -1,5 +1,5 @@
 /**
- * `npm run env -- up|down|status|build`: the test environment for people and scripts.
+ * `npm run env -- up|down|status|build|images`: the test environment for people and scripts.
  * `up` runs until Ctrl-C (the servers die with it however it ends); `up --detach` leaves them running.
  * Either way their endpoints are in .kelemetry/env.json ($KELEMETRY_ENV_STATE) while they run.
  */
@@ -9,6 +9,7 @@ import { keepProcessesAfterExit } from './process.ts';
 import { shutDown, stopOwner, trapStopSignals } from './signals.ts';
 import { ensureBinaries, ensureNodeBinaries } from './tools.ts';
 import { realNodeLeftovers } from './node/realNode.ts';
+import { imagesCommand, imagesUsage } from './images/command.ts';
 import { defaultStateFile, processStatus, readState, startEnvironment, stopEnvironment, type EnvironmentInfo } from './environment.ts';
 
 /** $KELEMETRY_ENV_STATE moves it (tests run an environment beside a developer's own). */
@@ -28,7 +29,8 @@ const usage = `usage: npm run env -- <command>
                     --real-node             also run a real node (containerd, kubelet, kube-proxy, CoreDNS) where
                                             pods really run; one per machine, needs root
   down     stop everything 'up' started and remove its temp files
-  status   show endpoints and which processes run`;
+  status   show endpoints and which processes run
+${imagesUsage}`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -138,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
       return down();
     case 'status':
       return status();
+    case 'images':
+      return imagesCommand(rest);
     default:
       console.error(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -26,6 +26,8 @@ export interface ImageSpec {
   workingDir?: string;
   /** `uid:gid`; images that must run non-root say so here, as a Dockerfile's USER does. */
   user?: string;
+  /** Config labels (e.g. `org.opencontainers.image.version`); they change the digest, not the layer. */
+  labels?: Record<string, string>;
 }
 
 export interface WrittenImage {
@@ -80,6 +82,7 @@ export async function writeOciArchive(spec: ImageSpec, archive: string): Promise
         Env: spec.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin'],
         ...(spec.workingDir && { WorkingDir: spec.workingDir }),
         ...(spec.user && { User: spec.user }),
+        ...(spec.labels && { Labels: spec.labels }),
       },
       rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
       history: [{ created_by: 'kelemetry envtest/images (rootfs as one layer)' }],
