@@ -62,6 +62,11 @@ export interface EnvironmentOptions {
    * listens on the node address instead of 127.0.0.1, so pods reach it.
    */
   realNode?: boolean;
+  /**
+   * With realNode: pods without a toleration land on the real node, as on a cluster someone installs into.
+   * The kwok node is then tainted instead (kwokNodeTaint; fake pods tolerate it) and the real node is not.
+   */
+  podsOnRealNode?: boolean;
   log?: Logger;
 }
 
@@ -170,12 +175,13 @@ async function startServers(
     logDir,
     log,
     bindAddress: ctx.realNode ? nodeIp : undefined,
+    taintKwokNode: Boolean(ctx.realNode && opts.podsOnRealNode),
   });
   processes.push(...kube.processes);
 
   if (ctx.realNode) {
     log('starting the real node (containerd, kubelet, kube-proxy, CoreDNS)');
-    await startRealNode(ctx.realNode, { logDir, pki, apiserverUrl: kube.info.apiserverUrl, processes, log });
+    await startRealNode(ctx.realNode, { logDir, pki, apiserverUrl: kube.info.apiserverUrl, tainted: !opts.podsOnRealNode, processes, log });
   }
 
   log('starting jaeger query');

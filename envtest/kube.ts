@@ -3,6 +3,7 @@
  * kube-controller-manager, kube-scheduler and kwok with one fake node, so Deployments get ReplicaSets
  * and Running pods.
  */
+import { kwokNodeTaint } from './node/host.ts';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,6 +110,8 @@ export interface StartKubeOptions {
    * pods reach the apiserver through the kubernetes Service, whose endpoint is this address.
    */
   bindAddress?: string;
+  /** Taint the kwok node (kwokNodeTaint), so pods that do not tolerate it go to a real node. */
+  taintKwokNode?: boolean;
 }
 
 export interface StartedKube extends Started<KubeInfo> {
@@ -148,7 +151,7 @@ export async function startKube(opts: StartKubeOptions): Promise<StartedKube> {
 
   const nodeName = 'kwok-node-0';
   const nodeFile = join(dir, 'kwok-node.yaml');
-  writeFileSync(nodeFile, stringify(fakeNode(nodeName)));
+  writeFileSync(nodeFile, stringify(fakeNode(nodeName, opts.taintKwokNode ?? false)));
   await run(binaries.kubectl, ['--kubeconfig', files.kubeconfig, 'apply', '-f', nodeFile]);
 
   const info: KubeInfo = {
@@ -306,7 +309,7 @@ function kwokArgs(port: number, f: ControlPlaneFiles): string[] {
   ];
 }
 
-function fakeNode(name: string): object {
+function fakeNode(name: string, tainted: boolean): object {
   const resources = { cpu: '32', memory: '256Gi', pods: '250' };
   return {
     apiVersion: 'v1',
@@ -322,6 +325,7 @@ function fakeNode(name: string): object {
         'node-role.kubernetes.io/agent': '',
       },
     },
+    ...(tainted ? { spec: { taints: [kwokNodeTaint] } } : {}),
     status: { allocatable: resources, capacity: resources },
   };
 }

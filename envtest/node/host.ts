@@ -24,6 +24,9 @@ export const pathMarkers = ['/kelemetry-env-', '/node/'] as const;
 /** Registered on the real node so pods land there only when they ask (kwok tests stay predictable). */
 export const realNodeTaint = { key: 'kelemetry.io/real-node', value: 'true', effect: 'NoSchedule' } as const;
 export const realNodeToleration = { ...realNodeTaint, operator: 'Equal' } as const;
+/** On the kwok node when pods default to the real node (EnvironmentOptions.podsOnRealNode): kwok pods tolerate it. */
+export const kwokNodeTaint = { key: 'kwok.x-k8s.io/node', value: 'fake', effect: 'NoSchedule' } as const;
+export const kwokNodeToleration = { ...kwokNodeTaint, operator: 'Equal' } as const;
 export const realNodeSelector = { 'kubernetes.io/hostname': realNodeName } as const;
 
 /**

@@ -25,6 +25,8 @@ export interface KubeletOptions {
   dnsServiceIp: string;
   logDir: string;
   log: Logger;
+  /** Register with realNodeTaint, so only pods that tolerate it land here. */
+  tainted: boolean;
 }
 
 function kubeletConfig(o: KubeletOptions, kubeletDir: string): object {
@@ -55,7 +57,7 @@ function kubeletConfig(o: KubeletOptions, kubeletDir: string): object {
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%', 'nodefs.inodesFree': '1%' },
-    registerWithTaints: [realNodeTaint],
+    registerWithTaints: o.tainted ? [realNodeTaint] : [],
     serializeImagePulls: false,
   };
 }

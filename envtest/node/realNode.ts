@@ -60,6 +60,8 @@ export interface StartRealNodeOptions {
   logDir: string;
   pki: Pki;
   apiserverUrl: string;
+  /** Register with realNodeTaint (the default: kwok tests stay predictable); false when pods default to this node. */
+  tainted: boolean;
   /** Filled as each process starts, so a failure part-way stops what is already up. */
   processes: ProcessRecord[];
   log: Logger;
@@ -76,7 +78,7 @@ export async function startRealNode(node: RealNodeInfo, o: StartRealNodeOptions)
   const images = await writeBusyboxImages(join(dir, 'images'));
   await importImages(binaries, node.containerdSocket, images.map((i) => i.archive));
   const common = { nodeDir: dir, pki: o.pki, apiserverUrl: o.apiserverUrl, logDir, log };
-  o.processes.push(await startKubelet({ ...common, binaries, containerdSocket: node.containerdSocket, dnsServiceIp: node.dnsServiceIp }));
+  o.processes.push(await startKubelet({ ...common, binaries, containerdSocket: node.containerdSocket, dnsServiceIp: node.dnsServiceIp, tainted: o.tainted }));
   o.processes.push(await startKubeProxy({ ...common, binary: binaries.kubeProxy }));
   const dns = { nodeDir: dir, coredns: binaries.coredns, kubectl: node.kubectl, kubeconfig: node.kubeconfig, serviceIp: node.dnsServiceIp, logDir, log };
   o.processes.push(await startDns(dns));
