@@ -27,6 +27,8 @@ export interface AuditWebhookTarget {
   caFile?: string;
   /** Client certificate the apiserver presents (mTLS receivers). */
   clientCert?: { cert: string; key: string };
+  /** A whole --audit-webhook-config-file (e.g. what `kelemetry audit-webhook-config` prints), used as is. */
+  kubeconfigYaml?: string;
 }
 
 /** The apiserver's Service range; the kubernetes Service takes .1, cluster DNS (real node) takes .10. */
@@ -78,6 +80,7 @@ export function kubeconfigYaml(server: string, caFile: string, user: Record<stri
 }
 
 function auditWebhookKubeconfig(target: AuditWebhookTarget): string {
+  if (target.kubeconfigYaml) return target.kubeconfigYaml;
   const cluster: Record<string, unknown> = { server: target.url };
   if (target.caFile) cluster['certificate-authority'] = target.caFile;
   const user: Record<string, string> = {};

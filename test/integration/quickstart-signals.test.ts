@@ -38,7 +38,7 @@ async function startAttached(): Promise<Running> {
   await run.waitFor('Press Ctrl-C to stop everything', 600_000);
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
   const owner = state.ownerPid!;
-  const pids = [...state.processes, ...state.env.processes].map((p) => p.pid);
+  const pids = state.env.processes.map((p) => p.pid);
   leftovers.pids.push(owner, ...pids);
   const ports = listeningPorts(pids);
   // Still up a while after saying so (it used to exit at once, status 13, leaving everything running).
