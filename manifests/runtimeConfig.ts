@@ -5,6 +5,7 @@
  * (tracer service.version), so every process agrees on cache prefixes and endpoints — which is what
  * lets instances in several clusters share one store.
  */
+import { DEFAULT_EXCLUDED_RESOURCES } from '../runtime/config/common.ts';
 import type { ConfigInput } from '../runtime/config/schema.ts';
 import type { KelemetryInstance } from '../api/types.ts';
 import { objectName } from './naming.ts';
@@ -160,6 +161,8 @@ function informersSection(inst: KelemetryInstance): Sections['informers'] {
     diffCache: diffCache(inst),
     diffController: {
       enabled: informers.diff.enabled,
+      // The install's reader role grants no Secrets (manifests/constructs/operator/sharedRoles.ts).
+      excludeResources: [...DEFAULT_EXCLUDED_RESOURCES, 'secrets'],
       ...(informers.diff.redactPattern ? { redactPattern: informers.diff.redactPattern } : {}),
       workerCount: informers.diff.workers,
       storeTimeout: informers.diff.storeTimeout,
