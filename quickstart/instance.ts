@@ -17,7 +17,8 @@ export function sampleInstance(env: EnvironmentInfo, version: string): Record<st
     spec: {
       version,
       clusters: [{ name: env.kube.clusterName, kubeconfig: { source: 'Secret', secretRef: { name: kubeconfigSecret } } }],
-      audit: { replicas: 1, workers: 16 },
+      // The local apiserver's webhook kubeconfig is written before the instance exists, without a token.
+      audit: { replicas: 1, workers: 16, auth: { mode: 'None' } },
       informers: { replicas: 1, diff: { leaders: 1 } },
       frontend: { replicas: 1 },
       storage: {
