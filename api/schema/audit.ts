@@ -4,7 +4,8 @@ import { durationText } from '../../runtime/config/common.ts';
 import { kelemetrixSectionOf } from '../../runtime/config/sections/kelemetrix.ts';
 import { brokenAt, cel } from '../cel.ts';
 import { dnsLabel, objectName, replicas, secretKeyRef, workers } from './common.ts';
-import { podOptions, serviceIssues, serviceOptions } from './pod.ts';
+import { podOptionsFor, serviceIssues, serviceOptions } from './pod.ts';
+import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
 
 const TLS_NEEDS_SECRET = { rule: '!self.enabled || has(self.secretName)', message: 'tls.secretName is required when tls.enabled is true' };
 const CLIENT_CERT_NEEDS_CA = {
@@ -77,7 +78,7 @@ export const auditSpec = z
       .optional(),
     kelemetrix: kelemetrixSpec.optional(),
     service: serviceOptions.meta({ description: 'The Service in front of the audit webhook (port 8080), which the apiservers post to.' }).prefault({}),
-    pod: podOptions.meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
+    pod: podOptionsFor(RESOURCE_DEFAULTS.consumer).meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
   })
   .meta(cel(CLIENT_CERT_NEEDS_TLS))
   .meta({ description: 'The consumer Deployment: the audit webhook that receives kube-apiserver audit events and writes them as spans.' });
