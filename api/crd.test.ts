@@ -48,7 +48,7 @@ describe('KelemetryInstance CRD', () => {
     const spec = (schema().properties as Record<string, JsonSchema>).spec!;
     const props = spec.properties as Record<string, JsonSchema>;
     // Object defaults spell out their nested defaults: the API server checks them against CEL as written.
-    expect(props.audit!.default).toMatchObject({ replicas: 3, workers: 8, tls: { enabled: false }, auth: { mode: 'None' } });
+    expect(props.audit!.default).toMatchObject({ replicas: 3, workers: 8, tls: { enabled: false }, auth: { mode: 'Token' } });
     expect((props.audit!.properties as Record<string, JsonSchema>).replicas!.default).toBe(3);
     expect((props.storage!.properties as Record<string, JsonSchema>).jaeger!.default).toMatchObject({ managed: { collectorReplicas: 1, storage: { size: '1Gi', ephemeral: false } } });
   });

@@ -13,7 +13,7 @@ export const VERSION_LABEL = 'app.kubernetes.io/version';
 /** Hash of the rendered object; the operator skips applying an object whose live copy carries the same hash. */
 export const APPLIED_HASH_ANNOTATION = 'kelemetry.io/applied-hash';
 export const CONFIG_HASH_ANNOTATION = 'kelemetry.io/config-hash';
-/** Finalizer that removes cluster-scoped children (ClusterRole/Binding) when an instance is deleted. */
+/** Finalizer that removes cluster-scoped children (the readers' ClusterRoleBinding) when an instance is deleted. */
 export const FINALIZER = 'kelemetry.io/cluster-resources';
 
 /** Components in rollout order groups (spec: stores first, then informers and consumers, then the frontend). */
@@ -52,3 +52,11 @@ export function commonLabels(inst: InstanceRef, component: string): Record<strin
   };
 }
 
+
+/**
+ * Fixed ClusterRoles shipped with the operator's install. Instances only bind them (the operator may
+ * `bind` these names and no other), so no instance can grant its pods more than they hold.
+ */
+export const READER_CLUSTER_ROLE = 'kelemetry-reader';
+/** Leases, the event controller's state ConfigMap and Events, bound in the instance namespace only. */
+export const INSTANCE_CLUSTER_ROLE = 'kelemetry-instance';

@@ -5,6 +5,7 @@
  * (tracer service.version), so every process agrees on cache prefixes and endpoints — which is what
  * lets instances in several clusters share one store.
  */
+import { DEFAULT_EXCLUDED_RESOURCES } from '../runtime/config/common.ts';
 import type { ConfigInput } from '../runtime/config/schema.ts';
 import type { KelemetryInstance } from '../api/types.ts';
 import { objectName } from './naming.ts';
@@ -104,10 +105,23 @@ function cacheOf(inst: KelemetryInstance, which: 'span' | 'diff' | 'trace') {
 
 type Sections = Required<Pick<ConfigInput, 'audit' | 'informers' | 'plugin'>>;
 
+/** Key of the generated audit token in its Secret. */
+export const AUDIT_TOKEN_KEY = 'token';
+
+/**
+ * The Secret holding the bearer token the audit webhook requires (mode Token): the one the spec names,
+ * else `<instance>-audit-token`, which the operator generates. undefined when no token is checked.
+ */
+export function auditTokenRef(inst: KelemetryInstance): { name: string; key: string } | undefined {
+  const { auth } = inst.spec.audit;
+  if (auth.mode !== 'Token') return undefined;
+  return auth.tokenSecretRef ?? { name: objectName(ref(inst), 'audit-token'), key: AUDIT_TOKEN_KEY };
+}
+
 function auditSection(inst: KelemetryInstance): Sections['audit'] {
   const { audit } = inst.spec;
   const ca = audit.auth.clientCaSecretRef;
-  const token = audit.auth.tokenSecretRef;
+  const token = auditTokenRef(inst);
   return {
     webhook: {
       enabled: true,
@@ -121,7 +135,7 @@ function auditSection(inst: KelemetryInstance): Sections['audit'] {
             },
           }
         : {}),
-      ...(audit.auth.mode === 'Token' && token ? { bearerTokenFile: `${PATHS.webhookToken}/${token.key}` } : {}),
+      ...(token ? { bearerTokenFile: `${PATHS.webhookToken}/${token.key}` } : {}),
       forward: (audit.forward ?? []).map((f) => ({ name: f.name, url: f.url })),
     },
     queue: { partitions: audit.workers },
@@ -160,6 +174,8 @@ function informersSection(inst: KelemetryInstance): Sections['informers'] {
     diffCache: diffCache(inst),
     diffController: {
       enabled: informers.diff.enabled,
+      // The install's reader role grants no Secrets (manifests/constructs/operator/sharedRoles.ts).
+      excludeResources: [...DEFAULT_EXCLUDED_RESOURCES, 'secrets'],
       ...(informers.diff.redactPattern ? { redactPattern: informers.diff.redactPattern } : {}),
       workerCount: informers.diff.workers,
       storeTimeout: informers.diff.storeTimeout,

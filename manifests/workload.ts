@@ -11,6 +11,11 @@ import { imagesForVersion } from './versions.ts';
 export const KELEMETRY_UID = 1000;
 /** The Jaeger image's own non-root user. */
 export const JAEGER_UID = 10001;
+/**
+ * The managed etcd runs as this user whatever its image says (upstream's runs as root): the static
+ * etcd binary needs no home, and fsGroup makes the data volume writable.
+ */
+export const ETCD_UID = 65532;
 
 export function kelemetryImage(inst: KelemetryInstance, version: string): string {
   const img = inst.spec.images.kelemetry;
@@ -64,6 +69,15 @@ export const restrictedContainer: k8s.SecurityContext = {
 
 export function nonRootPod(uid: number): k8s.PodSecurityContext {
   return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+/**
+ * Spreads a component's pods over nodes (preferred, so a one-node cluster still schedules them), unless
+ * the spec sets an affinity of its own.
+ */
+export function spreadOverNodes(matchLabels: Record<string, string>): k8s.Affinity {
+  const term = { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels } } };
+  return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [term] } };
 }
 
 /** A probe of an HTTP path on a named container port. */

@@ -56,6 +56,15 @@ export interface OperatorOptions {
   backoff?: { baseDelayMs: number; maxDelayMs: number };
   /** Where to serve /metrics, /healthz and /readyz; not served when undefined. */
   metricsListen?: HostPort;
+  /** Namespaces whose instances are reconciled (the install grants namespaced rights there only); all when unset. */
+  watchNamespaces?: string[];
+}
+
+/** A filter on `namespace/name` keys: instances outside the watched namespaces are left alone. */
+export function namespaceScope(namespaces: string[] | undefined): (key: string) => boolean {
+  if (!namespaces?.length || namespaces.includes('*')) return () => true;
+  const allowed = new Set(namespaces);
+  return (key) => allowed.has(key.slice(0, key.indexOf('/')));
 }
 
 export interface RunningOperator {
@@ -78,7 +87,10 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     adds: metrics.queueAdds,
     retries: metrics.queueRetries,
   });
-  const enqueue = (key: string) => queue.add(key);
+  const inScope = namespaceScope(opts.watchNamespaces);
+  const enqueue = (key: string) => {
+    if (inScope(key)) queue.add(key);
+  };
   const watches = new Watches({ rest, logger: log, registry: opts.registry, watchTimeoutSeconds: opts.watchTimeoutSeconds, enqueue });
   const monitor = opts.auditFlowing === false ? undefined : auditFlowingMonitor(opts, opts.auditFlowing ?? {}, metrics, log, enqueue);
   const reconciler = new Reconciler({ rest, cache: watches, logger: log, probeStores: opts.probeStores, auditFlowing: monitor });

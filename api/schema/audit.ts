@@ -4,10 +4,10 @@ import { durationText } from '../../runtime/config/common.ts';
 import { kelemetrixSectionOf } from '../../runtime/config/sections/kelemetrix.ts';
 import { brokenAt, cel } from '../cel.ts';
 import { dnsLabel, objectName, replicas, secretKeyRef, workers } from './common.ts';
-import { podOptions, serviceIssues, serviceOptions } from './pod.ts';
+import { podOptionsFor, serviceIssues, serviceOptions } from './pod.ts';
+import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
 
 const TLS_NEEDS_SECRET = { rule: '!self.enabled || has(self.secretName)', message: 'tls.secretName is required when tls.enabled is true' };
-const TOKEN_NEEDS_SECRET = { rule: "self.mode != 'Token' || has(self.tokenSecretRef)", message: 'auth.tokenSecretRef is required when auth.mode is Token' };
 const CLIENT_CERT_NEEDS_CA = {
   rule: "self.mode != 'ClientCertificate' || has(self.clientCaSecretRef)",
   message: 'auth.clientCaSecretRef is required when auth.mode is ClientCertificate',
@@ -41,21 +41,25 @@ export const auditSpec = z
       .object({
         mode: z
           .enum(['None', 'Token', 'ClientCertificate'])
-          .default('None')
+          // Secure by default: a webhook anyone in the cluster can post to lets them forge audit records.
+          .default('Token')
           .meta({
             description:
-              'How the webhook checks who posts: None accepts any caller; Token requires the bearer token in tokenSecretRef; ClientCertificate requires a client certificate signed by clientCaSecretRef (needs tls.enabled).',
+              'How the webhook checks who posts: Token (default) requires a bearer token (`kelemetry audit-webhook-config` prints the apiserver\'s webhook kubeconfig with it); ClientCertificate requires a client certificate signed by clientCaSecretRef (needs tls.enabled); None accepts any caller (tests and development only).',
           }),
-        /** Bearer token the apiservers send (mode Token). */
+        /** Bearer token the apiservers send (mode Token); the operator generates one when unset. */
         tokenSecretRef: secretKeyRef('token', 'Key of the Secret that holds the token.')
-          .meta({ description: 'Secret holding the bearer token the apiservers send (mode Token).' })
+          .meta({
+            description:
+              'Secret holding the bearer token the apiservers send (mode Token). When unset the operator creates the Secret <instance>-audit-token (key token) with a random token, once, and reports it in status.auditWebhook.tokenSecretRef.',
+          })
           .optional(),
         /** CA that signs the apiservers' client certificates (mode ClientCertificate). */
         clientCaSecretRef: secretKeyRef('ca.crt', 'Key of the Secret that holds the PEM CA certificate.')
           .meta({ description: "Secret holding the CA certificate that signs the apiservers' client certificates (mode ClientCertificate)." })
           .optional(),
       })
-      .meta(cel(TOKEN_NEEDS_SECRET, CLIENT_CERT_NEEDS_CA))
+      .meta(cel(CLIENT_CERT_NEEDS_CA))
       .meta({ description: 'How the audit webhook authenticates the apiservers that post to it.' })
       .prefault({}),
     /** Copies of every accepted audit batch are POSTed to these URLs. */
@@ -74,7 +78,7 @@ export const auditSpec = z
       .optional(),
     kelemetrix: kelemetrixSpec.optional(),
     service: serviceOptions.meta({ description: 'The Service in front of the audit webhook (port 8080), which the apiservers post to.' }).prefault({}),
-    pod: podOptions.meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
+    pod: podOptionsFor(RESOURCE_DEFAULTS.consumer).meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
   })
   .meta(cel(CLIENT_CERT_NEEDS_TLS))
   .meta({ description: 'The consumer Deployment: the audit webhook that receives kube-apiserver audit events and writes them as spans.' });
@@ -84,7 +88,6 @@ export function auditIssues(audit: z.output<typeof auditSpec>): string[] {
   const { tls, auth } = audit;
   return [
     ...brokenAt(tls.enabled && !tls.secretName, 'spec.audit.tls', TLS_NEEDS_SECRET.message),
-    ...brokenAt(auth.mode === 'Token' && !auth.tokenSecretRef, 'spec.audit.auth', TOKEN_NEEDS_SECRET.message),
     ...brokenAt(auth.mode === 'ClientCertificate' && !auth.clientCaSecretRef, 'spec.audit.auth', CLIENT_CERT_NEEDS_CA.message),
     ...brokenAt(auth.mode === 'ClientCertificate' && !tls.enabled, 'spec.audit', CLIENT_CERT_NEEDS_TLS.message),
     ...serviceIssues(audit.service, 'spec.audit.service'),

@@ -1,7 +1,8 @@
 /** The frontend: Jaeger query (the UI) with the Kelemetry storage plugin and its display modes. */
 import { z } from 'zod';
 import { objectName, replicas } from './common.ts';
-import { podOptions, resourceRequirements, serviceIssues, serviceOptions } from './pod.ts';
+import { podOptionsFor, resourcesWithDefaults, serviceIssues, serviceOptions } from './pod.ts';
+import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
 
 export const frontendSpec = z
   .object({
@@ -20,11 +21,11 @@ export const frontendSpec = z
       .meta({ description: 'The display-mode (trace transform) configuration of the storage plugin; the built-in one when configMapRef is absent.' })
       .prefault({}),
     service: serviceOptions.meta({ description: 'The query Service: the Jaeger UI on port 16686 and the plugin HTTP endpoints on port 8081.' }).prefault({}),
-    pod: podOptions
+    pod: podOptionsFor(RESOURCE_DEFAULTS.frontend)
       .meta({ description: 'Scheduling of the frontend pods, and resources of their Kelemetry storage-plugin container.' })
       .prefault({}),
     /** Resources of the Jaeger query container in the same pod. */
-    queryResources: resourceRequirements.meta({ description: 'Resources of the Jaeger query container in the frontend pods.' }).optional(),
+    queryResources: resourcesWithDefaults(RESOURCE_DEFAULTS.query).meta({ description: 'Resources of the Jaeger query container in the frontend pods.' }).prefault({}),
   })
   .meta({ description: 'The frontend Deployment: Jaeger query (the UI) with the Kelemetry storage plugin, which assembles the traces it shows.' });
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { durationText } from '../../runtime/config/common.ts';
 import { brokenAt, cel } from '../cel.ts';
 import { replicas, workers } from './common.ts';
-import { podOptions } from './pod.ts';
+import { podOptionsFor } from './pod.ts';
+import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
 
 const LEADERS_WITHIN_REPLICAS = { rule: '!self.diff.enabled || self.replicas == 0 || self.diff.leaders <= self.replicas', message: 'diff.leaders cannot exceed replicas' };
 
@@ -45,7 +46,7 @@ export const informersSpec = z
       })
       .meta({ description: 'The event controller: turns Events in currentCluster into event spans; one informers replica runs it at a time.' })
       .prefault({}),
-    pod: podOptions.meta({ description: 'Scheduling and resources of the informers pods.' }).prefault({}),
+    pod: podOptionsFor(RESOURCE_DEFAULTS.informers).meta({ description: 'Scheduling and resources of the informers pods.' }).prefault({}),
   })
   .meta(cel(LEADERS_WITHIN_REPLICAS))
   .meta({ description: 'The informers Deployment: watches currentCluster for object changes (diffs) and Events.' });

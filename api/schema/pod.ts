@@ -32,6 +32,27 @@ const toleration = z.object({
     .optional(),
 });
 
+/** A component's default requests (cpu, memory) and memory limit. */
+export interface ResourceDefaults {
+  cpu: string;
+  memory: string;
+  memoryLimit: string;
+}
+
+/** Resource requirements whose maps default to a component's sizing; setting a map replaces its defaults. */
+export function resourcesWithDefaults(d: ResourceDefaults) {
+  return z.object({
+    requests: resourceRequirements.shape.requests
+      .unwrap()
+      .default({ cpu: d.cpu, memory: d.memory })
+      .meta({ description: `Resources reserved for the container (default cpu ${d.cpu}, memory ${d.memory}); setting it replaces the defaults.` }),
+    limits: resourceRequirements.shape.limits
+      .unwrap()
+      .default({ memory: d.memoryLimit })
+      .meta({ description: `The most the container may use (default memory ${d.memoryLimit}; above it the container is killed); {} for none.` }),
+  });
+}
+
 /** Scheduling and sizing of one component's pods. */
 export const podOptions = z.object({
   resources: resourceRequirements
@@ -51,6 +72,15 @@ export const podOptions = z.object({
   /** Extra pod annotations (e.g. for a service mesh); never used for selection. */
   annotations: stringMap.meta({ description: 'Extra annotations on the pods (e.g. for a service mesh); never used for selection.' }).optional(),
 });
+
+/** podOptions with the component's default requests and limits. */
+export function podOptionsFor(d: ResourceDefaults) {
+  return podOptions.extend({
+    resources: resourcesWithDefaults(d)
+      .meta({ description: "CPU and memory requests and limits of the component's container (core/v1 ResourceRequirements)." })
+      .prefault({}),
+  });
+}
 
 export const persistence = z.object({
   size: quantity.default('1Gi').meta({ description: 'Capacity requested by each PersistentVolumeClaim (e.g. 1Gi); unused when ephemeral is true.' }),

@@ -71,6 +71,13 @@ export const kelemetryInstanceStatus = z
               .meta({ description: 'The webhook URL of one cluster.' }),
           )
           .meta({ description: 'One webhook URL per cluster with audit.enabled.' }),
+        tokenSecretRef: z
+          .object({
+            name: z.string().meta({ description: 'Secret in the instance namespace.' }),
+            key: z.string().meta({ description: 'Key of the token in the Secret.' }),
+          })
+          .meta({ description: 'The bearer token the apiservers must send (audit.auth.mode Token), for their webhook kubeconfig.' })
+          .optional(),
       })
       .meta({ description: "What to put in each cluster's kube-apiserver --audit-webhook-config-file." })
       .optional(),

@@ -3,11 +3,26 @@ import { z } from 'zod';
 import { REDIS_URL, cacheBackend } from '../../runtime/config/common.ts';
 import { brokenAt, cel } from '../cel.ts';
 import { replicas, secretKeyRef, secretRef } from './common.ts';
-import { persistence, podOptions } from './pod.ts';
+import { persistence, podOptionsFor } from './pod.ts';
+import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
 
 const EXACTLY_ONE = { rule: 'has(self.managed) != has(self.external)', message: 'set exactly one of managed or external' };
 /** EXACTLY_ONE on storage.<store>; the message names the store. */
 const exactlyOne = (store: string) => cel({ ...EXACTLY_ONE, message: `storage.${store}: ${EXACTLY_ONE.message}` });
+/**
+ * Transition rules (oldSelf): what a running store cannot take in place. etcd members are listed in
+ * every member's --initial-cluster, and a StatefulSet's volume claims never change after creation.
+ * They have no TypeScript twin: `kelemetry synth` sees no previous object.
+ */
+const ETCD_REPLICAS_FIXED = {
+  rule: 'self.replicas == oldSelf.replicas',
+  message: 'storage.etcd.managed.replicas cannot change after creation: the members form one cluster; create a new instance to resize it',
+};
+const storageFixed = (store: string) => ({
+  rule: 'self.storage == oldSelf.storage',
+  message: `storage.${store}.managed.storage cannot change after creation (StatefulSet volume claims are immutable); resize the PersistentVolumeClaims by hand or create a new instance`,
+});
+
 const REDIS_WHEN_USED = {
   rule: "has(self.redis) || (self.caches.span.backend != 'redis' && self.caches.diff.backend != 'redis' && self.caches.trace.backend != 'redis')",
   message: 'a cache uses backend redis, so storage.redis.external is required',
@@ -19,8 +34,9 @@ const etcdSpec = z
       .object({
         replicas: z.number().int().min(1).max(7).default(3).meta({ description: 'Number of etcd members; 3 tolerates the loss of one.' }),
         storage: persistence.meta({ description: 'Volume of each etcd member.' }).prefault({}),
-        pod: podOptions.meta({ description: 'Scheduling and resources of the etcd pods.' }).prefault({}),
+        pod: podOptionsFor(RESOURCE_DEFAULTS.etcd).meta({ description: 'Scheduling and resources of the etcd pods.' }).prefault({}),
       })
+      .meta(cel(ETCD_REPLICAS_FIXED, storageFixed('etcd')))
       .meta({ description: 'An etcd StatefulSet the operator runs in the instance namespace, deployed only while a cache uses backend etcd.' })
       .optional(),
     external: z
@@ -89,9 +105,10 @@ const jaegerSpec = z
       .object({
         collectorReplicas: replicas(1).meta({ description: 'Replicas of the Jaeger collector Deployment, which receives spans over OTLP.' }),
         storage: persistence.meta({ description: 'Volume of the Jaeger storage pod (Badger data).' }).prefault({}),
-        collectorPod: podOptions.meta({ description: 'Scheduling and resources of the Jaeger collector pods.' }).prefault({}),
-        storagePod: podOptions.meta({ description: 'Scheduling and resources of the Jaeger storage pod.' }).prefault({}),
+        collectorPod: podOptionsFor(RESOURCE_DEFAULTS.jaegerCollector).meta({ description: 'Scheduling and resources of the Jaeger collector pods.' }).prefault({}),
+        storagePod: podOptionsFor(RESOURCE_DEFAULTS.jaegerStorage).meta({ description: 'Scheduling and resources of the Jaeger storage pod.' }).prefault({}),
       })
+      .meta(cel(storageFixed('jaeger')))
       .meta({ description: 'A Jaeger collector Deployment and a one-replica Jaeger storage StatefulSet (Badger on disk) the operator runs.' })
       .optional(),
     external: z

@@ -12,14 +12,17 @@ import { loadKubeConfig } from '../kubeconfig.ts';
 import { nextStopSignal } from '../signals.ts';
 
 const help = `usage: kelemetry operator [--kubeconfig FILE] [--leader-elect] [--lease-namespace NS] [--workers N] [--metrics-listen HOST:PORT]
+                          [--watch-namespaces NS,NS|*]
 
-Reconciles KelemetryInstance resources (kelemetry.io/v1alpha1) in every namespace.
+Reconciles KelemetryInstance resources (kelemetry.io/v1alpha1).
   --kubeconfig FILE        default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account
   --leader-elect           hold a Lease before reconciling (run several replicas for fail-over)
   --lease-namespace NS     namespace of the Lease (default: $POD_NAMESPACE or kelemetry-system)
   --workers N              parallel reconciles of distinct instances (default 2)
   --metrics-listen ADDR    Prometheus /metrics, /healthz and /readyz (default 127.0.0.1:9090)
-  --no-store-probes        do not TCP-probe external stores for status`;
+  --no-store-probes        do not TCP-probe external stores for status
+  --watch-namespaces LIST  reconcile only instances in these comma-separated namespaces (default: every
+                           namespace, *); the install grants the operator Secrets and pods/proxy there only`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -31,6 +34,7 @@ export async function run(args: string[]): Promise<number> {
       workers: { type: 'string', default: '2' },
       'metrics-listen': { type: 'string', default: '127.0.0.1:9090' },
       'no-store-probes': { type: 'boolean', default: false },
+      'watch-namespaces': { type: 'string', default: '*' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,6 +51,7 @@ export async function run(args: string[]): Promise<number> {
     probeStores: !values['no-store-probes'],
     leaderElection: values['leader-elect'] ? { namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'kelemetry-system' } : false,
     metricsListen: parseHostPort(values['metrics-listen']!, '--metrics-listen'),
+    watchNamespaces: values['watch-namespaces']!.split(',').map((n) => n.trim()).filter(Boolean),
   });
 
   const signalled = nextStopSignal().then((signal) => {

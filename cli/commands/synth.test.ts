@@ -28,12 +28,14 @@ describe('kelemetry synth', () => {
     expect(docs.every((d) => d.metadata.ownerReferences === undefined)).toBe(true);
   });
 
-  it('prints the operator install with the CRD first', async () => {
+  it('prints the operator install with its Namespace first, then the CRD', async () => {
     const out = capture();
-    expect(await run(['--operator'])).toBe(0);
-    const kinds = parseAllDocuments(out.text()).map((d) => (d.toJS() as { kind: string }).kind);
-    expect(kinds[0]).toBe('CustomResourceDefinition');
-    expect(kinds).toContain('Deployment');
+    expect(await run(['--operator', '--namespace', 'tracing', '--watch-namespaces', 'team-a,team-b'])).toBe(0);
+    const docs = parseAllDocuments(out.text()).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } });
+    expect(docs.map((d) => d.kind).slice(0, 2)).toEqual(['Namespace', 'CustomResourceDefinition']);
+    expect(docs[0]!.metadata).toMatchObject({ name: 'tracing', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
+    expect(docs.map((d) => d.kind)).toContain('Deployment');
+    expect(docs.filter((d) => d.kind === 'RoleBinding' && d.metadata.name === 'kelemetry-operator-namespaced').map((d) => d.metadata.namespace)).toEqual(['team-a', 'team-b']);
   });
 
   it('names the bad field of an invalid instance', async () => {

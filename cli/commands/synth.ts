@@ -12,9 +12,12 @@ import { renderOperatorInstall } from '../../manifests/operatorInstall.ts';
 import { toYaml } from '../../manifests/yaml.ts';
 
 const help = `usage: kelemetry synth -f instance.yaml [-f more.yaml]
-       kelemetry synth --operator [--namespace NS] [--image IMAGE]
+       kelemetry synth --operator [--namespace NS] [--image IMAGE] [--watch-namespaces NS,NS|*]
 
-Prints Kubernetes manifests as multi-document YAML on stdout.`;
+Prints Kubernetes manifests as multi-document YAML on stdout. --operator prints the operator's install:
+its Namespace (first), the CRD, the fixed ClusterRoles instances bind, RBAC, Deployment and
+PodDisruptionBudget. --watch-namespaces: the namespaces that may hold instances, where the operator is
+granted Secrets and pods/proxy (default: the install namespace; * for every namespace).`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,6 +27,7 @@ export async function run(args: string[]): Promise<number> {
       operator: { type: 'boolean', default: false },
       namespace: { type: 'string', default: 'kelemetry-system' },
       image: { type: 'string', default: 'ghcr.io/kelemetry/kelemetry:0.1.0' },
+      'watch-namespaces': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -32,7 +36,10 @@ export async function run(args: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const objects: object[] = [];
-  if (values.operator) objects.push(...renderOperatorInstall({ namespace: values.namespace!, image: values.image! }));
+  if (values.operator) {
+    const watchNamespaces = values['watch-namespaces']?.split(',').map((n) => n.trim()).filter(Boolean);
+    objects.push(...renderOperatorInstall({ namespace: values.namespace!, image: values.image!, watchNamespaces }));
+  }
   for (const file of values.file ?? []) {
     const docs = parseAllDocuments(readFileSync(file, 'utf8'));
     docs.forEach((doc, i) => {

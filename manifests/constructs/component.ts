@@ -40,12 +40,14 @@ export class Component extends Construct {
     const version = ctx.version(component);
     const metadata = ctx.metadata(component, component, { [VERSION_LABEL]: version });
     const selector: k8s.LabelSelector = { matchLabels: selectorLabels(ctx.ref, component) };
+    const sched = scheduling(ctx.inst, pod);
     const template: k8s.PodTemplateSpec = {
       metadata: {
         labels: { ...selectorLabels(ctx.ref, component), [VERSION_LABEL]: version },
         annotations: { ...(pod.annotations ?? {}), [CONFIG_HASH_ANNOTATION]: hash(props.configText) },
       },
-      spec: { ...props.spec, ...scheduling(ctx.inst, pod) },
+      // The spec's affinity replaces the component's default one (e.g. etcd's spread over nodes).
+      spec: { ...props.spec, ...sched, affinity: sched.affinity ?? props.spec.affinity },
     };
     if (statefulSet) {
       const spec = { ...statefulSet, volumeClaimTemplates: nonEmpty(statefulSet.volumeClaimTemplates), replicas, selector, template };

@@ -2,6 +2,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { PATHS, PORTS } from '../ports.ts';
+import { auditTokenRef } from '../runtimeConfig.ts';
 import { containerPort } from '../workload.ts';
 import { Component } from './component.ts';
 import type { InstanceContext } from './context.ts';
@@ -16,8 +17,9 @@ export class Consumer extends Construct {
     if (audit.tls.enabled && audit.tls.secretName) files.mount({ name: 'webhook-tls', secret: { secretName: audit.tls.secretName } }, PATHS.webhookTls);
     const ca = audit.auth.clientCaSecretRef;
     if (audit.auth.mode === 'ClientCertificate' && ca) files.mountSecretKey('webhook-client-ca', ca, PATHS.webhookClientCa);
-    const token = audit.auth.tokenSecretRef;
-    if (audit.auth.mode === 'Token' && token) files.mountSecretKey('webhook-token', token, PATHS.webhookToken);
+    // A file, never an environment variable: the token does not show in `kubectl describe pod` or /proc/<pid>/environ.
+    const token = auditTokenRef(ctx.inst);
+    if (token) files.mountSecretKey('webhook-token', token, PATHS.webhookToken);
     const container = kelemetryContainer(ctx, 'consumer', audit.pod, files, [containerPort('webhook', PORTS.webhook)]);
 
     const ports = [servicePort('webhook', PORTS.webhook, audit.service.nodePort)];

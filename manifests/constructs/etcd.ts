@@ -1,9 +1,25 @@
-/** The managed etcd: a StatefulSet of members that form one cluster, behind a headless Service. */
+/**
+ * The managed etcd: a StatefulSet of members that form one cluster, behind a headless Service; non-root
+ * (Pod Security restricted), members spread over nodes, restarted when a member stops answering.
+ */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { KelemetryInstance } from '../../api/types.ts';
 import { PORTS } from '../ports.ts';
-import { containerPort, etcdImage, httpProbe, nonEmpty, podIdentityEnv, resources, storageVolume } from '../workload.ts';
+import { selectorLabels } from '../naming.ts';
+import {
+  ETCD_UID,
+  containerPort,
+  etcdImage,
+  httpProbe,
+  nonEmpty,
+  nonRootPod,
+  podIdentityEnv,
+  resources,
+  restrictedContainer,
+  spreadOverNodes,
+  storageVolume,
+} from '../workload.ts';
 import { Component } from './component.ts';
 import type { InstanceContext } from './context.ts';
 import { servicePort, serviceProps } from './service.ts';
@@ -17,7 +33,8 @@ function etcdArgs(ctx: InstanceContext, replicas: number): string[] {
   const peer = (i: number) => `${name}-${i}=http://${name}-${i}.${domain}:${PORTS.etcdPeer}`;
   return [
     '--name=$(POD_NAME)',
-    '--data-dir=/var/lib/etcd',
+    // A subdirectory etcd creates with the 0700 mode it wants (the volume root belongs to fsGroup).
+    '--data-dir=/var/lib/etcd/data',
     `--listen-client-urls=http://0.0.0.0:${PORTS.etcdClient}`,
     `--advertise-client-urls=http://$(POD_NAME).${domain}:${PORTS.etcdClient}`,
     `--listen-peer-urls=http://0.0.0.0:${PORTS.etcdPeer}`,
@@ -42,6 +59,9 @@ export class Etcd extends Construct {
       env: podIdentityEnv,
       ports: [containerPort('client', PORTS.etcdClient), containerPort('peer', PORTS.etcdPeer)],
       readinessProbe: httpProbe('/health', 'client'),
+      // This member only (serializable): losing quorum must not restart every member.
+      livenessProbe: { ...httpProbe('/health?serializable=true', 'client', 10), failureThreshold: 6, initialDelaySeconds: 15 },
+      securityContext: restrictedContainer,
       resources: resources(managed.pod.resources),
       volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
     };
@@ -52,7 +72,14 @@ export class Etcd extends Construct {
       component: 'etcd',
       replicas: managed.replicas,
       pod: managed.pod,
-      spec: { serviceAccountName: ctx.name('store'), automountServiceAccountToken: false, containers: [container], volumes: nonEmpty(volumes) },
+      spec: {
+        serviceAccountName: ctx.name('store'),
+        automountServiceAccountToken: false,
+        securityContext: nonRootPod(ETCD_UID),
+        affinity: spreadOverNodes(selectorLabels(ctx.ref, 'etcd')),
+        containers: [container],
+        volumes: nonEmpty(volumes),
+      },
       configText: args.join(' '),
       statefulSet: {
         serviceName: ctx.name('etcd'),

@@ -1,15 +1,16 @@
 /**
- * Service accounts and RBAC of one instance. Consumers and informers read any kind (objects of every
- * kind are traced): read-only, cluster-wide. Writes are limited to the instance namespace: leases for
- * leader election, one ConfigMap of state, and Events.
+ * Service accounts and RBAC of one instance. Consumers and informers read objects of every kind (they
+ * are traced) through a ClusterRoleBinding to the install's fixed reader ClusterRole, which leaves out
+ * Secrets and pods/proxy. Their writes (leases, the event controller's state ConfigMap, Events) come
+ * from the fixed instance ClusterRole bound in the instance namespace only. The operator renders no
+ * roles of its own: it may only bind these two, so an instance never grants more than they hold.
  */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { INSTANCE_CLUSTER_ROLE, READER_CLUSTER_ROLE } from '../naming.ts';
 import type { InstanceContext } from './context.ts';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
-const READ = ['get', 'list', 'watch'];
-const READ_WRITE = [...READ, 'create', 'update', 'patch'];
 
 /** Service accounts, and whether their token is mounted (only the pods that call the apiserver get one). */
 const SERVICE_ACCOUNTS: [name: string, automount: boolean][] = [
@@ -26,23 +27,14 @@ export class Rbac extends Construct {
       new k8s.KubeServiceAccount(this, `sa-${name}`, { metadata: ctx.metadata(name, name), automountServiceAccountToken: automount });
     }
     const subject = (sa: string): k8s.Subject => ({ kind: 'ServiceAccount', name: ctx.name(sa), namespace: ctx.ref.namespace });
-    new k8s.KubeClusterRole(this, 'reader', { metadata: ctx.clusterMetadata('reader', 'rbac'), rules: [{ apiGroups: ['*'], resources: ['*'], verbs: READ }] });
     new k8s.KubeClusterRoleBinding(this, 'reader-binding', {
       metadata: ctx.clusterMetadata('reader', 'rbac'),
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: ctx.clusterName('reader') },
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: READER_CLUSTER_ROLE },
       subjects: [subject('consumer'), subject('informers')],
-    });
-    new k8s.KubeRole(this, 'informers', {
-      metadata: ctx.metadata('informers', 'informers'),
-      rules: [
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: READ_WRITE },
-        { apiGroups: [''], resources: ['configmaps'], verbs: READ_WRITE },
-        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      ],
     });
     new k8s.KubeRoleBinding(this, 'informers-binding', {
       metadata: ctx.metadata('informers', 'informers'),
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: ctx.name('informers') },
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: INSTANCE_CLUSTER_ROLE },
       subjects: [subject('informers')],
     });
   }

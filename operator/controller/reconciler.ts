@@ -12,6 +12,7 @@ import type { Logger } from '../../runtime/util/log.ts';
 import type { K8sObject } from './apply.ts';
 import { auditFlowingFor, type AuditFlowingSource } from './auditFlowing.ts';
 import { Children } from './children.ts';
+import { ensureAuditToken } from './credentials.ts';
 import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
 import { INSTANCE_RESOURCE, objectPath, resourceFor } from './resources.ts';
@@ -67,6 +68,7 @@ export class Reconciler {
     const rendered = renderInstance(inst, { versions: plan.versions });
     // With a broken reference the new pods could not start: keep what runs, report, and look again later.
     if (managed && !problems.some((p) => p.reason === 'InvalidReference')) {
+      problems.push(...(await ensureAuditToken(this.deps.rest, inst, log)));
       problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log)));
     }
 

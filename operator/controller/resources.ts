@@ -22,9 +22,8 @@ export const OWNED_RESOURCES: ResourceType[] = [
   resourceType('apps/v1', 'Deployment', 'deployments'),
   resourceType('apps/v1', 'StatefulSet', 'statefulsets'),
   resourceType('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
-  resourceType('rbac.authorization.k8s.io/v1', 'Role', 'roles'),
+  // Instances only bind the install's fixed ClusterRoles: no Role or ClusterRole is rendered or written.
   resourceType('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
-  resourceType('rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false),
   resourceType('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
 ];
 

@@ -8,7 +8,7 @@
 import type { ComponentStatus, Condition, KelemetryInstance, KelemetryInstanceStatus } from '../../api/types.ts';
 import { VERSION_LABEL, type ComponentId } from '../../manifests/naming.ts';
 import { PORTS } from '../../manifests/ports.ts';
-import { serviceHost } from '../../manifests/runtimeConfig.ts';
+import { auditTokenRef, serviceHost } from '../../manifests/runtimeConfig.ts';
 import type { RenderedComponent } from '../../manifests/workload.ts';
 import { AUDIT_FLOWING } from '../../runtime/diagnose/auditFlowing.ts';
 import type { LiveComponent, RolloutPlan } from './rollout.ts';
@@ -243,6 +243,7 @@ export function auditWebhookStatus(inst: KelemetryInstance, live?: LiveWebhookSe
     service: `${serviceHost(inst, 'webhook')}:${PORTS.webhook}`,
     address,
     clusters: inst.spec.clusters.filter((c) => c.audit.enabled).map((c) => ({ name: c.name, url: `${scheme}://${address}/audit/${c.name}` })),
+    tokenSecretRef: auditTokenRef(inst),
   };
 }
 

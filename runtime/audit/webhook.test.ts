@@ -180,6 +180,8 @@ describe('audit webhook refusals', () => {
     expect((await post(`${h.url}/audit/tracetest`, body)).status).toBe(401);
     expect((await post(`${h.url}/audit/tracetest`, body, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect(await requestCount(h.registry, { code: '401' })).toBe(2);
+    const rejected = (await h.registry.getSingleMetric('audit_webhook_rejected_total')!.get()).values;
+    expect(rejected).toEqual([expect.objectContaining({ labels: { reason: 'unauthenticated' }, value: 2 })]);
     const ok = await post(`${h.url}/audit/tracetest`, body, { authorization: 'Bearer s3cret' });
     expect(ok.status).toBe(200);
   });

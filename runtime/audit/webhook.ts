@@ -49,6 +49,7 @@ export class AuditWebhook {
   private readonly token: Buffer | undefined;
   private readonly requests: Histogram<'cluster' | 'code'>;
   private readonly events: Counter<'cluster' | 'result'>;
+  private readonly rejected: Counter<'reason'>;
   private readonly server: Server;
   private stopping = false;
   /** Base URL once listening, e.g. http://127.0.0.1:8080 */
@@ -62,6 +63,7 @@ export class AuditWebhook {
     this.token = loadToken(config.bearerTokenFile);
     this.requests = histogram(deps.registry, 'audit_webhook_request', 'Audit webhook requests by cluster and status code (seconds)', ['cluster', 'code']);
     this.events = counter(deps.registry, 'audit_webhook_events_total', 'Audit events received, by what happened to them', ['cluster', 'result']);
+    this.rejected = counter(deps.registry, 'audit_webhook_rejected_total', 'Audit webhook requests refused as unauthenticated (missing or wrong bearer token)', ['reason']);
     this.server = createWebhookServer(config.tls, (req, res) => this.serve(req, res));
   }
 
@@ -143,7 +145,10 @@ export class AuditWebhook {
     const m = auditPath.exec(path);
     if (!m) throw new HttpError(404, `no such path ${path}: POST audit EventLists to /audit/<cluster>`);
     if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed: use POST`, { Allow: 'POST' });
-    if (this.token && !tokenMatches(this.token, req.headers.authorization)) throw new HttpError(401, 'missing or wrong bearer token');
+    if (this.token && !tokenMatches(this.token, req.headers.authorization)) {
+      this.rejected.inc({ reason: 'unauthenticated' });
+      throw new HttpError(401, 'missing or wrong bearer token');
+    }
     if (this.stopping) throw new HttpError(503, 'shutting down', { 'Retry-After': '1' });
 
     let sourceAddr = normalizeAddress(req.socket.remoteAddress ?? '');

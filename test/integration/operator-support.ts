@@ -52,12 +52,26 @@ export async function createNamespace(client: KubeRest, prefix: string): Promise
   return name;
 }
 
-export function runOperator(
-  env: EnvironmentInfo,
-  opts: { leaseNamespace?: string; verbose?: boolean; auditFlowingIntervalMs?: number } = {},
-): RunningOperator & { registry: Registry } {
+/** The environment's admin kubeconfig, impersonating `as` when given (e.g. the operator's service account). */
+export function kubeConfigAs(env: EnvironmentInfo, as?: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfig);
+  if (!as) return kc;
+  const impersonating = new KubeConfig();
+  impersonating.loadFromOptions({
+    clusters: kc.clusters,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+    users: kc.users.map((u) => ({ ...u, impersonateUser: as })),
+  });
+  return impersonating;
+}
+
+export function runOperator(
+  env: EnvironmentInfo,
+  opts: { leaseNamespace?: string; verbose?: boolean; auditFlowingIntervalMs?: number; as?: string; watchNamespaces?: string[] } = {},
+): RunningOperator & { registry: Registry } {
+  const kc = kubeConfigAs(env, opts.as);
   const registry = new Registry();
   const op = startOperator({
     kubeconfig: kc,
@@ -68,6 +82,7 @@ export function runOperator(
     watchTimeoutSeconds: 60,
     backoff: { baseDelayMs: 50, maxDelayMs: 5000 },
     ...(opts.auditFlowingIntervalMs ? { auditFlowing: { intervalMs: opts.auditFlowingIntervalMs } } : {}),
+    watchNamespaces: opts.watchNamespaces,
   });
   return Object.assign(op, { registry });
 }

@@ -6,10 +6,24 @@ export interface OperatorInstallOptions {
   /** The one Kelemetry image; the operator runs `kelemetry operator`. */
   image: string;
   replicas?: number;
+  /**
+   * Namespaces whose KelemetryInstances the operator reconciles, and where it gets the namespaced rights
+   * (Secrets, pods/proxy, writes of workloads). Default: only its own namespace; `['*']`: every namespace.
+   */
+  watchNamespaces?: string[];
 }
 
 export const OPERATOR_NAME = 'kelemetry-operator';
+/** The ClusterRole of what the operator does inside a watched namespace, bound there by a RoleBinding. */
+export const OPERATOR_NAMESPACED_ROLE = `${OPERATOR_NAME}-namespaced`;
 export const OPERATOR_LABELS = { 'app.kubernetes.io/name': OPERATOR_NAME, 'app.kubernetes.io/part-of': 'kelemetry' };
+/** `--watch-namespaces` value for every namespace. */
+export const ALL_NAMESPACES = '*';
+
+/** The namespaces the operator watches: its own by default. */
+export function watchNamespaces(opts: OperatorInstallOptions): string[] {
+  return opts.watchNamespaces?.length ? opts.watchNamespaces : [opts.namespace];
+}
 
 /** Metadata of an install object; cluster-scoped ones (namespace undefined) have no namespace. */
 export function operatorMetadata(name: string, namespace?: string): k8s.ObjectMeta {
