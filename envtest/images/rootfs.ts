@@ -68,6 +68,8 @@ export function baseFiles(rootfs: string, user?: ImageUser): void {
   }
   writeFileSync(join(etc, 'passwd'), `${users.join('\n')}\n`);
   writeFileSync(join(etc, 'group'), `${groups.join('\n')}\n`);
+  // Kubelet mounts its own /etc/hosts; without a runtime that does, `localhost` must still resolve (etcd's defaults use it).
+  writeFileSync(join(etc, 'hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
   // glibc's default without this file tries DNS before /etc/hosts; pods expect files first.
   writeFileSync(join(etc, 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
   if (existsSync(hostCaBundle)) {

@@ -18,8 +18,8 @@ export interface RootfsRun {
   user: string;
   env?: string[];
   cwd?: string;
-  /** Host files or folders bound read-only into the container. */
-  binds?: { source: string; destination: string }[];
+  /** Host files or folders bound into the container (read-only unless `writable`, as a volume would be). */
+  binds?: { source: string; destination: string; writable?: boolean }[];
   readonlyRoot?: boolean;
   /** Stop the container with SIGTERM once its output matches (a server that has come up). */
   stopWhen?: RegExp;
@@ -47,7 +47,7 @@ async function writeSpec(bundle: string, rootfs: string, r: RootfsRun): Promise<
   const [uid, gid] = r.user.split(':').map(Number) as [number, number | undefined];
   spec.process = { ...spec.process, terminal: false, user: { uid, gid: gid ?? uid }, args: r.args, env: r.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin'], cwd: r.cwd ?? '/' };
   spec.root = { path: resolve(rootfs), readonly: r.readonlyRoot ?? true };
-  for (const b of r.binds ?? []) spec.mounts.push({ destination: b.destination, type: 'bind', source: resolve(b.source), options: ['rbind', 'ro'] });
+  for (const b of r.binds ?? []) spec.mounts.push({ destination: b.destination, type: 'bind', source: resolve(b.source), options: ['rbind', b.writable ? 'rw' : 'ro'] });
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
 }
 

@@ -3,16 +3,20 @@
  * archives, checked for the release layout, and run for real with runc as a container would run them:
  * the image's user, a read-only root filesystem, no capabilities. No container engine or registry.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { buildImages } from '../../envtest/images/build.ts';
 import { extractOciArchive, type ExtractedImage } from '../../envtest/images/extract.ts';
 import { runInRootfs, type RootfsRun } from '../../envtest/images/runRootfs.ts';
 import { stderrLogger } from '../../envtest/log.ts';
 import { which } from '../../envtest/tools.ts';
+import { jaegerStorageConfig } from '../../manifests/jaegerConfig.ts';
+import { PATHS } from '../../manifests/ports.ts';
 import { imagesForVersion } from '../../manifests/versions.ts';
+import { JAEGER_UID } from '../../manifests/workload.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kelemetry-images-test-'));
 const example = join(import.meta.dirname, '..', '..', 'manifests', 'examples', 'instance.yaml');
@@ -92,5 +96,36 @@ describe('locally built images', () => {
     const etcd = await runImage(images.etcd!, ['etcd', '--version']);
     expect(etcd.code, etcd.stderr).toBe(0);
     expect(etcd.stdout).toContain(`etcd Version: ${imagesForVersion('0.1.0').etcd.replace(/^v/, '')}`);
+  });
+
+  /** A data folder owned by `uid`, as fsGroup or a fresh emptyDir makes it writable for the pod's user. */
+  function dataDir(name: string, uid: number): string {
+    const path = join(dir, name);
+    mkdirSync(path, { recursive: true });
+    chownSync(path, uid, uid);
+    return path;
+  }
+
+  it.skipIf(!canRun)('serves Jaeger storage with the rendered config (Badger on a volume) as uid 10001 on a read-only root', async () => {
+    const config = join(dir, 'storage.yaml');
+    writeFileSync(config, stringify(jaegerStorageConfig()));
+    const r = await runImage(images.jaeger!, [...images.jaeger!.config.Entrypoint!, `--config=${PATHS.jaegerConfig}/storage.yaml`], {
+      binds: [
+        { source: config, destination: `${PATHS.jaegerConfig}/storage.yaml` },
+        { source: dataDir('jaeger-data', JAEGER_UID), destination: PATHS.jaegerData, writable: true },
+      ],
+      stopWhen: /Everything is ready/,
+      timeoutMs: 60_000,
+    });
+    expect(r.matchedAfterMs, r.stderr.slice(-3000)).toBeDefined();
+  });
+
+  it.skipIf(!canRun)('serves etcd with a data volume on a read-only root', async () => {
+    const r = await runImage(images.etcd!, ['etcd', '--data-dir=/var/lib/etcd', '--listen-client-urls=http://0.0.0.0:2379', '--advertise-client-urls=http://127.0.0.1:2379'], {
+      binds: [{ source: dataDir('etcd-data', 0), destination: '/var/lib/etcd', writable: true }],
+      stopWhen: /ready to serve client requests|serving client traffic/,
+      timeoutMs: 60_000,
+    });
+    expect(r.matchedAfterMs, r.stderr.slice(-3000)).toBeDefined();
   });
 });
