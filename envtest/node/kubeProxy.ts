@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { kubeconfigYaml } from '../kube.ts';
+import { kubeconfigYaml } from '../kubeconfig.ts';
 import type { Logger } from '../log.ts';
 import type { Pki } from '../pki.ts';
 import { httpOk } from '../probes.ts';

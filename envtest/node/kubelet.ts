@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { kubeconfigYaml } from '../kube.ts';
+import { kubeconfigYaml } from '../kubeconfig.ts';
 import type { Logger } from '../log.ts';
 import type { Pki } from '../pki.ts';
 import { httpOk } from '../probes.ts';

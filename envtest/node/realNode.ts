@@ -6,13 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { sleep } from '../../runtime/util/sleep.ts';
 import { writeBusyboxImages } from '../images/busybox.ts';
 import { formatDuration, type Logger } from '../log.ts';
 import type { Pki } from '../pki.ts';
-import { stopProcess, type ProcessRecord } from '../process.ts';
+import { isAlive, stopProcess, type ProcessRecord } from '../process.ts';
 import type { NodeBinaries } from '../tools.ts';
 import { containerdPaths, importImages, startContainerd } from './containerd.ts';
 import { startDns } from './dns.ts';
@@ -127,10 +127,16 @@ async function drain(node: RealNodeInfo, log: Logger): Promise<void> {
  * everything it left on the host and restores the kernel settings. `processes`: the environment's records.
  */
 export async function stopRealNode(node: RealNodeInfo, processes: ProcessRecord[], log: Logger): Promise<void> {
-  const byName = (name: string) => processes.filter((p) => p.name === name);
+  const lock = readLock();
+  if (lock && lock.baseDir !== dirname(node.dir) && lockHeld(lock)) {
+    log(`real node: not cleaning up the host, another environment's real node runs now (${lock.baseDir})`);
+    return;
+  }
+  const byName = (name: string) => processes.filter((p) => p.name === name && isAlive(p.pid));
   if (byName('kubelet').length) await drain(node, log);
-  await Promise.all(byName('kube-proxy').map((p) => stopProcess(p)));
-  await cleanUpKubeProxy(node.binaries.kubeProxy).catch((err: Error) => log(err.message));
+  const proxies = byName('kube-proxy');
+  await Promise.all(proxies.map((p) => stopProcess(p)));
+  if (proxies.length) await cleanUpKubeProxy(node.binaries.kubeProxy).catch((err: Error) => log(err.message));
   await Promise.all([...byName('kubelet'), ...byName('coredns')].map((p) => stopProcess(p)));
   await Promise.all(byName('containerd').map((p) => stopProcess(p)));
   await cleanUpHost(node.startedAt, [node.binaries.iptables, node.binaries.ip6tables], log);
