@@ -98,7 +98,10 @@ async function fail(err: Error, info: EnvironmentInfo | undefined): Promise<void
     const kept = join(repoRoot, '.kelemetry', 'quickstart-logs');
     rmSync(kept, { recursive: true, force: true });
     cpSync(info.logDir, kept, { recursive: true });
-    logs = `\nlogs of every process: ${kept}`;
+    // The pods' own logs (kubectl logs) live in the real node's kubelet folder.
+    const podLogs = info.realNode && join(info.realNode.dir, 'kubelet', 'pod-logs');
+    if (podLogs && existsSync(podLogs)) cpSync(podLogs, join(kept, 'pods'), { recursive: true, dereference: true });
+    logs = `\nlogs of every process: ${kept} (pods: ${join(kept, 'pods')})`;
   }
   process.stderr.write(`\nquickstart failed: ${err.message}${logs}\n`);
   await stopEverything();

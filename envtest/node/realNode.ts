@@ -18,6 +18,7 @@ import { containerdPaths, importImages, startContainerd } from './containerd.ts'
 import { startDns } from './dns.ts';
 import { createNodeAddress, nodeIp, readSysctls, realNodeName, restoreSysctls } from './host.ts';
 import { startKubelet } from './kubelet.ts';
+import { writeVolumesManifest } from './volumes.ts';
 import { cleanUpKubeProxy, startKubeProxy } from './kubeProxy.ts';
 import { findLeftovers, removeLeftovers } from './leftovers.ts';
 import { acquireLock, readLock, lockHeld, releaseLock, updateLock } from './lock.ts';
@@ -84,6 +85,7 @@ export async function startRealNode(node: RealNodeInfo, o: StartRealNodeOptions)
   o.processes.push(await startDns(dns));
   updateLock({ pids: o.processes.filter((p) => nodeProcessNames.includes(p.name)).map((p) => p.pid) });
   await waitNodeReady(node.kubectl, node.kubeconfig, 60_000);
+  await kubectl(node, ['apply', '-f', writeVolumesManifest(dir)]);
   log(`real node ${node.name} Ready in ${formatDuration(Date.now() - started)}`);
 }
 
