@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../envtest/process.ts';
 import { sleep } from '../../runtime/util/sleep.ts';
 import { removeOrphanedTempDirs } from '../../envtest/tempDirs.ts';
+import { realNodeLeftovers, sweepStaleNode } from '../../envtest/node/realNode.ts';
 import type { QuickstartState } from '../../quickstart/main.ts';
 import { killGroups, listeningPorts, openPorts, runInTerminal, waitGone, type TerminalRun } from './helpers/processes.ts';
 
@@ -56,6 +57,7 @@ async function expectNothingLeft(s: Running): Promise<void> {
   expect((await waitGone(s.pids, 0)).alive).toEqual([]);
   expect(await openPorts(s.ports)).toEqual([]);
   expect([s.state.env.baseDir, s.state.env.etcdDataDir, join(s.dir, 'quickstart.json')].filter((p) => existsSync(p))).toEqual([]);
+  expect(await realNodeLeftovers()).toEqual([]);
   leftovers.pids.length = 0; // all gone: their pids may be reused by now
 }
 
@@ -102,7 +104,10 @@ describe('npm run quickstart, attached (in a terminal)', () => {
     console.log(`SIGKILL of the quickstart to the last server gone: ${ms} ms`);
     expect(alive).toEqual([]);
     expect(await openPorts(s.ports)).toEqual([]);
-    // Nobody was left to remove the temp dirs: the next start does (the state file is the test's own).
+    // Nobody was left to clean up: the next start sweeps the real node's leftovers (containers, mounts,
+    // bridges, rules), then removes the temp dirs (the state file is the test's own).
+    await sweepStaleNode(() => {});
+    expect(await realNodeLeftovers()).toEqual([]);
     expect(removeOrphanedTempDirs()).toContain(s.state.env.baseDir);
     expect([s.state.env.baseDir, s.state.env.etcdDataDir].filter((p) => existsSync(p))).toEqual([]);
     leftovers.pids.length = 0;
