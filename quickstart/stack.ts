@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { KubeClients } from '../envtest/clients.ts';
 import { repoRoot, type Environment } from '../envtest/environment.ts';
 import { httpOk } from '../envtest/probes.ts';
-import { sampleInstance, quickstartInstance, quickstartNamespace } from './instance.ts';
+import { sampleInstance, quickstartInstance, quickstartNamespace, webhookTlsSecret } from './instance.ts';
 import {
+  createWebhookTlsSecret,
   frontendUrls,
   installOperator,
   kelemetryImage,
@@ -45,6 +46,7 @@ export async function startKelemetry(env: Environment, clients: Clients): Promis
   await installOperator(env.info, image);
   await waitOperatorReady(clients);
   step(`Applying KelemetryInstance ${quickstartNamespace}/${quickstartInstance} (managed etcd and Jaeger); waiting for its pods`);
+  await createWebhookTlsSecret(env.info, clients, quickstartNamespace, quickstartInstance, webhookTlsSecret);
   await clients.objects.create(sampleInstance(env.info.kube.clusterName, version) as never);
   await waitInstanceReady(clients, quickstartNamespace, quickstartInstance);
   const pods = await clients.core.listNamespacedPod({ namespace: quickstartNamespace });
