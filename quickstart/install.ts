@@ -93,7 +93,21 @@ export async function createWebhookTlsSecret(info: EnvironmentInfo, { core }: Ku
   });
 }
 
-/** What `kelemetry audit-webhook-config --instance NS/NAME` prints, used as the API server's webhook config. */
+/** Waits until the instance reports a webhook URL at an IP address (its Service exists), as an admin would. */
+export async function waitWebhookAddress({ kc }: KubeClients, namespace: string, name: string): Promise<void> {
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  await waitUntil(`KelemetryInstance ${namespace}/${name} to report its webhook address`, async () => {
+    const inst = (await api.getNamespacedCustomObject({ group: 'kelemetry.io', version: 'v1alpha1', namespace, plural: 'kelemetryinstances', name })) as InstanceStatus;
+    const url = inst.status?.auditWebhook?.clusters?.[0]?.url;
+    return url && /^https?:\/\/[\d.]+:/.test(url) ? true : undefined;
+  }, 120_000);
+}
+
+/**
+ * What `kelemetry audit-webhook-config --instance NS/NAME` prints, used as the API server's webhook config.
+ * Restarting the API server breaks every watch for a few seconds: done before the instance's informers have
+ * listed (they wait for it to be back), no change made afterwards falls into that gap.
+ */
 export async function pointAuditWebhook(env: Environment, namespace: string, name: string): Promise<string> {
   const { stdout } = await run(process.execPath, [cli, 'audit-webhook-config', '--instance', `${namespace}/${name}`, '--kubeconfig', env.info.kube.kubeconfig]);
   const url = /server: (\S+)/.exec(stdout)?.[1];

@@ -13,7 +13,7 @@ import { startEnvironment, type Environment } from '../../envtest/environment.ts
 import { kwokNodeToleration } from '../../envtest/node/host.ts';
 import { ROLLOUT_GROUPS, type ComponentId } from '../../manifests/naming.ts';
 import { sampleInstance, quickstartInstance as NAME, quickstartNamespace as NS, webhookTlsSecret } from '../../quickstart/instance.ts';
-import { createWebhookTlsSecret, frontendUrls, installOperator, kelemetryImage, loadImages, pointAuditWebhook, waitInstanceReady, waitOperatorReady } from '../../quickstart/install.ts';
+import { createWebhookTlsSecret, frontendUrls, installOperator, kelemetryImage, loadImages, pointAuditWebhook, waitInstanceReady, waitOperatorReady, waitWebhookAddress } from '../../quickstart/install.ts';
 import type { JaegerTrace } from './helpers/http.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -30,8 +30,9 @@ beforeAll(async () => {
   await waitOperatorReady(clients);
   await createWebhookTlsSecret(env.info, clients, NS, NAME, webhookTlsSecret);
   await clients.objects.create(sampleInstance(env.info.kube.clusterName, FROM) as never);
-  await waitInstanceReady(clients, NS, NAME);
+  await waitWebhookAddress(clients, NS, NAME);
   await pointAuditWebhook(env, NS, NAME);
+  await waitInstanceReady(clients, NS, NAME);
 }, 600_000);
 
 afterAll(async () => {
