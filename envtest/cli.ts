@@ -1,5 +1,5 @@
 /**
- * `npm run env -- up|down|status|build`: the test environment for people and scripts.
+ * `npm run env -- up|down|status|build|images`: the test environment for people and scripts.
  * `up` runs until Ctrl-C (the servers die with it however it ends); `up --detach` leaves them running.
  * Either way their endpoints are in .kelemetry/env.json ($KELEMETRY_ENV_STATE) while they run.
  */
@@ -7,7 +7,9 @@ import { rmSync } from 'node:fs';
 import { stderrLogger } from './log.ts';
 import { keepProcessesAfterExit } from './process.ts';
 import { shutDown, stopOwner, trapStopSignals } from './signals.ts';
-import { ensureBinaries } from './tools.ts';
+import { ensureBinaries, ensureNodeBinaries } from './tools.ts';
+import { realNodeLeftovers } from './node/realNode.ts';
+import { imagesCommand, imagesUsage } from './images/command.ts';
 import { defaultStateFile, processStatus, readState, startEnvironment, stopEnvironment, type EnvironmentInfo } from './environment.ts';
 
 /** $KELEMETRY_ENV_STATE moves it (tests run an environment beside a developer's own). */
@@ -15,7 +17,8 @@ const stateFile = process.env.KELEMETRY_ENV_STATE ?? defaultStateFile;
 
 const usage = `usage: npm run env -- <command>
 
-  build    build (or find cached) the Go-built binaries and check the Debian ones; prints their paths
+  build    build (or find cached) the Go-built binaries, the real node's included, and check the Debian ones;
+           prints their paths
   up       start etcd, redis, kube-apiserver (+ controller-manager, scheduler, kwok) and Jaeger v2 and run
            until Ctrl-C, which stops them all (they also die if this process is killed);
            endpoints are written to ${stateFile}
@@ -23,16 +26,26 @@ const usage = `usage: npm run env -- <command>
                     --cluster NAME          cluster name in the audit webhook path (default tracetest)
                     --audit-webhook URL     where the apiserver sends audit events
                     --query-backend H:P     jaeger.storage.v2 server for Jaeger query (default: remote storage)
+                    --real-node             also run a real node (containerd, kubelet, kube-proxy, CoreDNS) where
+                                            pods really run; one per machine, needs root
   down     stop everything 'up' started and remove its temp files
-  status   show endpoints and which processes run`;
+  status   show endpoints and which processes run
+${imagesUsage}`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** Which node kinds are up: the kwok node always, the real node when asked for. */
+function nodes(i: EnvironmentInfo): string {
+  const real = i.realNode ? `, ${i.realNode.name} (real: containerd + kubelet at ${i.realNode.ip}, tainted; pods must tolerate it)` : '';
+  return `${i.kube.nodeName} (kwok)${real}`;
+}
+
 function endpoints(i: EnvironmentInfo): string {
   return [
+    `nodes:            ${nodes(i)}`,
     `kubeconfig:       ${i.kube.kubeconfig}`,
     `apiserver:        ${i.kube.apiserverUrl}`,
     `audit webhook:    ${i.kube.auditWebhook.url}`,
@@ -63,6 +76,7 @@ async function up(args: string[]): Promise<number> {
       clusterName: option(args, '--cluster'),
       auditWebhook: webhook ? { url: webhook } : undefined,
       queryBackend: option(args, '--query-backend'),
+      realNode: args.includes('--real-node'),
       stateFile,
     }),
     signals.received.then(() => undefined),
@@ -93,7 +107,10 @@ async function down(): Promise<number> {
   await stopEnvironment(state);
   rmSync(stateFile, { force: true });
   console.log('environment stopped');
-  return 0;
+  if (!state.realNode) return 0;
+  const left = await realNodeLeftovers();
+  for (const item of left) console.error(`left behind by the real node: ${item}`);
+  return left.length ? 1 : 0;
 }
 
 function status(): number {
@@ -104,7 +121,7 @@ function status(): number {
   }
   const processes = processStatus(state);
   for (const p of processes) console.log(`${p.running ? 'running' : 'STOPPED'}  ${p.name} (pid ${p.pid})`);
-  console.log(`Jaeger query UI: ${state.jaeger.query.url}\nkubeconfig: ${state.kube.kubeconfig}`);
+  console.log(`Jaeger query UI: ${state.jaeger.query.url}\nkubeconfig: ${state.kube.kubeconfig}\nnodes: ${nodes(state)}`);
   if (state.ownerPid) console.log(`attached to pid ${state.ownerPid} (Ctrl-C there stops it)`);
   return processes.every((p) => p.running) ? 0 : 1;
 }
@@ -113,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'build': {
-      const binaries = await ensureBinaries(stderrLogger);
+      const binaries = { ...(await ensureBinaries(stderrLogger)), ...(await ensureNodeBinaries(stderrLogger)) };
       for (const [name, path] of Object.entries(binaries)) console.log(`${name.padEnd(22)} ${path}`);
       return 0;
     }
@@ -123,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
       return down();
     case 'status':
       return status();
+    case 'images':
+      return imagesCommand(rest);
     default:
       console.error(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

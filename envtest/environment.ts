@@ -1,6 +1,6 @@
 /**
  * The whole test environment: etcd, Redis, a Kubernetes control plane with kwok, and Jaeger v2,
- * on free 127.0.0.1 ports with temp dirs. Used by vitest's global setup, `npm run env -- up`, and
+ * on free 127.0.0.1 ports with temp dirs; optionally a real node (envtest/node) where pods really run. Used by vitest's global setup, `npm run env -- up`, and
  * the quickstart. Its servers die with the process that started it unless that process called
  * keepProcessesAfterExit() (process.ts).
  */
@@ -8,14 +8,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startJaegerQuery, startJaegerStorage, type JaegerQueryInfo, type JaegerStorageInfo } from './jaeger.ts';
-import { startKube, type AuditWebhookTarget, type KubeInfo } from './kube.ts';
+import { dnsServiceIp, startKube, type AuditWebhookTarget, type KubeInfo } from './kube.ts';
+import { prepareRealNode, startRealNode, stopRealNode, sweepStaleNode, type RealNodeInfo } from './node/realNode.ts';
+import { nodeIp } from './node/host.ts';
 import { formatDuration, stderrLogger, type Logger } from './log.ts';
 import { createPki } from './pki.ts';
 import { freePort } from './ports.ts';
 import { closeProcessStarts, isAlive, processesDieWithStarter, startedProcesses, stopProcess, type ProcessRecord } from './process.ts';
 import { startEtcd, startRedis, type EtcdInfo, type RedisInfo } from './stores.ts';
 import { createTempDirs, removeOrphanedTempDirs, removeTempDirs } from './tempDirs.ts';
-import { ensureBinaries, type Binaries } from './tools.ts';
+import { ensureBinaries, ensureNodeBinaries, type Binaries } from './tools.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultStateFile = join(repoRoot, '.kelemetry', 'env.json');
@@ -34,13 +36,15 @@ export interface EnvironmentInfo {
   jaeger: { storage: JaegerStorageInfo; query: JaegerQueryInfo };
   pki: { caCert: string; dir: string };
   binaries: Binaries;
+  /** The real node, when asked for (`realNode: true`); the kwok node (kube.nodeName) is always there. */
+  realNode?: RealNodeInfo;
   processes: ProcessRecord[];
   startedAt: string;
   /** The process these servers die with (absent when detached): signal it to stop them in order. */
   ownerPid?: number;
 }
 
-export type EnvironmentFiles = Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
+export type EnvironmentFiles = Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir' | 'realNode'>;
 /** Environments this process started and has not stopped (with the servers handed over so far). */
 const owned = new Map<string, EnvironmentFiles>();
 
@@ -53,12 +57,24 @@ export interface EnvironmentOptions {
   queryBackend?: string;
   /** Write the endpoints here as JSON (for scripts and people). */
   stateFile?: string;
+  /**
+   * Also start a real node (containerd, kubelet, kube-proxy, CoreDNS; one per machine). The apiserver then
+   * listens on the node address instead of 127.0.0.1, so pods reach it.
+   */
+  realNode?: boolean;
+  /**
+   * With realNode: pods without a toleration land on the real node, as on a cluster someone installs into.
+   * The kwok node is then tainted instead (kwokNodeTaint; fake pods tolerate it) and the real node is not.
+   */
+  podsOnRealNode?: boolean;
   log?: Logger;
 }
 
 export interface Environment {
   info: EnvironmentInfo;
   stop(): Promise<void>;
+  /** Restarts the apiserver so it sends audit events to `target` (its webhook config is read at start-up only). */
+  setAuditWebhook(target: AuditWebhookTarget): Promise<void>;
 }
 
 /** Starts everything; on any failure stops what already started and rethrows. */
@@ -66,20 +82,26 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
   const log = opts.log ?? stderrLogger;
   const started = Date.now();
   const binaries = await ensureBinaries(log);
+  const nodeBinaries = opts.realNode ? await ensureNodeBinaries(log) : undefined;
+  // Before the temp dirs go: a killed real node's mounts live in them.
+  await sweepStaleNode(log);
   for (const dir of removeOrphanedTempDirs()) log(`removed ${dir}, left by a starter that was killed`);
   const ownerPid = processesDieWithStarter() ? process.pid : undefined;
   const { baseDir, etcdDataDir } = createTempDirs(ownerPid);
   const logDir = join(baseDir, 'logs');
   mkdirSync(logDir);
   const processes: ProcessRecord[] = [];
-  owned.set(baseDir, { processes, baseDir, etcdDataDir });
-  const stop = () => stopEnvironment({ processes, baseDir, etcdDataDir });
+  const files: EnvironmentFiles = { processes, baseDir, etcdDataDir };
+  owned.set(baseDir, files);
+  const stop = () => stopEnvironment(files, log);
   try {
-    const info = await startServers(opts, { binaries, baseDir, etcdDataDir, logDir, ownerPid, processes, log });
-    if (opts.stateFile) {
-      mkdirSync(dirname(opts.stateFile), { recursive: true });
-      writeFileSync(opts.stateFile, JSON.stringify(info, null, 2) + '\n');
+    if (nodeBinaries) {
+      const kubeconfig = join(baseDir, 'kube', 'admin.kubeconfig');
+      files.realNode = await prepareRealNode({ binaries: nodeBinaries, kubectl: binaries.kubectl, kubeconfig, dnsServiceIp }, baseDir, log);
     }
+    const kube = await startServers(opts, { binaries, baseDir, etcdDataDir, logDir, ownerPid, processes, log, realNode: files.realNode });
+    const { info } = kube;
+    writeState(opts.stateFile, info);
     log(`environment ready in ${formatDuration(Date.now() - started)}; logs in ${logDir}`);
     return {
       info,
@@ -87,11 +109,23 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
         await stop();
         if (opts.stateFile) rmSync(opts.stateFile, { force: true });
       },
+      setAuditWebhook: async (target) => {
+        const { stopped, started: apiserver } = await kube.setAuditWebhook(target);
+        processes.splice(processes.indexOf(stopped), 1, apiserver);
+        info.kube.auditWebhook = target;
+        writeState(opts.stateFile, info);
+      },
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+function writeState(stateFile: string | undefined, info: EnvironmentInfo): void {
+  if (!stateFile) return;
+  mkdirSync(dirname(stateFile), { recursive: true });
+  writeFileSync(stateFile, JSON.stringify(info, null, 2) + '\n');
 }
 
 interface ServerContext {
@@ -103,10 +137,15 @@ interface ServerContext {
   /** Filled as each server starts, so a failure part-way stops what is already up. */
   processes: ProcessRecord[];
   log: Logger;
+  /** Prepared (locked, address up): started after the control plane. */
+  realNode?: RealNodeInfo;
 }
 
-/** Starts the servers in dependency order: stores, Jaeger storage, the control plane, Jaeger query. */
-async function startServers(opts: EnvironmentOptions, ctx: ServerContext): Promise<EnvironmentInfo> {
+/** Starts the servers in dependency order: stores, Jaeger storage, the control plane, the real node, Jaeger query. */
+async function startServers(
+  opts: EnvironmentOptions,
+  ctx: ServerContext,
+): Promise<{ info: EnvironmentInfo; setAuditWebhook: Awaited<ReturnType<typeof startKube>>['setAuditWebhook'] }> {
   const { binaries, baseDir, etcdDataDir, logDir, ownerPid, processes, log } = ctx;
   const clusterName = opts.clusterName ?? 'tracetest';
   const auditReceiverPort = await freePort();
@@ -135,8 +174,15 @@ async function startServers(opts: EnvironmentOptions, ctx: ServerContext): Promi
     dir: join(baseDir, 'kube'),
     logDir,
     log,
+    bindAddress: ctx.realNode ? nodeIp : undefined,
+    taintKwokNode: Boolean(ctx.realNode && opts.podsOnRealNode),
   });
   processes.push(...kube.processes);
+
+  if (ctx.realNode) {
+    log('starting the real node (containerd, kubelet, kube-proxy, CoreDNS)');
+    await startRealNode(ctx.realNode, { logDir, pki, apiserverUrl: kube.info.apiserverUrl, tainted: !opts.podsOnRealNode, processes, log });
+  }
 
   log('starting jaeger query');
   const query = await startJaegerQuery({
@@ -148,7 +194,7 @@ async function startServers(opts: EnvironmentOptions, ctx: ServerContext): Promi
   });
   processes.push(...query.processes);
 
-  return {
+  const info: EnvironmentInfo = {
     baseDir,
     logDir,
     etcdDataDir,
@@ -159,18 +205,29 @@ async function startServers(opts: EnvironmentOptions, ctx: ServerContext): Promi
     jaeger: { storage: storage.info, query: query.info },
     pki: { caCert: pki.ca.cert, dir: pkiDir },
     binaries,
+    realNode: ctx.realNode,
     processes,
     startedAt: new Date().toISOString(),
     ownerPid,
   };
+  return { info, setAuditWebhook: kube.setAuditWebhook };
 }
 
-/** Stops the servers (etcd last: the others write to it until they stop) and removes the temp dirs. Safe to call twice. */
-export async function stopEnvironment(state: EnvironmentFiles): Promise<void> {
-  await Promise.all(state.processes.filter((p) => p.name !== 'etcd').map((p) => stopProcess(p)));
-  await Promise.all(state.processes.filter((p) => p.name === 'etcd').map((p) => stopProcess(p)));
-  removeTempDirs(state);
-  owned.delete(state.baseDir);
+/**
+ * Stops the servers (the real node first, while the apiserver can still delete its pods; etcd last: the others
+ * write to it until they stop) and removes the temp dirs. Safe to call twice.
+ */
+export async function stopEnvironment(state: EnvironmentFiles, log: Logger = stderrLogger): Promise<void> {
+  const node = state.realNode;
+  state.realNode = undefined;
+  try {
+    if (node) await stopRealNode(node, state.processes, log);
+  } finally {
+    await Promise.all(state.processes.filter((p) => p.name !== 'etcd').map((p) => stopProcess(p)));
+    await Promise.all(state.processes.filter((p) => p.name === 'etcd').map((p) => stopProcess(p)));
+    removeTempDirs(state);
+    owned.delete(state.baseDir);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * kube-controller-manager, kube-scheduler and kwok with one fake node, so Deployments get ReplicaSets
  * and Running pods.
  */
+import { kwokNodeTaint } from './node/host.ts';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,21 +13,18 @@ import type { Logger } from './log.ts';
 import { freePorts } from './ports.ts';
 import type { Pki } from './pki.ts';
 import { httpOk, tcpOpen } from './probes.ts';
-import { startProcess, waitReady, type ProcessRecord } from './process.ts';
+import { startProcess, stopProcess, waitReady, type ProcessRecord } from './process.ts';
 import type { Started } from './stores.ts';
+import { auditWebhookKubeconfig, kubeconfigYaml, type AuditWebhookTarget } from './kubeconfig.ts';
+
+export type { AuditWebhookTarget } from './kubeconfig.ts';
 
 const run = promisify(execFile);
 
-export interface AuditWebhookTarget {
-  /** Where the apiserver POSTs audit EventList batches, e.g. http://127.0.0.1:8080/audit/tracetest. */
-  url: string;
-  /** Bearer token the apiserver sends, when the receiver requires one. */
-  token?: string;
-  /** CA that signed the receiver's serving certificate (https URLs). */
-  caFile?: string;
-  /** Client certificate the apiserver presents (mTLS receivers). */
-  clientCert?: { cert: string; key: string };
-}
+/** The apiserver's Service range; the kubernetes Service takes .1, cluster DNS (real node) takes .10. */
+export const serviceCidr = '10.96.0.0/16';
+export const kubernetesServiceIp = '10.96.0.1';
+export const dnsServiceIp = '10.96.0.10';
 
 export interface KubeInfo {
   clusterName: string;
@@ -34,7 +32,10 @@ export interface KubeInfo {
   kubeconfig: string;
   auditWebhook: AuditWebhookTarget;
   auditPolicyFile: string;
+  /** The kwok node. */
   nodeName: string;
+  /** The address the apiserver binds to and advertises: 127.0.0.1, or the real node's address. */
+  bindAddress: string;
 }
 
 export interface KubeBinaries {
@@ -56,36 +57,6 @@ export const auditPolicy = {
   rules: [{ level: 'None', verbs: ['get', 'list', 'watch'] }, { level: 'RequestResponse' }],
 };
 
-function kubeconfigYaml(server: string, caFile: string, user: Record<string, string>): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'kelemetry-test', cluster: { server, 'certificate-authority': caFile } }],
-    users: [{ name: 'admin', user }],
-    contexts: [{ name: 'kelemetry-test', context: { cluster: 'kelemetry-test', user: 'admin' } }],
-    'current-context': 'kelemetry-test',
-  });
-}
-
-function auditWebhookKubeconfig(target: AuditWebhookTarget): string {
-  const cluster: Record<string, unknown> = { server: target.url };
-  if (target.caFile) cluster['certificate-authority'] = target.caFile;
-  const user: Record<string, string> = {};
-  if (target.token) user.token = target.token;
-  if (target.clientCert) {
-    user['client-certificate'] = target.clientCert.cert;
-    user['client-key'] = target.clientCert.key;
-  }
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'kelemetry', cluster }],
-    users: [{ name: 'kube-apiserver', user }],
-    contexts: [{ name: 'default', context: { cluster: 'kelemetry', user: 'kube-apiserver' } }],
-    'current-context': 'default',
-  });
-}
-
 export interface StartKubeOptions {
   binaries: KubeBinaries;
   pki: Pki;
@@ -95,20 +66,40 @@ export interface StartKubeOptions {
   dir: string;
   logDir: string;
   log: Logger;
+  /**
+   * Where the apiserver listens and what it advertises; default 127.0.0.1. A real node passes its own address:
+   * pods reach the apiserver through the kubernetes Service, whose endpoint is this address.
+   */
+  bindAddress?: string;
+  /** Taint the kwok node (kwokNodeTaint), so pods that do not tolerate it go to a real node. */
+  taintKwokNode?: boolean;
 }
 
-export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInfo>> {
+export interface StartedKube extends Started<KubeInfo> {
+  /**
+   * Restarts the apiserver with another audit webhook (read only at start-up); resolves once it is ready again,
+   * with the old and the new process record.
+   */
+  setAuditWebhook(target: AuditWebhookTarget): Promise<{ stopped: ProcessRecord; started: ProcessRecord }>;
+}
+
+export async function startKube(opts: StartKubeOptions): Promise<StartedKube> {
   const { binaries, dir, logDir, log } = opts;
+  const bindAddress = opts.bindAddress ?? '127.0.0.1';
   mkdirSync(dir, { recursive: true });
   const [apiPort, kcmPort, schedPort, kwokPort] = (await freePorts(4)) as [number, number, number, number];
-  const apiserverUrl = `https://127.0.0.1:${apiPort}`;
-  const files = await writeControlPlaneFiles(opts, apiserverUrl);
+  const apiserverUrl = `https://${bindAddress}:${apiPort}`;
+  const files = await writeControlPlaneFiles(opts, apiserverUrl, bindAddress);
 
   const processes: ProcessRecord[] = [];
-  const apiserver = startProcess({ name: 'kube-apiserver', command: binaries.kubeApiserver, logDir, args: apiserverArgs(opts, apiPort, files) });
-  processes.push(apiserver);
   const tls = { ca: readFileSync(opts.pki.ca.cert), cert: readFileSync(files.admin.cert), key: readFileSync(files.admin.key) };
-  await waitReady(apiserver, () => httpOk(`${apiserverUrl}/readyz`, tls), 90_000, log);
+  const startApiserver = async () => {
+    const apiserver = startProcess({ name: 'kube-apiserver', command: binaries.kubeApiserver, logDir, args: apiserverArgs(opts, apiPort, files, bindAddress) });
+    processes.push(apiserver);
+    await waitReady(apiserver, () => httpOk(`${apiserverUrl}/readyz`, tls), 90_000, log);
+    return apiserver;
+  };
+  let apiserver = await startApiserver();
 
   const followers: [ProcessRecord, number][] = [
     [startProcess({ name: 'kube-controller-manager', command: binaries.kubeControllerManager, logDir, args: controllerManagerArgs(opts, kcmPort, files) }), kcmPort],
@@ -121,19 +112,36 @@ export async function startKube(opts: StartKubeOptions): Promise<Started<KubeInf
 
   const nodeName = 'kwok-node-0';
   const nodeFile = join(dir, 'kwok-node.yaml');
-  writeFileSync(nodeFile, stringify(fakeNode(nodeName)));
+  writeFileSync(nodeFile, stringify(fakeNode(nodeName, opts.taintKwokNode ?? false)));
   await run(binaries.kubectl, ['--kubeconfig', files.kubeconfig, 'apply', '-f', nodeFile]);
 
-  return {
-    info: { clusterName: opts.clusterName, apiserverUrl, kubeconfig: files.kubeconfig, auditWebhook: opts.auditWebhook, auditPolicyFile: files.auditPolicy, nodeName },
-    processes,
+  const info: KubeInfo = {
+    clusterName: opts.clusterName,
+    apiserverUrl,
+    kubeconfig: files.kubeconfig,
+    auditWebhook: opts.auditWebhook,
+    auditPolicyFile: files.auditPolicy,
+    nodeName,
+    bindAddress,
   };
+  const setAuditWebhook = async (target: AuditWebhookTarget) => {
+    writeFileSync(files.auditKubeconfig, auditWebhookKubeconfig(target));
+    const stopped = apiserver;
+    await stopProcess(stopped);
+    processes.splice(processes.indexOf(stopped), 1);
+    apiserver = await startApiserver();
+    info.auditWebhook = target;
+    return { stopped, started: apiserver };
+  };
+  return { info, processes, setAuditWebhook };
 }
 
 /** Certificates, kubeconfigs and audit files of one control plane, written under `opts.dir`. */
 interface ControlPlaneFiles {
   serving: { cert: string; key: string };
   admin: { cert: string; key: string };
+  /** How the apiserver authenticates to kubelets (a real node's kubelet checks it against the env CA). */
+  kubeletClient: { cert: string; key: string };
   saKey: string;
   saPub: string;
   kubeconfig: string;
@@ -144,13 +152,16 @@ interface ControlPlaneFiles {
   auditKubeconfig: string;
 }
 
-async function writeControlPlaneFiles(opts: StartKubeOptions, apiserverUrl: string): Promise<ControlPlaneFiles> {
+async function writeControlPlaneFiles(opts: StartKubeOptions, apiserverUrl: string, bindAddress: string): Promise<ControlPlaneFiles> {
   const { pki, dir } = opts;
+  const names = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const ips = [...new Set(['127.0.0.1', bindAddress, kubernetesServiceIp])];
   const serving = await pki.issue('apiserver', {
     commonName: 'kube-apiserver',
-    sans: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default.svc'],
+    sans: [...ips.map((ip) => `IP:${ip}`), 'DNS:localhost', ...names.map((n) => `DNS:${n}`)],
   });
   const admin = await pki.issue('admin', { commonName: 'kelemetry-admin', organizations: ['system:masters'], client: true });
+  const kubeletClient = await pki.issue('apiserver-kubelet-client', { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], client: true });
   const { key: saKey, pub: saPub } = await pki.keyPair('service-account');
   const kubeconfig = join(dir, 'admin.kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(apiserverUrl, pki.ca.cert, { 'client-certificate': admin.cert, 'client-key': admin.key }));
@@ -169,6 +180,7 @@ async function writeControlPlaneFiles(opts: StartKubeOptions, apiserverUrl: stri
   return {
     serving,
     admin,
+    kubeletClient,
     saKey,
     saPub,
     kubeconfig,
@@ -182,11 +194,12 @@ async function writeControlPlaneFiles(opts: StartKubeOptions, apiserverUrl: stri
   };
 }
 
-function apiserverArgs(opts: StartKubeOptions, port: number, f: ControlPlaneFiles): string[] {
+function apiserverArgs(opts: StartKubeOptions, port: number, f: ControlPlaneFiles, bindAddress: string): string[] {
+  const loopback = bindAddress.startsWith('127.');
   return [
     `--etcd-servers=${opts.etcdEndpoint}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${bindAddress}`,
+    `--advertise-address=${bindAddress}`,
     `--secure-port=${port}`,
     `--cert-dir=${opts.dir}`,
     `--tls-cert-file=${f.serving.cert}`,
@@ -196,10 +209,14 @@ function apiserverArgs(opts: StartKubeOptions, port: number, f: ControlPlaneFile
     `--service-account-signing-key-file=${f.saKey}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     '--authorization-mode=Node,RBAC',
-    '--service-cluster-ip-range=10.96.0.0/16',
+    `--service-cluster-ip-range=${serviceCidr}`,
     '--allow-privileged=true',
-    // The loopback address cannot be a Service endpoint; nothing in the tests needs the kubernetes Service's endpoints.
-    '--endpoint-reconciler-type=none',
+    // The loopback address cannot be a Service endpoint; only pods on a real node need the kubernetes Service's.
+    `--endpoint-reconciler-type=${loopback ? 'none' : 'lease'}`,
+    // A real node's kubelet listens on its InternalIP (its hostname resolves nowhere) and checks this certificate.
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+    `--kubelet-client-certificate=${f.kubeletClient.cert}`,
+    `--kubelet-client-key=${f.kubeletClient.key}`,
     `--audit-policy-file=${f.auditPolicy}`,
     `--audit-webhook-config-file=${f.auditKubeconfig}`,
     '--audit-webhook-mode=batch',
@@ -253,7 +270,7 @@ function kwokArgs(port: number, f: ControlPlaneFiles): string[] {
   ];
 }
 
-function fakeNode(name: string): object {
+function fakeNode(name: string, tainted: boolean): object {
   const resources = { cpu: '32', memory: '256Gi', pods: '250' };
   return {
     apiVersion: 'v1',
@@ -269,6 +286,7 @@ function fakeNode(name: string): object {
         'node-role.kubernetes.io/agent': '',
       },
     },
+    ...(tainted ? { spec: { taints: [kwokNodeTaint] } } : {}),
     status: { allocatable: resources, capacity: resources },
   };
 }

@@ -8,12 +8,12 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { debianPackages, goTools, minimumGo, type GoTool } from './versions.ts';
+import { debianPackages, goTools, minimumGo, nodeDebianPackages, type GoTool } from './versions.ts';
 import { formatDuration, type Logger } from './log.ts';
 
 const execFileAsync = promisify(execFile);
@@ -37,10 +37,16 @@ export function toolsCacheDir(): string {
   return join(base, 'kelemetry', 'tools');
 }
 
-/** Where one tools module's binaries are cached: the version plus a hash of go.mod/go.sum, so edits rebuild. */
+/**
+ * Where one tools module's binaries are cached: the version plus a hash of go.mod/go.sum (and of the module's
+ * own .go files and -X flags, when it has any), so edits rebuild.
+ */
 export function toolDir(tool: GoTool): string {
   const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum']) hash.update(readFileSync(join(toolsModulesDir, tool.module, f)));
+  const moduleDir = join(toolsModulesDir, tool.module);
+  const sources = readdirSync(moduleDir).filter((f) => f.endsWith('.go')).sort();
+  for (const f of ['go.mod', 'go.sum', ...sources]) hash.update(readFileSync(join(moduleDir, f)));
+  if (tool.ldflagsX) hash.update(JSON.stringify(tool.ldflagsX));
   return join(toolsCacheDir(), `${tool.module}-${tool.version}-${hash.digest('hex').slice(0, 10)}`);
 }
 
@@ -60,10 +66,13 @@ export function which(name: string): string | undefined {
 }
 
 function debianBinary(pkg: keyof typeof debianPackages): string {
-  const { binary } = debianPackages[pkg];
-  const found = which(binary);
+  return findDebianBinary(pkg, debianPackages[pkg].binary, undefined, debianPackages);
+}
+
+function findDebianBinary(pkg: string, binary: string, dir: string | undefined, packages: object): string {
+  const found = dir ? [join(dir, binary)].find(isExecutable) : which(binary);
   if (!found) {
-    const all = Object.keys(debianPackages).join(' ');
+    const all = Object.keys(packages).join(' ');
     throw new Error(
       `${binary} not found (Debian package ${pkg}). Install the test prerequisites with:\n` +
         `  apt-get update && apt-get install -y --no-install-recommends ${all}\n` +
@@ -86,6 +95,12 @@ async function checkGo(): Promise<string> {
   return go;
 }
 
+/** `go build` arguments for one tools module, writing the binaries into `outDir`. */
+export function goBuildArgs(tool: GoTool, outDir: string): string[] {
+  const ldflags = Object.entries(tool.ldflagsX ?? {}).map(([k, v]) => `-X ${k}=${v}`);
+  return ['build', '-trimpath', ...(ldflags.length ? ['-ldflags', ldflags.join(' ')] : []), '-o', `${outDir}/`, ...(tool.packages ?? ['tool'])];
+}
+
 /** Builds one tools module into its cache folder, printing progress every 20 s. */
 async function buildTool(tool: GoTool, log: Logger): Promise<string> {
   const dir = toolDir(tool);
@@ -100,7 +115,7 @@ async function buildTool(tool: GoTool, log: Logger): Promise<string> {
   const ticker = setInterval(() => log(`  still building ${tool.module}… ${formatDuration(Date.now() - started)}`), 20_000);
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(go, ['build', '-trimpath', '-o', `${tmp}/`, 'tool'], {
+      const child = spawn(go, goBuildArgs(tool, tmp), {
         cwd: join(toolsModulesDir, tool.module),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -152,4 +167,37 @@ export async function ensureBinaries(log: Logger): Promise<Binaries> {
     kwok: join(kwokDir, 'kwok'),
     jaeger: join(jaegerDir, 'jaeger'),
   };
+}
+
+/** The real node's binaries (envtest/node): Go-built kubelet, kube-proxy and CoreDNS, and Debian's containerd & co. */
+export interface NodeBinaries {
+  kubelet: string;
+  kubeProxy: string;
+  coredns: string;
+  containerd: string;
+  ctr: string;
+  runc: string;
+  iptables: string;
+  ip6tables: string;
+  /** Folder of the CNI plugins (bridge, host-local). */
+  cniBinDir: string;
+}
+
+/** Finds (building when needed) what a real node runs. Not part of ensureBinaries: only real-node runs pay for it. */
+export async function ensureNodeBinaries(log: Logger): Promise<NodeBinaries> {
+  const pkgs = nodeDebianPackages;
+  const deb = (pkg: keyof typeof pkgs, binary: string = pkgs[pkg].binary) =>
+    findDebianBinary(pkg, binary, (pkgs[pkg] as { dir?: string }).dir, pkgs);
+  const found = {
+    containerd: deb('containerd'),
+    ctr: deb('containerd', 'ctr'),
+    runc: deb('runc'),
+    iptables: deb('iptables'),
+    ip6tables: deb('iptables', 'ip6tables'),
+    cniBinDir: dirname(deb('containernetworking-plugins')),
+  };
+  deb('busybox-static');
+  const nodeDir = await buildTool(goTools.node, log);
+  const corednsDir = await buildTool(goTools.coredns, log);
+  return { ...found, kubelet: join(nodeDir, 'kubelet'), kubeProxy: join(nodeDir, 'kube-proxy'), coredns: join(corednsDir, 'coredns') };
 }

@@ -16,9 +16,20 @@ export interface GoTool {
   coldBuildHint: string;
   /** Binaries whose default name (from the package path) is renamed after the build. */
   renames?: Record<string, string>;
+  /** What `go build` builds: the module's `tool` directives unless given (e.g. `.`, a main package of our own). */
+  packages?: string[];
+  /** `-X importpath.name=value` settings, e.g. the version a binary reports. */
+  ldflagsX?: Record<string, string>;
 }
 
-export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger', GoTool> = {
+/** The version Kubernetes binaries report; without it they say v0.0.0-master, which kubectl cannot parse. */
+function kubeVersionFlags(version: string): Record<string, string> {
+  const [major, minor] = version.replace(/^v/, '').split('.') as [string, string];
+  const pkg = 'k8s.io/component-base/version';
+  return { [`${pkg}.gitVersion`]: version, [`${pkg}.gitMajor`]: major, [`${pkg}.gitMinor`]: minor };
+}
+
+export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger' | 'node' | 'coredns', GoTool> = {
   etcd: {
     module: 'etcd',
     goModule: 'go.etcd.io/etcd/server/v3',
@@ -52,6 +63,24 @@ export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger', GoTool> = {
     binaries: ['jaeger'],
     coldBuildHint: 'about 5 minutes',
   },
+  // The real node's binaries (envtest/node), built only when a real node is asked for, and by `env build`.
+  node: {
+    module: 'node',
+    goModule: 'k8s.io/kubernetes',
+    // Same require/replace set as the kube module, so the shared Go build cache makes this quick.
+    version: 'v1.34.4',
+    binaries: ['kube-proxy', 'kubelet'],
+    coldBuildHint: 'about 3 minutes after the kube module',
+    ldflagsX: kubeVersionFlags('v1.34.4'),
+  },
+  coredns: {
+    module: 'coredns',
+    goModule: 'github.com/coredns/coredns',
+    version: 'v1.15.0',
+    binaries: ['coredns'],
+    coldBuildHint: 'about 3 minutes',
+    packages: ['.'],
+  },
 };
 
 /** Debian 12 packages the environment runs, with the binary each provides. */
@@ -59,6 +88,15 @@ export const debianPackages = {
   'redis-server': { binary: 'redis-server', expectedVersion: '7.0' },
   openssl: { binary: 'openssl', expectedVersion: '3.0' },
   'lua5.1': { binary: 'lua5.1', expectedVersion: '5.1' },
+} as const;
+
+/** Debian 12 packages the real node runs (envtest/node); scripts/test.sh installs them. */
+export const nodeDebianPackages = {
+  containerd: { binary: 'containerd', expectedVersion: '1.6' },
+  runc: { binary: 'runc', expectedVersion: '1.1' },
+  'containernetworking-plugins': { binary: 'bridge', expectedVersion: '1.1', dir: '/usr/lib/cni' },
+  iptables: { binary: 'iptables', expectedVersion: '1.8' },
+  'busybox-static': { binary: 'busybox', expectedVersion: '1.35' },
 } as const;
 
 /** Oldest Go toolchain that builds the modules above (the highest of their go directives). */

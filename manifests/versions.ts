@@ -8,7 +8,8 @@ export interface VersionImages {
   etcd: string;
 }
 
-const table: { version: string; images: VersionImages }[] = [{ version: '0.1.0', images: { jaeger: '2.13.0', etcd: 'v3.5.15' } }];
+// The versions the test environment builds and tests (envtest/versions.ts: Jaeger module v1.76.0 = 2.13.0, etcd v3.6.16).
+const table: { version: string; images: VersionImages }[] = [{ version: '0.1.0', images: { jaeger: '2.13.0', etcd: 'v3.6.16' } }];
 
 export function imagesForVersion(version: string): VersionImages {
   const bare = version.replace(/^v/, '');

@@ -1,12 +1,31 @@
-/** Steps 6 and 7: change a demo Deployment, then print its trace once it is complete. */
+/**
+ * Steps 6 and 7: change a demo Deployment, then print its trace once it is complete. The demo's pods run on
+ * the kwok node (they tolerate its taint): its nginx images are not on this machine, and what Kelemetry
+ * traces is the control plane's work, which is the same for fake pods.
+ */
 import { modeHex, withMode } from '../cli/render/modes.ts';
+import { kwokNodeToleration } from '../envtest/node/host.ts';
 import { note, step, waitUntil } from './progress.ts';
 import type { Clients } from './stack.ts';
 import { sleep } from '../runtime/util/sleep.ts';
 
 export async function changeDemoDeployment({ apps, kubectl }: Clients): Promise<void> {
   step('Changing a demo Deployment: create with 2 replicas, scale to 4, set image');
-  await kubectl('create', 'deployment', 'demo', '--image=nginx:1.27', '--replicas=2', '-n', 'default');
+  const labels = { app: 'demo' };
+  await apps.createNamespacedDeployment({
+    namespace: 'default',
+    body: {
+      metadata: { name: 'demo', labels },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }], nodeSelector: { type: 'kwok' }, tolerations: [kwokNodeToleration] },
+        },
+      },
+    },
+  });
   const available = (n: number) => async () => ((await apps.readNamespacedDeployment({ name: 'demo', namespace: 'default' })).status?.availableReplicas === n ? true : undefined);
   await waitUntil('2 available replicas', available(2), 60_000);
   await kubectl('scale', 'deployment/demo', '--replicas=4', '-n', 'default');

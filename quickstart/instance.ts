@@ -1,31 +1,23 @@
 /**
- * The sample KelemetryInstance the quickstart applies: one cluster (the local apiserver, reached
- * through a kubeconfig Secret as a remote cluster would be), the environment's etcd for every cache,
- * and the environment's Jaeger v2 (OTLP in, remote storage out) as external Jaeger.
+ * The sample KelemetryInstance the quickstart applies, as a new user would write it: one cluster reached
+ * with in-cluster credentials, a managed etcd and a managed Jaeger v2, one replica of everything (one node).
+ * It lives in the operator's own namespace, which the operator watches by default.
  */
-import type { EnvironmentInfo } from '../envtest/environment.ts';
-
 export const quickstartNamespace = 'kelemetry-system';
 export const quickstartInstance = 'quickstart';
-export const kubeconfigSecret = 'tracetest-kubeconfig';
 
-export function sampleInstance(env: EnvironmentInfo, version: string): Record<string, unknown> {
+export function sampleInstance(clusterName: string, version: string): Record<string, unknown> {
   return {
     apiVersion: 'kelemetry.io/v1alpha1',
     kind: 'KelemetryInstance',
     metadata: { name: quickstartInstance, namespace: quickstartNamespace },
     spec: {
       version,
-      clusters: [{ name: env.kube.clusterName, kubeconfig: { source: 'Secret', secretRef: { name: kubeconfigSecret } } }],
-      // The local apiserver's webhook kubeconfig is written before the instance exists, without a token.
-      audit: { replicas: 1, workers: 16, auth: { mode: 'None' } },
+      clusters: [{ name: clusterName }],
+      audit: { replicas: 1, workers: 16 },
       informers: { replicas: 1, diff: { leaders: 1 } },
       frontend: { replicas: 1 },
-      storage: {
-        etcd: { external: { endpoints: [env.etcd.endpoint] } },
-        caches: { span: { backend: 'etcd' }, diff: { backend: 'etcd' }, trace: { backend: 'etcd' } },
-        jaeger: { external: { otlpEndpoint: env.jaeger.storage.otlpGrpc, remoteStorageEndpoint: env.jaeger.storage.remoteStorage } },
-      },
+      storage: { etcd: { managed: { replicas: 1 } } },
     },
   };
 }

@@ -1,9 +1,9 @@
 /**
  * `npm run quickstart [-- --detach]` / `npm run quickstart -- down`: from a fresh clone to a trace on
- * screen. Brings up the local stack (etcd, kube-apiserver with the audit webhook, controller-manager,
- * scheduler, kwok, Jaeger v2), installs the CRD, runs the operator, applies a sample KelemetryInstance,
- * runs the components the operator rendered as local processes (no container runtime here: see
- * localPod.ts), then changes a demo Deployment and prints its trace.
+ * screen. Brings up the local cluster (etcd, kube-apiserver, controller-manager, scheduler, a real node
+ * with containerd and kubelet, kwok for the demo's fake pods, Jaeger v2 for raw traces), loads the images,
+ * installs the operator as the README says, applies a sample KelemetryInstance whose pods really run,
+ * points the API server's audit webhook at it, then changes a demo Deployment and prints its trace.
  *
  * Attached (the default) it then runs until Ctrl-C, SIGTERM or SIGHUP and stops everything it started;
  * its servers die with it however it ends (envtest/process.ts). `--detach` leaves them running for `down`.
@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join } from 'node:path';
 import { startEnvironment, stopEnvironment, stopEverything, repoRoot, type EnvironmentInfo } from '../envtest/environment.ts';
 import { formatDuration } from '../envtest/log.ts';
-import { isAlive, keepProcessesAfterExit, stopProcess, type ProcessRecord } from '../envtest/process.ts';
+import { isAlive, keepProcessesAfterExit } from '../envtest/process.ts';
 import { shutDown, stopOwner, trapStopSignals, type StopSignals } from '../envtest/signals.ts';
 import { changeDemoDeployment, printDemoTrace } from './demo.ts';
 import { quickstartNamespace } from './instance.ts';
@@ -32,11 +32,10 @@ export interface QuickstartState {
   pluginUrl: string;
   auditWebhookUrl: string;
   rawQueryUrl: string;
-  /** Prometheus endpoint of each running component (consumer, informers, frontend, operator). */
+  /** Prometheus endpoint of each component's pod (consumer, informers, frontend, operator). */
   metricsUrls: Record<string, string>;
   logDir: string;
-  env: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir'>;
-  processes: ProcessRecord[];
+  env: Pick<EnvironmentInfo, 'processes' | 'baseDir' | 'etcdDataDir' | 'realNode'>;
   /** The attached quickstart process, which everything dies with (absent with --detach). */
   ownerPid?: number;
 }
@@ -46,7 +45,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 async function up(detach: boolean): Promise<number> {
   if (existsSync(stateFile)) {
     const old = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
-    if ([...old.processes, ...old.env.processes].some((p) => isAlive(p.pid))) {
+    if (old.env.processes.some((p) => isAlive(p.pid))) {
       console.error(`a quickstart stack is already running (${stateFile}); stop it with 'npm run quickstart -- down'`);
       return 1;
     }
@@ -68,18 +67,19 @@ async function up(detach: boolean): Promise<number> {
 
 async function start(detach: boolean, signals: StopSignals): Promise<'ready' | 'failed'> {
   const since = Date.now();
-  step('Starting etcd, kube-apiserver (audit webhook on), controller-manager, scheduler, kwok and Jaeger v2');
-  note('the first run builds kube-apiserver, kwok and Jaeger from Go modules; that takes several minutes');
+  step('Starting etcd, kube-apiserver, controller-manager, scheduler, a real node (containerd, kubelet, kube-proxy, CoreDNS), kwok and Jaeger v2');
+  note('the first run builds Kubernetes, CoreDNS, kwok and Jaeger from Go modules; that takes several minutes');
   let info: EnvironmentInfo | undefined;
   try {
-    info = (await startEnvironment({ log: note })).info;
+    const env = await startEnvironment({ log: note, realNode: true, podsOnRealNode: true });
+    info = env.info;
     const clients = kubeClients(info);
-    const stack = await startKelemetry(info, clients);
+    const stack = await startKelemetry(env, clients);
     const state = stateOf(info, stack, detach);
     mkdirSync(dirname(stateFile), { recursive: true });
     writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n');
     await changeDemoDeployment(clients);
-    const consumerMetricsUrl = state.metricsUrls.consumer!;
+    const consumerMetricsUrl = stack.metricsUrls.consumer!;
     await printDemoTrace({ pluginUrl: stack.pluginUrl, queryUrl: stack.queryUrl, cluster: info.kube.clusterName, consumerMetricsUrl });
     say(summary(state, Date.now() - since, detach));
     return 'ready';
@@ -98,7 +98,10 @@ async function fail(err: Error, info: EnvironmentInfo | undefined): Promise<void
     const kept = join(repoRoot, '.kelemetry', 'quickstart-logs');
     rmSync(kept, { recursive: true, force: true });
     cpSync(info.logDir, kept, { recursive: true });
-    logs = `\nlogs of every process: ${kept}`;
+    // The pods' own logs (kubectl logs) live in the real node's kubelet folder.
+    const podLogs = info.realNode && join(info.realNode.dir, 'kubelet', 'pod-logs');
+    if (podLogs && existsSync(podLogs)) cpSync(podLogs, join(kept, 'pods'), { recursive: true, dereference: true });
+    logs = `\nlogs of every process: ${kept} (pods: ${join(kept, 'pods')})`;
   }
   process.stderr.write(`\nquickstart failed: ${err.message}${logs}\n`);
   await stopEverything();
@@ -112,15 +115,11 @@ function stateOf(info: EnvironmentInfo, stack: KelemetryStack, detach: boolean):
     kubectl: info.binaries.kubectl,
     queryUrl: stack.queryUrl,
     pluginUrl: stack.pluginUrl,
-    auditWebhookUrl: info.kube.auditWebhook.url,
+    auditWebhookUrl: stack.auditWebhookUrl,
     rawQueryUrl: info.jaeger.query.url,
-    metricsUrls: {
-      ...Object.fromEntries([...stack.pods].map(([component, p]) => [component, `http://127.0.0.1:${p.ports.get(9090)}/metrics`])),
-      operator: stack.operatorMetricsUrl,
-    },
+    metricsUrls: stack.metricsUrls,
     logDir: info.logDir,
-    env: { processes: info.processes, baseDir: info.baseDir, etcdDataDir: info.etcdDataDir },
-    processes: stack.processes,
+    env: { processes: info.processes, baseDir: info.baseDir, etcdDataDir: info.etcdDataDir, realNode: info.realNode },
     ownerPid: detach ? undefined : process.pid,
   };
 }
@@ -148,7 +147,6 @@ async function down(): Promise<number> {
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
   // An attached quickstart stops its own stack, in order, as on Ctrl-C; anything left is stopped from the record.
   if (await stopOwner(state.ownerPid, 'quickstart/main.ts')) console.log(`asked the quickstart (pid ${state.ownerPid}) to stop`);
-  await Promise.all(state.processes.map((p) => stopProcess(p)));
   await stopEnvironment(state.env);
   rmSync(stateFile, { force: true });
   console.log('quickstart stack stopped');

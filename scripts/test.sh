@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Debian packages (redis, openssl, lua5.1 for the Argo CD health script)"
-packages=(redis-server openssl lua5.1)
+step "Debian packages (redis, openssl, lua5.1 for the Argo CD health script; containerd, runc, CNI plugins, iptables and static busybox for the real node)"
+packages=(redis-server openssl lua5.1 containerd runc containernetworking-plugins iptables busybox-static)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -35,8 +35,8 @@ npm run --silent lint
 
 step "compiled JavaScript (what the image runs): build, then the same synth output as from the sources"
 npm run --silent build
-cmp <(node dist/cli/main.js synth -f manifests/examples/instance.yaml) <(node bin/kelemetry.js synth -f manifests/examples/instance.yaml)
-echo "dist/cli/main.js synth matches bin/kelemetry.js synth"
+cmp <(node dist/cli/main.js synth -f manifests/examples/instance.yaml) <(KELEMETRY_FROM_SOURCES=1 node bin/kelemetry.js synth -f manifests/examples/instance.yaml)
+echo "dist/cli/main.js synth matches the sources (bin/kelemetry.js through tsx)"
 
 step "tests (unit, then integration against the real environment)"
 mkdir -p .kelemetry

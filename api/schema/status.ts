@@ -53,13 +53,20 @@ export const kelemetryInstanceStatus = z
     /** What to put in each cluster's kube-apiserver --audit-webhook-config-file. */
     auditWebhook: z
       .object({
-        service: z.string().meta({ description: 'host:port of the audit webhook Service.' }),
+        service: z.string().meta({ description: 'host:port of the audit webhook Service, as pods resolve it.' }),
+        address: z
+          .string()
+          .meta({
+            description:
+              "host:port the API server itself can reach (it does not resolve .svc names): the load balancer's address, else the Service's ClusterIP; the cluster URLs use it.",
+          })
+          .optional(),
         clusters: z
           .array(
             z
               .object({
                 name: z.string().meta({ description: 'Cluster name from spec.clusters.' }),
-                url: z.string().meta({ description: 'Webhook URL for that cluster, ending in /audit/{name}.' }),
+                url: z.string().meta({ description: 'Webhook URL for that cluster (at address), ending in /audit/{name}.' }),
               })
               .meta({ description: 'The webhook URL of one cluster.' }),
           )

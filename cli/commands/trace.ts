@@ -6,8 +6,10 @@ import { parseArgs } from 'node:util';
 import type { JaegerTraceJson } from '../render/jaegerJson.ts';
 import { baseModes, families, modeHex, withMode, type BaseMode, type Family } from '../render/modes.ts';
 import { renderTraceTree } from '../render/traceTree.ts';
+import { loadKubeConfig } from '../kubeconfig.ts';
+import { locateInstanceStack } from '../trace/instance.ts';
 import { fetchTrace, findTraceId, type ObjectRef } from '../trace/lookup.ts';
-import { locateStack } from '../trace/stack.ts';
+import { locateUrlStack, type Stack } from '../trace/stack.ts';
 import { durationFlag, UsageError } from './usage.ts';
 
 const help = `usage: kelemetry trace <resource>[.<group>]/<name> [options]
@@ -16,7 +18,10 @@ Prints the trace of one object: its audit log, Events and diffs, with related ob
 
 options:
   -n, --namespace NS     namespace of the object (default: default; "" for cluster-scoped objects)
-      --cluster NAME     cluster name as configured in Kelemetry (default: from the quickstart, else tracetest)
+      --instance NS/NAME read through this installed KelemetryInstance (its frontend Service, via the API server)
+      --kubeconfig FILE  kubeconfig for --instance (default: $KUBECONFIG or ~/.kube/config)
+      --cluster NAME     cluster name as configured in Kelemetry (default: the instance's own cluster, or the
+                         quickstart's, else tracetest)
       --mode MODE        ${Object.keys(baseModes).join('|')} (default tracing)
       --family FAMILY    which related objects: ${Object.keys(families).join('|')} (default full)
       --since DURATION   how far back to look, e.g. 30m, 2h (default 1h)
@@ -27,6 +32,7 @@ options:
 
 examples:
   kelemetry trace deployments/demo
+  kelemetry trace deployments/demo --instance kelemetry-system/kelemetry
   kelemetry trace deploy/demo --mode grouped --family owned
   kelemetry trace rs/demo-7fb87548c --family ancestors -o json`;
 
@@ -59,6 +65,8 @@ function parseFlags(args: string[]) {
       family: { type: 'string', default: 'full' },
       since: { type: 'string', default: '1h' },
       output: { type: 'string', short: 'o', default: 'tree' },
+      instance: { type: 'string' },
+      kubeconfig: { type: 'string' },
       plugin: { type: 'string' },
       query: { type: 'string' },
       width: { type: 'string' },
@@ -111,27 +119,36 @@ function notFoundMessage(req: TraceRequest, cluster: string, pluginSaid: string)
   );
 }
 
-function printTrace(trace: JaegerTraceJson, req: TraceRequest, jaegerLink: string): void {
+function printTrace(trace: JaegerTraceJson, req: TraceRequest, uiLink: string): void {
   if (req.output === 'json') {
     console.log(JSON.stringify(trace, null, 2));
     return;
   }
   const width = req.width ? Number(req.width) : process.stdout.isTTY ? Math.min(140, process.stdout.columns || 100) : 100;
   process.stdout.write(renderTraceTree(trace, { width, color: process.stdout.isTTY }));
-  console.log(`\nopen in Jaeger: ${jaegerLink}`);
+  console.log(`\nopen in Jaeger: ${uiLink}`);
+}
+
+function locateStack({ values }: Flags): Promise<Stack> | Stack {
+  if (values.instance === undefined) {
+    if (values.kubeconfig !== undefined) throw new UsageError('--kubeconfig goes with --instance NS/NAME');
+    return locateUrlStack(values);
+  }
+  if (values.plugin !== undefined || values.query !== undefined) throw new UsageError('use either --instance or --plugin/--query, not both');
+  return locateInstanceStack(loadKubeConfig(values.kubeconfig), values.instance, values.cluster);
 }
 
 /** Finds, fetches and prints the trace; the exit code. */
 async function trace(flags: Flags): Promise<number> {
   const req = validate(flags);
-  const stack = locateStack(flags.values);
+  const stack = await locateStack(flags);
   const found = await findTraceId(stack, req.object, req.namespace, req.sinceMs);
   if ('notFound' in found) {
     console.error(notFoundMessage(req, stack.cluster, found.notFound));
     return 1;
   }
   const id = withMode(found.traceId, modeHex(req.mode, req.family));
-  printTrace(await fetchTrace(stack.query, id), req, `${stack.query}/trace/${id}`);
+  printTrace(await fetchTrace(stack, id), req, stack.uiLink(id));
   return 0;
 }
 

@@ -18,7 +18,7 @@ import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
 import { INSTANCE_RESOURCE, objectPath, resourceFor } from './resources.ts';
 import { planRollout } from './rollout.ts';
-import { auditWebhookStatus, computeStatus, invalidSpecStatus, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
+import { auditWebhookStatus, computeStatus, type LiveWebhookService, invalidSpecStatus, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
 import type { InstanceCache } from './watches.ts';
 
 export interface ReconcileResult {
@@ -77,7 +77,8 @@ export class Reconciler {
       problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log, notify)));
     }
 
-    const auditWebhook = auditWebhookStatus(inst);
+    const webhookService = this.children.live(resourceFor('v1', 'Service'), `${inst.metadata.name}-webhook`, inst.metadata.namespace ?? 'default');
+    const auditWebhook = auditWebhookStatus(inst, webhookService as LiveWebhookService | undefined);
     const status = computeStatus({
       instance: inst,
       components: rendered.components,

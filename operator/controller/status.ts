@@ -217,13 +217,32 @@ export function invalidSpecStatus(prev: KelemetryInstanceStatus | undefined, gen
   };
 }
 
+/** What the reconciler knows of the live webhook Service (absent until it exists). */
+export interface LiveWebhookService {
+  spec?: { clusterIP?: string; type?: string };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+/**
+ * An address the API server itself can reach: its process resolves no `.svc` names (it is not a pod and
+ * does not use cluster DNS), so the webhook URL names the load balancer when there is one, else the
+ * ClusterIP (reachable where kube-proxy runs on the control-plane host), else the DNS name as a last resort.
+ */
+function reachableHost(inst: KelemetryInstance, live: LiveWebhookService | undefined): string {
+  const ingress = live?.spec?.type === 'LoadBalancer' ? live.status?.loadBalancer?.ingress?.[0] : undefined;
+  const clusterIp = live?.spec?.clusterIP && live.spec.clusterIP !== 'None' ? live.spec.clusterIP : undefined;
+  const host = ingress?.ip ?? ingress?.hostname ?? clusterIp ?? serviceHost(inst, 'webhook');
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Where each audit-enabled cluster's apiserver posts audit events (`status.auditWebhook`). */
-export function auditWebhookStatus(inst: KelemetryInstance): KelemetryInstanceStatus['auditWebhook'] {
+export function auditWebhookStatus(inst: KelemetryInstance, live?: LiveWebhookService): KelemetryInstanceStatus['auditWebhook'] {
   const scheme = inst.spec.audit.tls.enabled ? 'https' : 'http';
-  const service = `${serviceHost(inst, 'webhook')}:${PORTS.webhook}`;
+  const address = `${reachableHost(inst, live)}:${PORTS.webhook}`;
   return {
-    service,
-    clusters: inst.spec.clusters.filter((c) => c.audit.enabled).map((c) => ({ name: c.name, url: `${scheme}://${service}/audit/${c.name}` })),
+    service: `${serviceHost(inst, 'webhook')}:${PORTS.webhook}`,
+    address,
+    clusters: inst.spec.clusters.filter((c) => c.audit.enabled).map((c) => ({ name: c.name, url: `${scheme}://${address}/audit/${c.name}` })),
     tokenSecretRef: auditTokenRef(inst),
   };
 }

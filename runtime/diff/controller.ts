@@ -60,9 +60,14 @@ function wakeOrAbort(signal: AbortSignal, setWake: (wake: () => void) => void): 
 const LISTED_POLL_MS = 250;
 
 /** Whether there are monitors and every one has taken its first list. */
+/**
+ * Every monitor has its first list, or is refused by RBAC: a cluster admin grants custom resources to the
+ * reader role on purpose (aggregation label), and one not granted must not keep the informers unready.
+ * The refusal is logged and counted (kube_watch_error_count{reason="403"}).
+ */
 function allSynced(monitors: Map<string, Monitor>): boolean {
   if (monitors.size === 0) return false;
-  for (const m of monitors.values()) if (!m.synced) return false;
+  for (const m of monitors.values()) if (!m.synced && !m.forbidden) return false;
   return true;
 }
 

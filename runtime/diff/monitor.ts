@@ -65,6 +65,11 @@ export class Monitor {
   /** Whether the first list has been taken: until then changes have no baseline to diff against. */
   synced = false;
 
+  /** RBAC refuses this resource (see ListWatch.forbidden): it cannot be listed, so it does not hold readiness. */
+  get forbidden(): boolean {
+    return this.lw.forbidden;
+  }
+
   /** Objects currently tracked (for the RSS-per-object figure). */
   get size(): number {
     return this.objects.size;

@@ -62,6 +62,12 @@ export class ListWatch {
     return this.listedOnce;
   }
 
+  /**
+   * The last attempt was refused with 403: RBAC does not let this process read the resource. Kept apart
+   * from other failures so readiness need not wait for a grant that may never come (retries go on).
+   */
+  forbidden = false;
+
   start(): void {
     this.loop ??= this.run();
   }
@@ -79,6 +85,7 @@ export class ListWatch {
     await this.handlers.onList(items, resourceVersion, initial);
     this.resourceVersion = resourceVersion;
     this.listedOnce = true;
+    this.forbidden = false;
   }
 
   private async run(): Promise<void> {
@@ -102,6 +109,7 @@ export class ListWatch {
           this.abort.signal,
         );
         backoff.reset();
+        this.forbidden = false;
       } catch (err) {
         if (this.abort.signal.aborted) break;
         if (isGone(err)) {
@@ -111,7 +119,10 @@ export class ListWatch {
         }
         this.errors.inc({ ...labels, reason: err instanceof KubeApiError ? String(err.statusCode) : 'transport' });
         const backoffMs = backoff.next();
-        logger.warn('list/watch failed; retrying', { resource: name, backoffMs, err });
+        const forbidden = err instanceof KubeApiError && err.statusCode === 403;
+        if (forbidden && !this.forbidden) logger.warn('not allowed to list/watch this resource; it is skipped until RBAC allows it (retrying)', { resource: name, backoffMs, err });
+        else if (!forbidden) logger.warn('list/watch failed; retrying', { resource: name, backoffMs, err });
+        this.forbidden = forbidden;
         await sleep(backoffMs, this.abort.signal);
       }
     }

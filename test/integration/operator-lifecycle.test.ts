@@ -133,7 +133,14 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
       expect(conditionOf(inst, type)?.status, type).toBe('True');
     }
     expect(conditionOf(inst, 'Degraded')?.status).toBe('False');
-    expect(inst.status?.auditWebhook?.clusters).toEqual([{ name: 'tracetest', url: `http://small-webhook.${ns}.svc:8080/audit/tracetest` }]);
+    // The API server resolves no .svc names: the URL carries the Service's ClusterIP.
+    const clusterIp = objs.find((o) => o.kind === 'Service' && o.metadata.name === 'small-webhook')?.spec?.clusterIP as string;
+    expect(clusterIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(inst.status?.auditWebhook).toEqual({
+      service: `small-webhook.${ns}.svc:8080`,
+      address: `${clusterIp}:8080`,
+      clusters: [{ name: 'tracetest', url: `http://${clusterIp}:8080/audit/tracetest` }],
+    });
 
     const table = await kubectl(env, ['get', 'kelemetryinstance', '-n', ns]);
     const [header, row] = table.stdout.trim().split('\n');

@@ -1,17 +1,22 @@
 /**
- * End to end, as a new user runs it: `npm run quickstart -- --detach` brings up its own real stack
- * (etcd, kube-apiserver with the audit webhook, controller-manager, scheduler, kwok, Jaeger v2), the
- * operator, and the components the operator rendered; then `kelemetry trace` in every display mode,
- * the original's e2e checks (spec 11.3 deployment, 11.4 ancestors) through Jaeger query's
- * /api/traces/{id} after the plugin's /redirect, and `quickstart down` leaving no process behind.
+ * End to end, as a new user runs it, and the install path on real pods: `npm run quickstart -- --detach`
+ * brings up its own cluster with a real node, loads the locally built images, installs the operator with
+ * `kelemetry synth --operator | kubectl apply -f -`, applies an instance with managed etcd and Jaeger whose
+ * pods the kubelet runs and probes, and points the API server's audit webhook at the address the instance
+ * reports. Then `kelemetry trace` in every display mode (by URL and through the instance), the original's e2e
+ * checks (spec 11.3 deployment, 11.4 ancestors) through Jaeger query's /api/traces/{id} after the plugin's
+ * /redirect, and `quickstart down` leaving no process, container or host change behind.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../envtest/process.ts';
+import { realNodeName } from '../../envtest/node/host.ts';
+import { realNodeLeftovers } from '../../envtest/node/realNode.ts';
+import { quickstartInstance, quickstartNamespace } from '../../quickstart/instance.ts';
 import type { QuickstartState } from '../../quickstart/main.ts';
 import type { JaegerSpan, JaegerTrace } from './helpers/http.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -156,13 +161,74 @@ describe('npm run quickstart -- --detach (real stack, operator-rendered componen
     expect(stdout).toMatch(/✓ received [1-9]\d* audit webhook requests/);
     expect(stdout).toMatch(/✓ handled [1-9]\d* Events/i);
   });
+});
 
-  it('npm run quickstart -- down stops every process it started', async () => {
-    const pids = [...state.processes, ...state.env.processes].map((p) => p.pid);
+/** Resident memory of a pod's processes on this host (cgroupfs: /proc/<pid>/cgroup names the pod UID). */
+function podRssMiB(uid: string): number {
+  const marker = `pod${uid}`;
+  let kib = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(marker)) continue;
+      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return Math.round(kib / 1024);
+}
+
+describe('the install path on real pods (what the quickstart did)', () => {
+  it('every pod of the operator and the instance runs on the real node, Ready through its own probes', async () => {
+    const lines: string[] = [];
+    for (const ns of ['kelemetry-system']) {
+      const { stdout } = await kubectl('get', 'pods', '-n', ns, '-o', 'json');
+      const pods = (JSON.parse(stdout) as { items: Pod[] }).items;
+      const components = new Set(pods.map((p) => p.metadata.labels?.['app.kubernetes.io/component'] ?? p.metadata.labels?.['app.kubernetes.io/name']));
+      for (const c of ['kelemetry-operator', 'etcd', 'jaeger-storage', 'jaeger-collector', 'informers', 'consumer', 'frontend']) expect(components, c).toContain(c);
+      for (const pod of pods) {
+        expect(pod.spec.nodeName, pod.metadata.name).toBe(realNodeName);
+        expect(pod.status.phase, pod.metadata.name).toBe('Running');
+        expect(pod.status.containerStatuses?.every((c) => c.ready && c.started), pod.metadata.name).toBe(true);
+        const probed = pod.spec.containers.every((c) => c.readinessProbe !== undefined);
+        expect(probed, `${pod.metadata.name} has readiness probes`).toBe(true);
+        lines.push(`${pod.metadata.name}: ${podRssMiB(pod.metadata.uid)} MiB`);
+      }
+    }
+    console.log(`pod memory on the real node (RSS of the pod's processes):\n  ${lines.join('\n  ')}`);
+  });
+
+  it("the API server's audit webhook is the address the instance reports (a ClusterIP, not a .svc name), with its token", async () => {
+    const { stdout } = await kubectl('get', 'kelemetryinstance', quickstartInstance, '-n', quickstartNamespace, '-o', 'jsonpath={.status.auditWebhook.clusters[0].url}');
+    expect(stdout).toMatch(/^https?:\/\/\d+\.\d+\.\d+\.\d+:\d+\/audit\//);
+    expect(state.auditWebhookUrl).toBe(stdout);
+    expect(output).toContain(`audit webhook: ${stdout}`);
+  });
+
+  it('kelemetry trace --instance finds the frontend through the API server, with no URLs', async () => {
+    const { stdout } = await run(process.execPath, ['bin/kelemetry.js', 'trace', 'deployments/demo', '--instance', `${quickstartNamespace}/${quickstartInstance}`, '--kubeconfig', state.kubeconfig], { cwd: repo, env });
+    expect(stdout).toMatch(/deployments demo/);
+    expect(stdout).toContain(`port-forward svc/${quickstartInstance}-query`);
+  });
+});
+
+describe('npm run quickstart -- down', () => {
+  it('npm run quickstart -- down stops every process it started and leaves nothing on the host', async () => {
+    const pids = state.env.processes.map((p) => p.pid);
     expect(pids.length).toBeGreaterThanOrEqual(10);
     const { code, out } = await quickstart('down');
     expect(code, out).toBe(0);
     expect(out).toContain('quickstart stack stopped');
     expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
+    expect(await realNodeLeftovers()).toEqual([]);
+    // No container (shim) of the node outlives it.
+    const shims = await run('pgrep', ['-f', 'containerd-shim']).then((r) => r.stdout.trim(), () => '');
+    expect(shims).toBe('');
   });
 });
+
+interface Pod {
+  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  spec: { nodeName?: string; containers: { readinessProbe?: unknown }[] };
+  status: { phase: string; containerStatuses?: { ready: boolean; started?: boolean }[] };
+}

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../envtest/process.ts';
 import { sleep } from '../../runtime/util/sleep.ts';
 import { removeOrphanedTempDirs } from '../../envtest/tempDirs.ts';
+import { realNodeLeftovers, sweepStaleNode } from '../../envtest/node/realNode.ts';
 import type { QuickstartState } from '../../quickstart/main.ts';
 import { killGroups, listeningPorts, openPorts, runInTerminal, waitGone, type TerminalRun } from './helpers/processes.ts';
 
@@ -38,7 +39,7 @@ async function startAttached(): Promise<Running> {
   await run.waitFor('Press Ctrl-C to stop everything', 600_000);
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as QuickstartState;
   const owner = state.ownerPid!;
-  const pids = [...state.processes, ...state.env.processes].map((p) => p.pid);
+  const pids = state.env.processes.map((p) => p.pid);
   leftovers.pids.push(owner, ...pids);
   const ports = listeningPorts(pids);
   // Still up a while after saying so (it used to exit at once, status 13, leaving everything running).
@@ -56,6 +57,7 @@ async function expectNothingLeft(s: Running): Promise<void> {
   expect((await waitGone(s.pids, 0)).alive).toEqual([]);
   expect(await openPorts(s.ports)).toEqual([]);
   expect([s.state.env.baseDir, s.state.env.etcdDataDir, join(s.dir, 'quickstart.json')].filter((p) => existsSync(p))).toEqual([]);
+  expect(await realNodeLeftovers()).toEqual([]);
   leftovers.pids.length = 0; // all gone: their pids may be reused by now
 }
 
@@ -102,7 +104,10 @@ describe('npm run quickstart, attached (in a terminal)', () => {
     console.log(`SIGKILL of the quickstart to the last server gone: ${ms} ms`);
     expect(alive).toEqual([]);
     expect(await openPorts(s.ports)).toEqual([]);
-    // Nobody was left to remove the temp dirs: the next start does (the state file is the test's own).
+    // Nobody was left to clean up: the next start sweeps the real node's leftovers (containers, mounts,
+    // bridges, rules), then removes the temp dirs (the state file is the test's own).
+    await sweepStaleNode(() => {});
+    expect(await realNodeLeftovers()).toEqual([]);
     expect(removeOrphanedTempDirs()).toContain(s.state.env.baseDir);
     expect([s.state.env.baseDir, s.state.env.etcdDataDir].filter((p) => existsSync(p))).toEqual([]);
     leftovers.pids.length = 0;

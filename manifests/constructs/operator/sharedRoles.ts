@@ -53,6 +53,7 @@ export const READER_RULES: k8s.PolicyRule[] = [
       'discovery.k8s.io',
       'events.k8s.io',
       'flowcontrol.apiserver.k8s.io',
+      'kelemetry.io',
       'networking.k8s.io',
       'node.k8s.io',
       'policy',
