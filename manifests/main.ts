@@ -8,13 +8,13 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { parseInstance } from '../api/types.ts';
 import { InstanceChart } from './instance.ts';
-import { OperatorInstallChart } from './operatorInstall.ts';
+import { DEFAULT_OPERATOR_IMAGE, DEFAULT_OPERATOR_NAMESPACE, OperatorInstallChart } from './operatorInstall.ts';
 
 const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist' });
 
 new OperatorInstallChart(app, 'kelemetry-operator', {
-  namespace: process.env.KELEMETRY_NAMESPACE ?? 'kelemetry-system',
-  image: process.env.KELEMETRY_IMAGE ?? 'ghcr.io/kelemetry/kelemetry:0.1.0',
+  namespace: process.env.KELEMETRY_NAMESPACE ?? DEFAULT_OPERATOR_NAMESPACE,
+  image: process.env.KELEMETRY_IMAGE ?? DEFAULT_OPERATOR_IMAGE,
 });
 for (const file of (process.env.KELEMETRY_INSTANCE ?? 'manifests/examples/instance.yaml').split(',')) {
   parseAllDocuments(readFileSync(file, 'utf8')).forEach((doc, i) => {

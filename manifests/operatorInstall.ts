@@ -17,6 +17,7 @@ import { SharedRoles } from './constructs/operator/sharedRoles.ts';
 export const RESTRICTED_LABELS = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
 
 export type { OperatorInstallOptions } from './constructs/operator/metadata.ts';
+export { DEFAULT_OPERATOR_IMAGE, DEFAULT_OPERATOR_NAMESPACE } from './constructs/operator/metadata.ts';
 
 export class OperatorInstallChart extends Chart {
   constructor(scope: Construct, id: string, opts: OperatorInstallOptions) {

@@ -15,6 +15,7 @@ import type { HostPort } from '../runtime/util/hostPort.ts';
 import type { Logger } from '../runtime/util/log.ts';
 import { AuditFlowingMonitor } from './controller/auditFlowing.ts';
 import { Controller } from './controller/controller.ts';
+import { EventRecorder } from './controller/events.ts';
 import { createOperatorMetrics, type OperatorMetrics } from './controller/metrics.ts';
 import { Reconciler } from './controller/reconciler.ts';
 import { Watches } from './controller/watches.ts';
@@ -93,7 +94,8 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   };
   const watches = new Watches({ rest, logger: log, registry: opts.registry, watchTimeoutSeconds: opts.watchTimeoutSeconds, enqueue });
   const monitor = opts.auditFlowing === false ? undefined : auditFlowingMonitor(opts, opts.auditFlowing ?? {}, metrics, log, enqueue);
-  const reconciler = new Reconciler({ rest, cache: watches, logger: log, probeStores: opts.probeStores, auditFlowing: monitor });
+  const events = new EventRecorder({ rest, logger: log, emitted: metrics.events });
+  const reconciler = new Reconciler({ rest, cache: watches, logger: log, probeStores: opts.probeStores, auditFlowing: monitor, events });
   const controller = new Controller({ name: CONTROLLER, queue, reconciler, workers: opts.workers ?? 2, metrics, logger: log, waitForSync: (s) => watches.waitForSync(s) });
 
   const election = opts.leaderElection ? leaderElector(opts.kubeconfig, cluster, opts.leaderElection, log) : undefined;

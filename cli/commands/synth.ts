@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { parseInstance } from '../../api/types.ts';
 import { renderInstance } from '../../manifests/instance.ts';
-import { renderOperatorInstall } from '../../manifests/operatorInstall.ts';
+import { DEFAULT_OPERATOR_IMAGE, DEFAULT_OPERATOR_NAMESPACE, renderOperatorInstall } from '../../manifests/operatorInstall.ts';
 import { toYaml } from '../../manifests/yaml.ts';
 
 const help = `usage: kelemetry synth -f instance.yaml [-f more.yaml]
@@ -25,8 +25,8 @@ export async function run(args: string[]): Promise<number> {
     options: {
       file: { type: 'string', short: 'f', multiple: true },
       operator: { type: 'boolean', default: false },
-      namespace: { type: 'string', default: 'kelemetry-system' },
-      image: { type: 'string', default: 'ghcr.io/kelemetry/kelemetry:0.1.0' },
+      namespace: { type: 'string', default: DEFAULT_OPERATOR_NAMESPACE },
+      image: { type: 'string', default: DEFAULT_OPERATOR_IMAGE },
       'watch-namespaces': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

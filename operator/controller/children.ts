@@ -9,6 +9,7 @@ import { isInvalid, isNotFound } from '../../runtime/k8s/errors.ts';
 import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { needsApply, withAppliedHash, type K8sObject } from './apply.ts';
+import type { EventSpec } from './events.ts';
 import { OWNED_RESOURCES, objectPath, resourceFor, type ResourceType } from './resources.ts';
 import type { Problem } from './status.ts';
 import type { InstanceCache } from './watches.ts';
@@ -36,8 +37,11 @@ export class Children {
     return this.cache.owned(r).get(r.namespaced ? namespace : '', name);
   }
 
-  /** Applies every rendered object that needs it (a failure is a problem; the others still apply), then prunes. */
-  async converge(inst: KelemetryInstance, objects: K8sObject[], log: Logger): Promise<Problem[]> {
+  /**
+   * Applies every rendered object that needs it (a failure is a problem; the others still apply), then
+   * prunes; `notify` hears of each pruned child (an Event).
+   */
+  async converge(inst: KelemetryInstance, objects: K8sObject[], log: Logger, notify: (e: EventSpec) => void = () => {}): Promise<Problem[]> {
     const namespace = inst.metadata.namespace ?? 'default';
     const desired = new Set<string>();
     const problems: Problem[] = [];
@@ -49,7 +53,7 @@ export class Children {
         problems.push({ reason: 'ApplyFailed', message: `${obj.kind} ${obj.metadata.name}: ${(err as Error).message}` });
       }
     }
-    problems.push(...(await this.prune(inst, desired, log)));
+    problems.push(...(await this.prune(inst, desired, log, notify)));
     return problems;
   }
 
@@ -74,13 +78,14 @@ export class Children {
   }
 
   /** Deletes children labelled for this instance that the current render no longer produces. */
-  private async prune(inst: KelemetryInstance, desired: Set<string>, log: Logger): Promise<Problem[]> {
+  private async prune(inst: KelemetryInstance, desired: Set<string>, log: Logger, notify: (e: EventSpec) => void): Promise<Problem[]> {
     const problems: Problem[] = [];
     for (const r of OWNED_RESOURCES) {
       for (const o of this.cache.owned(r).list((o) => isStaleChild(o, r, inst, desired))) {
         log.info('pruning', { object: `${r.kind}/${o.metadata.name}` });
         try {
           await this.rest.delete(objectPath(r, o.metadata.name, o.metadata.namespace), { preconditionUid: o.metadata.uid });
+          notify({ type: 'Normal', reason: 'Pruned', message: `deleted ${r.kind} ${o.metadata.name}, which the spec no longer renders` });
         } catch (err) {
           if (!isNotFound(err)) problems.push({ reason: 'PruneFailed', message: `${r.kind} ${o.metadata.name}: ${(err as Error).message}` });
         }

@@ -11,6 +11,7 @@ import { auditTokenRef } from '../../manifests/runtimeConfig.ts';
 import { isAlreadyExists } from '../../runtime/k8s/errors.ts';
 import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import type { Logger } from '../../runtime/util/log.ts';
+import type { EventSpec } from './events.ts';
 import { SECRET_RESOURCE, collectionPath, objectPath } from './resources.ts';
 import type { Problem } from './status.ts';
 
@@ -40,7 +41,7 @@ export function auditTokenSecret(inst: KelemetryInstance, token: string): Record
 }
 
 /** Creates the generated token Secret if it does not exist; a failure is a problem (the consumer pods could not start). */
-export async function ensureAuditToken(rest: KubeRest, inst: KelemetryInstance, log: Logger): Promise<Problem[]> {
+export async function ensureAuditToken(rest: KubeRest, inst: KelemetryInstance, log: Logger, notify: (e: EventSpec) => void = () => {}): Promise<Problem[]> {
   const secret = auditTokenSecret(inst, newAuditToken()) as { metadata: { name: string; namespace: string } } | undefined;
   if (!secret) return [];
   const { name, namespace } = secret.metadata;
@@ -48,6 +49,7 @@ export async function ensureAuditToken(rest: KubeRest, inst: KelemetryInstance, 
     if (await rest.find(objectPath(SECRET_RESOURCE, name, namespace))) return [];
     await rest.create(collectionPath(SECRET_RESOURCE, namespace), secret, FIELD_MANAGER);
     log.info('created the audit webhook token', { secret: `${namespace}/${name}` });
+    notify({ type: 'Normal', reason: 'AuditTokenCreated', message: `created Secret ${name} with the bearer token the audit webhook requires (kelemetry audit-webhook-config prints the apiserver's kubeconfig)` });
     return [];
   } catch (err) {
     if (isAlreadyExists(err)) return [];

@@ -17,6 +17,7 @@ export interface OperatorMetrics {
   leader: Gauge;
   kubeWrites: Counter<'verb'>;
   auditFlowingChecks: Counter<'result'>;
+  events: Counter<'type' | 'reason' | 'result'>;
 }
 
 export function createOperatorMetrics(registry: Registry): OperatorMetrics {
@@ -36,6 +37,12 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
       name: 'kelemetry_operator_audit_flowing_checks_total',
       help: 'AuditFlowing diagnoses of an instance, by result: changed (status rewritten), unchanged, error',
       labelNames: ['result'],
+      registers: r,
+    }),
+    events: new Counter({
+      name: 'kelemetry_operator_events_total',
+      help: 'Kubernetes Events written about instances, by type, reason and result (created, error)',
+      labelNames: ['type', 'reason', 'result'],
       registers: r,
     }),
   };

@@ -13,6 +13,7 @@ import type { K8sObject } from './apply.ts';
 import { auditFlowingFor, type AuditFlowingSource } from './auditFlowing.ts';
 import { Children } from './children.ts';
 import { ensureAuditToken } from './credentials.ts';
+import { conditionEvents, type EventRecorder, type EventSpec } from './events.ts';
 import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
 import { INSTANCE_RESOURCE, objectPath, resourceFor } from './resources.ts';
@@ -35,6 +36,8 @@ export interface ReconcilerDeps {
   probeStores?: boolean;
   /** The AuditFlowing diagnosis; without it the condition is not reported. */
   auditFlowing?: AuditFlowingSource;
+  /** Kubernetes Events about instances; none are written without it. */
+  events?: EventRecorder;
   now?: () => Date;
 }
 
@@ -61,6 +64,8 @@ export class Reconciler {
     const managed = inst.spec.managementState === 'Managed';
     if (managed) await this.patchInstance(raw, addFinalizerPatch(raw), FIELD_MANAGER);
 
+    const events: EventSpec[] = [];
+    const notify = (e: EventSpec) => events.push(e);
     const problems: Problem[] = await checkReferences(this.deps.rest, inst);
     if (this.deps.probeStores ?? true) problems.push(...(await checkExternalStores(inst)));
     const componentIds = renderInstance(inst).components.map((c) => c.id);
@@ -68,8 +73,8 @@ export class Reconciler {
     const rendered = renderInstance(inst, { versions: plan.versions });
     // With a broken reference the new pods could not start: keep what runs, report, and look again later.
     if (managed && !problems.some((p) => p.reason === 'InvalidReference')) {
-      problems.push(...(await ensureAuditToken(this.deps.rest, inst, log)));
-      problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log)));
+      problems.push(...(await ensureAuditToken(this.deps.rest, inst, log, notify)));
+      problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log, notify)));
     }
 
     const webhookService = this.children.live(resourceFor('v1', 'Service'), `${inst.metadata.name}-webhook`, inst.metadata.namespace ?? 'default');
@@ -84,7 +89,10 @@ export class Reconciler {
       auditFlowing: this.deps.auditFlowing && auditFlowingFor(this.deps.auditFlowing, key, inst, auditWebhook?.clusters[0]?.url),
       now: this.now(),
     });
+    for (const p of problems) if (p.reason === 'ApplyFailed' || p.reason === 'PruneFailed') notify({ type: 'Warning', reason: p.reason, message: p.message });
+    events.push(...conditionEvents((raw as { status?: KelemetryInstanceStatus }).status?.conditions, status.conditions ?? []));
     await this.writeStatus(raw, status);
+    for (const e of events) await this.deps.events?.emit(raw, e);
     if (problems.some((p) => p.reason === 'ApplyFailed' || p.reason === 'PruneFailed')) {
       throw new Error(problems.map((p) => p.message).join('; '));
     }

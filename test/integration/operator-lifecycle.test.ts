@@ -140,6 +140,8 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
       service: `small-webhook.${ns}.svc:8080`,
       address: `${clusterIp}:8080`,
       clusters: [{ name: 'tracetest', url: `http://${clusterIp}:8080/audit/tracetest` }],
+      // The webhook requires a token by default; the operator generated it here.
+      tokenSecretRef: { name: 'small-audit-token', key: 'token' },
     });
 
     const table = await kubectl(env, ['get', 'kelemetryinstance', '-n', ns]);

@@ -14,6 +14,9 @@ export interface OperatorInstallOptions {
 }
 
 export const OPERATOR_NAME = 'kelemetry-operator';
+export const DEFAULT_OPERATOR_NAMESPACE = 'kelemetry-system';
+/** The published image of this release (built from the repository's Dockerfile). */
+export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/kelemetry/kelemetry:0.1.0';
 /** The ClusterRole of what the operator does inside a watched namespace, bound there by a RoleBinding. */
 export const OPERATOR_NAMESPACED_ROLE = `${OPERATOR_NAME}-namespaced`;
 export const OPERATOR_LABELS = { 'app.kubernetes.io/name': OPERATOR_NAME, 'app.kubernetes.io/part-of': 'kelemetry' };
