@@ -186,6 +186,7 @@ function pluginSection(inst: KelemetryInstance): Sections['plugin'] {
     backend: { remoteStorage: remoteStorageEndpoint(inst) },
     traceCache: cacheOf(inst, 'trace'),
     ...(dm ? { displayModeFile: `${PATHS.displayModes}/${dm.key}` } : {}),
+    ...(inst.spec.frontend.uiUrl ? { uiUrl: inst.spec.frontend.uiUrl } : {}),
   };
 }
 

@@ -102,7 +102,15 @@ async function serve(
   servers.grpc = createGrpcServer({ reader, serviceNames: () => modes.names(), clusters, metrics, logger, chunk: cfg.chunk });
   const grpcPort = await bindServer(servers.grpc, cfg.grpcListen);
   if (!cfg.httpListen) return { grpcPort };
-  servers.http = createHttpServer({ reader, defaultMode: () => modes.defaultMode.name, clusters, windowMs: cfg.redirectWindow, metrics, logger });
+  servers.http = createHttpServer({
+    reader,
+    defaultMode: () => modes.defaultMode.name,
+    clusters,
+    windowMs: cfg.redirectWindow,
+    metrics,
+    logger,
+    ...(cfg.uiUrl ? { uiUrl: cfg.uiUrl } : {}),
+  });
   return { grpcPort, httpPort: await listen(servers.http, cfg.httpListen) };
 }
 

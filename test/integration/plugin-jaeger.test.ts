@@ -62,7 +62,7 @@ let queryUrl: string;
 const processes: ProcessRecord[] = [];
 const stores: StoreClients[] = [];
 
-function pluginConfig() {
+function pluginConfig(uiUrl?: string) {
   return parseConfig({
     clusters: [{ name: cluster }],
     stores: { redis: { url: env.redis.endpoint } },
@@ -71,13 +71,14 @@ function pluginConfig() {
       httpListen: '127.0.0.1:0',
       backend: { remoteStorage: env.jaeger.storage.remoteStorage },
       traceCache: { backend: 'redis', prefix: `/plugin-test-${suffix}/trace/`, ttl: '10m' },
+      ...(uiUrl ? { uiUrl } : {}),
     },
   });
 }
 
 /** One plugin replica with its own store connections, as `kelemetry run` would start it. */
-async function startReplica(logger: Logger): Promise<RunningPlugin> {
-  const config = pluginConfig();
+async function startReplica(logger: Logger, uiUrl?: string): Promise<RunningPlugin> {
+  const config = pluginConfig(uiUrl);
   const clients = new StoreClients(config.stores);
   stores.push(clients);
   return startPluginComponent({ ...config, plugin: config.plugin! }, { logger, registry: new Registry(), stores: clients });
@@ -228,6 +229,24 @@ describe('storage plugin behind Jaeger v2 query (real Jaeger query, remote stora
       expect(new Set(spans)).toEqual(new Set([`ff24000000${id.slice(10)}`]));
     } finally {
       client.close();
+    }
+  });
+
+  it('/redirect with plugin.uiUrl: a browser-like client following redirects lands on the Jaeger UI trace page (200)', async () => {
+    // Without uiUrl the relative Location resolves against the plugin's own port, where a browser gets a 404.
+    const browserPlugin = await startReplica(createLogger({ level: 'warn' }), `${queryUrl}/`);
+    try {
+      const params = new URLSearchParams({ ts: new Date(boundaryMs).toISOString(), cluster, resource: 'deployments', namespace, name: family.deployment.name });
+      const res = await fetch(`http://127.0.0.1:${browserPlugin.httpPort}/redirect?${params}`, { headers: { accept: 'text/html' } });
+      expect(res.redirected).toBe(true);
+      expect(res.url).toMatch(new RegExp(`^${queryUrl}/trace/ff20000000e1e3e7[0-9a-f]{16}$`));
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      // The page's trace is what Jaeger query serves for the same ID (the plugin that answered shares the cache).
+      const id = res.url.split('/').pop()!;
+      expect(entries(rootOf(await traceJson(id)).tags).name).toBe(family.deployment.name);
+    } finally {
+      await browserPlugin.stop();
     }
   });
 
