@@ -40,6 +40,8 @@ export interface AppOptions {
   auditListen?: HostPort;
   /** Overrides `metrics.listen` (tests bind port 0). */
   metricsListen?: HostPort;
+  /** Reads the config again (`kelemetry run`): the audit pipeline applies a changed `audit.filter` without a restart. */
+  reloadConfig?: () => Config;
 }
 
 export interface RunningApp {
@@ -74,7 +76,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     components.push(...informers.components);
     const auditConfig = config.audit;
     const audit = auditConfig
-      ? await startAudit({ ...config, audit: auditConfig }, { logger, registry, aggregator: write?.aggregator, decorators: informers.decorators, listen: opts.auditListen })
+      ? await startAudit({ ...config, audit: auditConfig }, {
+          logger,
+          registry,
+          aggregator: write?.aggregator,
+          decorators: informers.decorators,
+          listen: opts.auditListen,
+          reload: opts.reloadConfig && (() => opts.reloadConfig!().audit),
+        })
       : undefined;
     if (audit) components.push(audit);
     components.push(...informers.stopBeforeAudit);
@@ -92,7 +101,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 /** The audit pipeline, with kelemetrix observing it when configured. */
 function startAudit(
   config: Config & { audit: AuditConfig },
-  deps: { logger: Logger; registry: Registry; aggregator?: Aggregator; decorators: RunningAuditPipeline['decorators']; listen?: HostPort },
+  deps: {
+    logger: Logger;
+    registry: Registry;
+    aggregator?: Aggregator;
+    decorators: RunningAuditPipeline['decorators'];
+    listen?: HostPort;
+    reload?: () => AuditConfig | undefined;
+  },
 ): Promise<RunningAuditPipeline> {
   const { logger, registry } = deps;
   const kelemetrix = config.kelemetrix ? new Kelemetrix(config.kelemetrix, { logger, registry }) : undefined;
@@ -104,6 +120,7 @@ function startAudit(
     listen: deps.listen,
     observe: kelemetrix?.observe,
     decorators: deps.decorators,
+    reload: deps.reload,
   });
 }
 

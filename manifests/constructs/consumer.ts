@@ -1,6 +1,7 @@
 /** The consumer role: the audit webhook the apiservers post to, and the consumers that turn events into spans. */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { restartRelevantConfig } from '../auditFilter.ts';
 import { PATHS, PORTS } from '../ports.ts';
 import { containerPort } from '../workload.ts';
 import { Component } from './component.ts';
@@ -28,7 +29,8 @@ export class Consumer extends Construct {
       replicas: audit.replicas,
       pod: audit.pod,
       spec: kelemetryPodSpec(ctx, 'consumer', files, [container]),
-      configText: configYaml,
+      // The consumer reloads its audit filter itself: a filter edit must not roll its pods.
+      configText: restartRelevantConfig(configYaml),
     });
   }
 }

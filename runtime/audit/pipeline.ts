@@ -13,6 +13,7 @@ import type { Aggregator } from '../aggregator/types.ts';
 import type { RunningComponent } from '../component/types.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import type { AuditConfig } from '../config/sections/audit.ts';
+import { createKubeClients } from '../k8s/clients.ts';
 import { counter } from '../metrics/define.ts';
 import { formatHostPort, type HostPort } from '../util/hostPort.ts';
 import type { Logger } from '../util/log.ts';
@@ -20,6 +21,8 @@ import { ClusterResolver } from './clusterResolver.ts';
 import { AuditConsumer } from './consumer.ts';
 import type { AuditDecorator } from './decorator.ts';
 import { AuditFilter } from './filter.ts';
+import { DynamicFilterWatcher } from './dynamicFilter.ts';
+import { FilterReloader } from './filterReload.ts';
 import { AuditForwarder } from './forward.ts';
 import { PartitionedQueue } from './queue.ts';
 import type { AuditMessage, ReceivedAuditEvent } from './types.ts';
@@ -42,6 +45,8 @@ export interface AuditPipelineDeps {
    * stages too). Not called for refused batches, which the apiserver sends again.
    */
   observe?: (received: ReceivedAuditEvent) => void;
+  /** Reads the config again, for applying a changed `audit.filter` without a restart (`kelemetry run` passes it). */
+  reload?: () => AuditConfig | undefined;
 }
 
 export interface RunningAuditPipeline extends RunningComponent {
@@ -72,9 +77,12 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
   }
 
   if (queue && consumer) queue.start((msg, partition) => consumer.handle(msg, partition));
+  let filterLoops: { stop(): Promise<void> } | undefined;
   try {
+    filterLoops = startFilterLoops(config, deps, filter, logger);
     await webhook?.start();
   } catch (err) {
+    await filterLoops?.stop();
     await queue?.stop(0);
     throw err;
   }
@@ -90,6 +98,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
     stop: async () => {
       running = false;
       await webhook?.stop();
+      await filterLoops?.stop();
       await forwarder?.stop();
       if (queue) {
         const left = await queue.stop(drainMs);
@@ -98,6 +107,24 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
           logger.error('audit events abandoned at shutdown (the apiserver does not resend accepted batches)', { events: left });
         }
       }
+    },
+  };
+}
+
+/** The dynamic filter watches (one per cluster) and the config reloader, when configured; stop() ends both. */
+function startFilterLoops(config: AuditConfig, deps: AuditPipelineDeps, filter: AuditFilter, logger: AuditPipelineDeps['logger']): { stop(): Promise<void> } {
+  const { registry } = deps;
+  const reloader = deps.reload ? new FilterReloader({ filter, initial: config, load: deps.reload, intervalMs: config.filter.reloadInterval, logger, registry }) : undefined;
+  reloader?.start();
+  const { dynamic } = config.filter;
+  const clients = dynamic.enabled ? createKubeClients(deps.clusters) : undefined;
+  const watcher = clients ? new DynamicFilterWatcher({ ...dynamic, clients, filter, logger, registry }) : undefined;
+  watcher?.start();
+  return {
+    async stop() {
+      await reloader?.stop();
+      await watcher?.stop();
+      clients?.close();
     },
   };
 }

@@ -17,6 +17,9 @@ const forwardTarget = z.object({
   maxInFlight: z.number().int().positive().default(64),
 });
 
+/** User agents never traced unless `excludeUserAgents` is set: leader-election renewals and the local-path provisioner. */
+export const DEFAULT_EXCLUDED_USER_AGENTS = ['/leader-election', 'local-path-provisioner/'];
+
 const regexList = z
   .array(z.string())
   .default([])
@@ -68,7 +71,7 @@ export const auditFilterSection = z.object({
     .array(z.string().regex(/^[^/]+(\/[^/]+)?$/, 'want "resource" or "group/resource"'))
     .default(DEFAULT_EXCLUDED_RESOURCES),
   /** Events whose user agent contains any of these substrings are dropped. */
-  excludeUserAgents: z.array(z.string()).default(['/leader-election', 'local-path-provisioner/']),
+  excludeUserAgents: z.array(z.string()).default(DEFAULT_EXCLUDED_USER_AGENTS),
   /** Regular expressions on the (effective) username. */
   excludeUsers: regexList,
   /** Regular expressions on the object's namespace ("" for cluster-scoped objects). */
@@ -79,6 +82,19 @@ export const auditFilterSection = z.object({
   excludeClusters: z.array(z.string()).default([]),
   /** If non-empty, only these clusters are traced. */
   onlyClusters: z.array(z.string()).default([]),
+  /**
+   * Each cluster's filter ConfigMap (spec 5.6; keys in runtime/audit/dynamicFilter.ts), watched in that
+   * cluster and applied as it changes. Needs API access to every cluster in `clusters`.
+   */
+  dynamic: z
+    .object({
+      enabled: z.boolean().default(false),
+      namespace: z.string().min(1).default('default'),
+      name: z.string().min(1).default('kelemetry-filter-config'),
+    })
+    .prefault({}),
+  /** How often `kelemetry run` re-reads its config file and applies a changed `audit.filter` without restarting. */
+  reloadInterval: duration.prefault('15s'),
 });
 
 export const auditSection = z.object({
