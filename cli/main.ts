@@ -7,6 +7,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(args
   synth: { summary: 'print static manifests for an instance (kelemetry synth -f instance.yaml)', load: () => import('./commands/synth.ts') },
   trace: { summary: 'print the trace of an object (kelemetry trace deployments/demo)', load: () => import('./commands/trace.ts') },
   operator: { summary: 'run the KelemetryInstance operator (kelemetry operator --leader-elect)', load: () => import('./commands/operator.ts') },
+  replay: { summary: 'post an audit dump back to an audit webhook (kelemetry replay FILE --webhook URL)', load: () => import('./commands/replay.ts') },
   scan: { summary: 'check a running installation from its metrics (kelemetry scan --url http://127.0.0.1:9090/metrics)', load: () => import('./commands/scan.ts') },
 };
 

@@ -7,7 +7,7 @@
  */
 import type { ConfigInput } from '../runtime/config/schema.ts';
 import type { KelemetryInstance } from '../api/types.ts';
-import { auditFilterConfig } from './auditFilter.ts';
+import { auditDumpConfig, auditFilterConfig } from './auditConfig.ts';
 import { objectName } from './naming.ts';
 import { ENV, PATHS, PORTS } from './ports.ts';
 
@@ -128,6 +128,7 @@ function auditSection(inst: KelemetryInstance): Sections['audit'] {
     queue: { partitions: audit.workers },
     consumer: { enabled: true },
     filter: auditFilterConfig(inst),
+    ...auditDumpConfig(inst),
   };
 }
 

@@ -40,4 +40,10 @@ describe('feature fields in the rendered runtime config', () => {
     expect(b.hash).toBe(a.hash);
     expect(consumerHash({ audit: { workers: 3 } }).hash).not.toBe(a.hash);
   });
+
+  it('audit.dump enabled becomes audit.dump.file in the pod /tmp, sizes in bytes; absent by default', () => {
+    const on = parseConfig(renderRuntimeConfig(instance({ audit: { dump: { enabled: true, maxSizeMiB: 5 } } }), 'consumer'), 'consumer').audit!.dump;
+    expect(on).toMatchObject({ file: '/tmp/audit-dump.jsonl', maxBytes: 5 * 1024 * 1024, maxFiles: 3 });
+    expect(parseConfig(renderRuntimeConfig(instance({}), 'consumer'), 'consumer').audit!.dump.file).toBeUndefined();
+  });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { durationText } from '../../runtime/config/common.ts';
 import { kelemetrixSectionOf } from '../../runtime/config/sections/kelemetrix.ts';
 import { brokenAt, cel } from '../cel.ts';
+import { auditDumpSpec } from './auditDump.ts';
 import { auditFilterSpec } from './auditFilter.ts';
 import { dnsLabel, objectName, replicas, secretKeyRef, workers } from './common.ts';
 import { podOptions, serviceIssues, serviceOptions } from './pod.ts';
@@ -75,6 +76,7 @@ export const auditSpec = z
       .optional(),
     kelemetrix: kelemetrixSpec.optional(),
     filter: auditFilterSpec.prefault({}),
+    dump: auditDumpSpec.prefault({}),
     service: serviceOptions.meta({ description: 'The Service in front of the audit webhook (port 8080), which the apiservers post to.' }).prefault({}),
     pod: podOptions.meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
   })

@@ -1,7 +1,7 @@
 /** The consumer role: the audit webhook the apiservers post to, and the consumers that turn events into spans. */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import { restartRelevantConfig } from '../auditFilter.ts';
+import { restartRelevantConfig } from '../auditConfig.ts';
 import { PATHS, PORTS } from '../ports.ts';
 import { containerPort } from '../workload.ts';
 import { Component } from './component.ts';

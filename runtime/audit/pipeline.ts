@@ -21,6 +21,7 @@ import { ClusterResolver } from './clusterResolver.ts';
 import { AuditConsumer } from './consumer.ts';
 import type { AuditDecorator } from './decorator.ts';
 import { AuditFilter } from './filter.ts';
+import { AuditDump } from './dump.ts';
 import { DynamicFilterWatcher } from './dynamicFilter.ts';
 import { FilterReloader } from './filterReload.ts';
 import { AuditForwarder } from './forward.ts';
@@ -70,10 +71,14 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
   const queue = aggregator ? new PartitionedQueue<AuditMessage>({ ...config.queue, consumerGroup: config.consumer.group }, { registry, logger }) : undefined;
   const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger }) : undefined;
   const forwarder = config.webhook.forward.length > 0 ? new AuditForwarder(config.webhook.forward, { registry, logger }) : undefined;
+  const dumpFile = config.dump.file;
+  const dump = dumpFile ? new AuditDump({ ...config.dump, file: dumpFile }, { registry, logger }) : undefined;
+  const observers = [dump?.record, deps.observe].filter((o) => o !== undefined);
+  const observe = observers.length > 0 ? (r: ReceivedAuditEvent) => observers.forEach((o) => o(r)) : undefined;
   let webhook: AuditWebhook | undefined;
   if (config.webhook.enabled) {
     const webhookConfig = deps.listen ? { ...config.webhook, listen: formatHostPort(deps.listen) } : config.webhook;
-    webhook = new AuditWebhook(webhookConfig, { resolver: new ClusterResolver(deps.clusters), filter, queue, observe: deps.observe, forwarder, registry, logger });
+    webhook = new AuditWebhook(webhookConfig, { resolver: new ClusterResolver(deps.clusters), filter, queue, observe, forwarder, registry, logger });
   }
 
   if (queue && consumer) queue.start((msg, partition) => consumer.handle(msg, partition));
@@ -83,6 +88,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
     await webhook?.start();
   } catch (err) {
     await filterLoops?.stop();
+    await dump?.stop();
     await queue?.stop(0);
     throw err;
   }
@@ -99,6 +105,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
       running = false;
       await webhook?.stop();
       await filterLoops?.stop();
+      await dump?.stop();
       await forwarder?.stop();
       if (queue) {
         const left = await queue.stop(drainMs);

@@ -97,11 +97,22 @@ export const auditFilterSection = z.object({
   reloadInterval: duration.prefault('15s'),
 });
 
+export const auditDumpSection = z.object({
+  /** Append every received audit event (before filtering) to this file, one JSON line each; unset = no dump. */
+  file: z.string().min(1).optional(),
+  /** Size at which the file is rotated to `<file>.1`. */
+  maxBytes: z.number().int().positive().default(100 * 1024 * 1024),
+  /** Rotated files kept (`<file>.1` … `<file>.<maxFiles>`). */
+  maxFiles: z.number().int().min(1).max(100).default(3),
+  flushInterval: duration.prefault('200ms'),
+});
+
 export const auditSection = z.object({
   webhook: auditWebhookSection.prefault({}),
   queue: auditQueueSection.prefault({}),
   consumer: auditConsumerSection.prefault({}),
   filter: auditFilterSection.prefault({}),
+  dump: auditDumpSection.prefault({}),
 });
 
 export type AuditConfig = z.output<typeof auditSection>;
@@ -109,3 +120,4 @@ export type AuditWebhookConfig = z.output<typeof auditWebhookSection>;
 export type AuditQueueConfig = z.output<typeof auditQueueSection>;
 export type AuditConsumerConfig = z.output<typeof auditConsumerSection>;
 export type AuditFilterConfig = z.output<typeof auditFilterSection>;
+export type AuditDumpConfig = z.output<typeof auditDumpSection>;

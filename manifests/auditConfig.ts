@@ -1,7 +1,7 @@
 /**
- * The audit filter of a KelemetryInstance as the consumer's `audit.filter` config. The consumer re-reads
- * that part of its mounted config file while running, so it is left out of the pods' config hash: editing
- * the filter in the instance does not roll the consumer pods.
+ * The audit filter and dump of a KelemetryInstance as the consumer's `audit.filter` and `audit.dump` config.
+ * The consumer re-reads `audit.filter` from its mounted config file while running, so that part is left out
+ * of the pods' config hash: editing the filter in the instance does not roll the consumer pods.
  */
 import { parse, stringify } from 'yaml';
 import type { KelemetryInstance } from '../api/types.ts';
@@ -29,4 +29,12 @@ export function restartRelevantConfig(configYaml: string): string {
   const doc = parse(configYaml) as { audit?: { filter?: unknown } };
   if (doc.audit) delete doc.audit.filter;
   return stringify(doc);
+}
+
+type AuditInput = NonNullable<ConfigInput['audit']>;
+
+/** The optional audit dump (in the pod's /tmp emptyDir), as a part of the audit section. */
+export function auditDumpConfig(inst: KelemetryInstance): Pick<AuditInput, 'dump'> {
+  const d = inst.spec.audit.dump;
+  return d.enabled ? { dump: { file: d.path, maxBytes: d.maxSizeMiB * 1024 * 1024, maxFiles: d.maxFiles } } : {};
 }
