@@ -126,7 +126,7 @@ function auditSection(inst: KelemetryInstance): Sections['audit'] {
       forward: (audit.forward ?? []).map((f) => ({ name: f.name, url: f.url })),
     },
     queue: { partitions: audit.workers },
-    consumer: { enabled: true },
+    consumer: { enabled: true, inferObjectRef: audit.inferObjectRef },
     filter: auditFilterConfig(inst),
     ...auditDumpConfig(inst),
   };

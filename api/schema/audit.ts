@@ -77,6 +77,10 @@ export const auditSpec = z
     kelemetrix: kelemetrixSpec.optional(),
     filter: auditFilterSpec.prefault({}),
     dump: auditDumpSpec.prefault({}),
+    inferObjectRef: z
+      .boolean()
+      .default(true)
+      .meta({ description: "For audit events whose objectRef has no resource, find the object from the response object's kind through the cluster's discovery." }),
     service: serviceOptions.meta({ description: 'The Service in front of the audit webhook (port 8080), which the apiservers post to.' }).prefault({}),
     pod: podOptions.meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
   })

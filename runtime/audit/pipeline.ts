@@ -2,7 +2,7 @@
  * The audit pipeline as one component: it builds the parts and wires them one way,
  *
  *   webhook ──► (envelope filter) bounded partitioned queue ──► consumer workers ──► aggregator
- *      └──► observer (kelemetrix), forwarder
+ *      └──► observers (kelemetrix, dump), forwarder       filter reload + dynamic filter ConfigMaps (pipelineParts.ts)
  *
  * and stops them in that order: the webhook refuses new batches (503) and finishes the ones in flight,
  * the forwarder finishes its requests, the queue drains for up to ten seconds, and whatever is left is
@@ -13,7 +13,6 @@ import type { Aggregator } from '../aggregator/types.ts';
 import type { RunningComponent } from '../component/types.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import type { AuditConfig } from '../config/sections/audit.ts';
-import { createKubeClients } from '../k8s/clients.ts';
 import { counter } from '../metrics/define.ts';
 import { formatHostPort, type HostPort } from '../util/hostPort.ts';
 import type { Logger } from '../util/log.ts';
@@ -21,10 +20,8 @@ import { ClusterResolver } from './clusterResolver.ts';
 import { AuditConsumer } from './consumer.ts';
 import type { AuditDecorator } from './decorator.ts';
 import { AuditFilter } from './filter.ts';
-import { AuditDump } from './dump.ts';
-import { DynamicFilterWatcher } from './dynamicFilter.ts';
-import { FilterReloader } from './filterReload.ts';
 import { AuditForwarder } from './forward.ts';
+import { PipelineParts } from './pipelineParts.ts';
 import { PartitionedQueue } from './queue.ts';
 import type { AuditMessage, ReceivedAuditEvent } from './types.ts';
 import { AuditWebhook } from './webhook.ts';
@@ -69,27 +66,23 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
   const aggregator = config.consumer.enabled ? deps.aggregator : undefined;
   if (config.consumer.enabled && !aggregator) throw new Error('audit consumer is enabled but no aggregator was built (configure tracer)');
   const queue = aggregator ? new PartitionedQueue<AuditMessage>({ ...config.queue, consumerGroup: config.consumer.group }, { registry, logger }) : undefined;
-  const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger }) : undefined;
+  const parts = new PipelineParts(config, { clusters: deps.clusters, filter, registry, logger, observe: deps.observe, reload: deps.reload });
+  const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger, infer: parts.infer }) : undefined;
   const forwarder = config.webhook.forward.length > 0 ? new AuditForwarder(config.webhook.forward, { registry, logger }) : undefined;
-  const dumpFile = config.dump.file;
-  const dump = dumpFile ? new AuditDump({ ...config.dump, file: dumpFile }, { registry, logger }) : undefined;
-  const observers = [dump?.record, deps.observe].filter((o) => o !== undefined);
-  const observe = observers.length > 0 ? (r: ReceivedAuditEvent) => observers.forEach((o) => o(r)) : undefined;
   let webhook: AuditWebhook | undefined;
   if (config.webhook.enabled) {
     const webhookConfig = deps.listen ? { ...config.webhook, listen: formatHostPort(deps.listen) } : config.webhook;
-    webhook = new AuditWebhook(webhookConfig, { resolver: new ClusterResolver(deps.clusters), filter, queue, observe, forwarder, registry, logger });
+    webhook = new AuditWebhook(webhookConfig, { resolver: new ClusterResolver(deps.clusters), filter, queue, observe: parts.observe, forwarder, registry, logger });
   }
 
   if (queue && consumer) queue.start((msg, partition) => consumer.handle(msg, partition));
-  let filterLoops: { stop(): Promise<void> } | undefined;
   try {
-    filterLoops = startFilterLoops(config, deps, filter, logger);
+    parts.start();
     await webhook?.start();
   } catch (err) {
-    await filterLoops?.stop();
-    await dump?.stop();
+    await parts.stop();
     await queue?.stop(0);
+    parts.close();
     throw err;
   }
 
@@ -104,8 +97,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
     stop: async () => {
       running = false;
       await webhook?.stop();
-      await filterLoops?.stop();
-      await dump?.stop();
+      await parts.stop();
       await forwarder?.stop();
       if (queue) {
         const left = await queue.stop(drainMs);
@@ -114,24 +106,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
           logger.error('audit events abandoned at shutdown (the apiserver does not resend accepted batches)', { events: left });
         }
       }
-    },
-  };
-}
-
-/** The dynamic filter watches (one per cluster) and the config reloader, when configured; stop() ends both. */
-function startFilterLoops(config: AuditConfig, deps: AuditPipelineDeps, filter: AuditFilter, logger: AuditPipelineDeps['logger']): { stop(): Promise<void> } {
-  const { registry } = deps;
-  const reloader = deps.reload ? new FilterReloader({ filter, initial: config, load: deps.reload, intervalMs: config.filter.reloadInterval, logger, registry }) : undefined;
-  reloader?.start();
-  const { dynamic } = config.filter;
-  const clients = dynamic.enabled ? createKubeClients(deps.clusters) : undefined;
-  const watcher = clients ? new DynamicFilterWatcher({ ...dynamic, clients, filter, logger, registry }) : undefined;
-  watcher?.start();
-  return {
-    async stop() {
-      await reloader?.stop();
-      await watcher?.stop();
-      clients?.close();
+      parts.close();
     },
   };
 }

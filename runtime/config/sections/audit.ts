@@ -63,6 +63,11 @@ export const auditConsumerSection = z.object({
   stages: z.array(z.string()).default(['ResponseComplete']),
   /** Use the real user rather than the impersonated one in titles and the `username` tag. */
   ignoreImpersonatedUser: z.boolean().default(false),
+  /**
+   * For events whose objectRef has no resource, find the object from the response object's kind through
+   * the cluster's discovery (spec 5.5). Needs API access to every cluster in `clusters`.
+   */
+  inferObjectRef: z.boolean().default(false),
 });
 
 export const auditFilterSection = z.object({
