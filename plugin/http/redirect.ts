@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PluginMetrics } from '../metrics.ts';
 import type { Reader } from '../reader/reader.ts';
+import { parseRfc3339, reply } from './params.ts';
 
 export interface RedirectOptions {
   reader: Reader;
@@ -28,12 +29,6 @@ export function tracePageUrl(id: string, uiUrl?: string): string {
   return new URL(`trace/${id}`, base).href;
 }
 
-const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
-
-function reply(res: ServerResponse, code: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
-  res.end(body.endsWith('\n') ? body : `${body}\n`);
-}
 
 export async function handleRedirect(req: IncomingMessage, res: ServerResponse, opts: RedirectOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -52,8 +47,8 @@ export async function handleRedirect(req: IncomingMessage, res: ServerResponse, 
     count('UnknownCluster');
     return reply(res, 404, `cluster ${cluster} not supported now; known clusters: ${opts.clusters.join(', ')}`);
   }
-  const tsMs = rfc3339.test(ts) ? Date.parse(ts) : NaN;
-  if (Number.isNaN(tsMs)) {
+  const tsMs = parseRfc3339(ts);
+  if (tsMs === undefined) {
     count('InvalidTimestamp');
     return reply(res, 400, `ts must be an RFC 3339 time such as 2025-01-02T10:11:12Z, got ${JSON.stringify(ts)}`);
   }

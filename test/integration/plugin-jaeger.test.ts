@@ -250,6 +250,37 @@ describe('storage plugin behind Jaeger v2 query (real Jaeger query, remote stora
     }
   });
 
+  it('/extensions/api/v1/trace (spec 8.11): one Jaeger UI JSON trace of the object, optionally only audit logs', async () => {
+    const params = (extra: Record<string, string>) =>
+      new URLSearchParams({
+        cluster,
+        resource: 'deployments',
+        namespace,
+        name: family.deployment.name,
+        start: new Date(boundaryMs - 30 * minute).toISOString(),
+        end: new Date(boundaryMs + 30 * minute).toISOString(),
+        ...extra,
+      });
+    const get = (extra: Record<string, string> = {}) => fetch(`http://127.0.0.1:${plugin.httpPort}/extensions/api/v1/trace?${params(extra)}`);
+    const res = await get({ displayMode: 'tracing [full tree]' });
+    expect(res.status).toBe(200);
+    const trace = (await res.json()) as UiTrace;
+    expect(trace.traceID).toMatch(/^ff21000000/);
+    const root = rootOf(trace);
+    expect(entries(root.tags)).toMatchObject({ resource: 'deployments', name: family.deployment.name });
+    expect(childrenOf(trace, root.spanID)).toHaveLength(2);
+    expect(trace.processes[root.processID]!.serviceName).toBe(`${cluster} deployments`);
+    const logKeys = (t: UiTrace) => new Set(t.spans.flatMap((s) => s.logs.flatMap((l) => l.fields.map((f) => f.key))));
+    expect(logKeys(trace).has('event')).toBe(true);
+    const auditOnly = (await (await get({ displayMode: 'tracing [full tree]', span_type: 'audit' })).json()) as UiTrace;
+    expect(auditOnly.spans.every((s) => s.logs.every((l) => l.fields.some((f) => f.key === 'audit')))).toBe(true);
+    expect(auditOnly.spans.some((s) => s.logs.length > 0)).toBe(true);
+    // Default mode `tracing`: the Deployment alone.
+    expect(((await (await get()).json()) as UiTrace).spans).toHaveLength(1);
+    expect((await get({ name: 'does-not-exist' })).status).toBe(404);
+    expect((await get({ start: 'yesterday' })).status).toBe(400);
+  });
+
   it('/redirect answers 404 when nothing matches and 400 on bad parameters', async () => {
     const ts = new Date(boundaryMs).toISOString();
     const none = await redirect({ ts, cluster, resource: 'deployments', namespace, name: 'does-not-exist' });
