@@ -7,7 +7,7 @@
  *   store clients (etcd, Redis) shared by every cache: closed after the caches
  *   tracer ──► span cache ──► aggregator ──► audit pipeline (webhook, queue, consumer, forward)
  *                                            kelemetrix (audit-derived metrics) observes every accepted event
- *   informers (diff + event controllers, linkers on the aggregator's link jobs; diff decorator for the consumer,
+ *   informers (diff + event controllers, linkers on the aggregator's link jobs, diff debug API; diff decorator for the consumer,
  *     stopped before the audit pipeline so its queue drains without waiting for diffs)
  *   storage plugin with its trace cache (plugin/, when config.plugin is set)
  */
@@ -18,6 +18,8 @@ import { startAuditPipeline, type RunningAuditPipeline } from '../runtime/audit/
 import type { RunningComponent } from '../runtime/component/types.ts';
 import type { Config } from '../runtime/config/schema.ts';
 import type { AuditConfig } from '../runtime/config/sections/audit.ts';
+import { ownClusterOf } from '../runtime/config/sections/informers.ts';
+import { startDiffApi } from '../runtime/diff/api.ts';
 import { Kelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
 import { createRegistry } from '../runtime/metrics/registry.ts';
 import { startMetricsServer } from '../runtime/metrics/server.ts';
@@ -74,6 +76,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const write = tracerConfig ? startWritePath({ ...config, tracer: tracerConfig }, { logger, registry, stores, exporter: opts.exporter, components }) : undefined;
     const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator, spanCache: write?.spanCache });
     components.push(...informers.components);
+    const diffApi = config.informers?.diffApi;
+    if (diffApi && informers.diffCache) {
+      components.push(await startDiffApi(diffApi.listen, { cache: informers.diffCache, cluster: ownClusterOf(config), logger: logger.child({ component: 'diff-api' }), registry }));
+    }
     const auditConfig = config.audit;
     const audit = auditConfig
       ? await startAudit({ ...config, audit: auditConfig }, {
