@@ -46,6 +46,7 @@ export async function startPlugin(cfg: PluginConfig, deps: PluginDeps): Promise<
   const logger = deps.logger.child({ component: 'plugin' });
   const metrics = new PluginMetrics(deps.registry);
   const modes = loadDisplayModes(cfg.displayModeFile);
+  if (modes.skipped.length > 0) logger.warn('display mode file: modifiers skipped', { file: cfg.displayModeFile, skipped: modes.skipped });
   const remote = new RemoteStorageClient({
     address: cfg.backend.remoteStorage,
     ...(cfg.backend.tls ? { tls: cfg.backend.tls } : {}),
