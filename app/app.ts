@@ -21,6 +21,7 @@ import type { AuditConfig } from '../runtime/config/sections/audit.ts';
 import { ownClusterOf } from '../runtime/config/sections/informers.ts';
 import { startDiffApi } from '../runtime/diff/api.ts';
 import { Kelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
+import { originalSeries } from '../runtime/metrics/originalNames.ts';
 import { createRegistry } from '../runtime/metrics/registry.ts';
 import { startMetricsServer } from '../runtime/metrics/server.ts';
 import type { SpanCache } from '../runtime/spancache/types.ts';
@@ -67,7 +68,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const stop = () => stopAll(components, logger);
   try {
     // First up and last down, so /healthz and /readyz answer during start-up and shutdown.
-    const metrics = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger);
+    const original = config.metrics.originalNames ? () => originalSeries(registry) : undefined;
+    const metrics = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger, original);
     components.push({ name: 'metrics', stop: () => metrics.stop() });
     const stores = new StoreClients(config.stores);
     components.push({ name: 'stores', stop: () => stores.close() });

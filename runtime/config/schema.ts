@@ -66,6 +66,8 @@ const tracerSection = z.object({
 const metricsSection = z.object({
   /** Prometheus /metrics plus /healthz and /readyz. */
   listen: listenAddress.default('127.0.0.1:9090'),
+  /** Also serve the original Kelemetry's series (`<name>_histogram` in ns, `_summary`, `_gauge`; runtime/metrics/originalNames.ts). */
+  originalNames: z.boolean().default(false),
 });
 
 export const configSchema = z

@@ -2,6 +2,7 @@
  * objectRef inference (spec 5.5) against the real kube-apiserver's discovery: an audit event whose objectRef
  * lacks the resource (as some aggregated or older apiservers send) is posted to the consumer's webhook; the
  * consumer maps the response object's kind to its resource and writes the span under the right object.
+ * The same consumer serves the original's metric series names (metrics.originalNames).
  */
 import { randomBytes } from 'node:crypto';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -46,7 +47,7 @@ beforeAll(async () => {
     clusters: [{ name: cluster, kubeconfig: env.kube.kubeconfig }],
     tracer: { otlpEndpoint: 'unused:4317', scheduledDelay: '100ms' },
     audit: { consumer: { inferObjectRef: true } },
-    metrics: { listen: '127.0.0.1:0' },
+    metrics: { listen: '127.0.0.1:0', originalNames: true },
   });
   app = await startApp({ config, exporter, logger: createLogger({ level: 'warn' }), auditListen: { host: '127.0.0.1', port: 0 } });
 }, 60_000);
@@ -73,5 +74,13 @@ describe('objectRef inference through the real apiserver discovery', () => {
     expect(deploymentParent?.name).toBe('deployments/web');
     // A kind the cluster does not serve stays without an object and is dropped.
     expect(bySpanId(ids.unknown)).toBeUndefined();
+  });
+
+  it("with metrics.originalNames, /metrics also serves the original's series names", async () => {
+    const text = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+    expect(text).toMatch(/^audit_consumer_event_count\{/m);
+    expect(text).toMatch(/^audit_consumer_event_histogram_bucket\{/m);
+    expect(text).toMatch(/^audit_webhook_request_histogram_count\{/m);
+    expect(text).toMatch(/^aggregator_send_histogram_sum\{/m);
   });
 });
