@@ -7,7 +7,7 @@
  *   store clients (etcd, Redis) shared by every cache: closed after the caches
  *   tracer ──► span cache ──► aggregator ──► audit pipeline (webhook, queue, consumer, forward)
  *                                            kelemetrix (audit-derived metrics) observes every accepted event
- *   informers (diff + event controllers, linkers on the aggregator's link jobs; diff decorator for the consumer,
+ *   informers (diff + event controllers, linkers on the aggregator's link jobs, diff debug API; diff decorator for the consumer,
  *     stopped before the audit pipeline so its queue drains without waiting for diffs)
  *   storage plugin with its trace cache (plugin/, when config.plugin is set)
  */
@@ -18,7 +18,10 @@ import { startAuditPipeline, type RunningAuditPipeline } from '../runtime/audit/
 import type { RunningComponent } from '../runtime/component/types.ts';
 import type { Config } from '../runtime/config/schema.ts';
 import type { AuditConfig } from '../runtime/config/sections/audit.ts';
+import { ownClusterOf } from '../runtime/config/sections/informers.ts';
+import { startDiffApi } from '../runtime/diff/api.ts';
 import { Kelemetrix } from '../runtime/kelemetrix/kelemetrix.ts';
+import { originalSeries } from '../runtime/metrics/originalNames.ts';
 import { createRegistry } from '../runtime/metrics/registry.ts';
 import { startMetricsServer } from '../runtime/metrics/server.ts';
 import type { SpanCache } from '../runtime/spancache/types.ts';
@@ -40,6 +43,8 @@ export interface AppOptions {
   auditListen?: HostPort;
   /** Overrides `metrics.listen` (tests bind port 0). */
   metricsListen?: HostPort;
+  /** Reads the config again (`kelemetry run`): the audit pipeline applies a changed `audit.filter` without a restart. */
+  reloadConfig?: () => Config;
 }
 
 export interface RunningApp {
@@ -63,7 +68,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const stop = () => stopAll(components, logger);
   try {
     // First up and last down, so /healthz and /readyz answer during start-up and shutdown.
-    const metrics = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger);
+    const original = config.metrics.originalNames ? () => originalSeries(registry) : undefined;
+    const metrics = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger, original);
     components.push({ name: 'metrics', stop: () => metrics.stop() });
     const stores = new StoreClients(config.stores);
     components.push({ name: 'stores', stop: () => stores.close() });
@@ -72,9 +78,20 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const write = tracerConfig ? startWritePath({ ...config, tracer: tracerConfig }, { logger, registry, stores, exporter: opts.exporter, components }) : undefined;
     const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator, spanCache: write?.spanCache });
     components.push(...informers.components);
+    const diffApi = config.informers?.diffApi;
+    if (diffApi && informers.diffCache) {
+      components.push(await startDiffApi(diffApi.listen, { cache: informers.diffCache, cluster: ownClusterOf(config), logger: logger.child({ component: 'diff-api' }), registry }));
+    }
     const auditConfig = config.audit;
     const audit = auditConfig
-      ? await startAudit({ ...config, audit: auditConfig }, { logger, registry, aggregator: write?.aggregator, decorators: informers.decorators, listen: opts.auditListen })
+      ? await startAudit({ ...config, audit: auditConfig }, {
+          logger,
+          registry,
+          aggregator: write?.aggregator,
+          decorators: informers.decorators,
+          listen: opts.auditListen,
+          reload: opts.reloadConfig && (() => opts.reloadConfig!().audit),
+        })
       : undefined;
     if (audit) components.push(audit);
     components.push(...informers.stopBeforeAudit);
@@ -92,7 +109,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 /** The audit pipeline, with kelemetrix observing it when configured. */
 function startAudit(
   config: Config & { audit: AuditConfig },
-  deps: { logger: Logger; registry: Registry; aggregator?: Aggregator; decorators: RunningAuditPipeline['decorators']; listen?: HostPort },
+  deps: {
+    logger: Logger;
+    registry: Registry;
+    aggregator?: Aggregator;
+    decorators: RunningAuditPipeline['decorators'];
+    listen?: HostPort;
+    reload?: () => AuditConfig | undefined;
+  },
 ): Promise<RunningAuditPipeline> {
   const { logger, registry } = deps;
   const kelemetrix = config.kelemetrix ? new Kelemetrix(config.kelemetrix, { logger, registry }) : undefined;
@@ -104,6 +128,7 @@ function startAudit(
     listen: deps.listen,
     observe: kelemetrix?.observe,
     decorators: deps.decorators,
+    reload: deps.reload,
   });
 }
 

@@ -10,6 +10,7 @@ import type { Config } from '../runtime/config/schema.ts';
 import { createSpanCache } from '../runtime/spancache/index.ts';
 import type { SpanCache } from '../runtime/spancache/types.ts';
 import type { StoreClients } from '../runtime/store/clients.ts';
+import { ResourceTagger } from '../runtime/tagger/tagger.ts';
 import { createOtlpExporter, OtlpTracer, type TracerConfig } from '../runtime/tracer/otlp.ts';
 import type { Logger } from '../runtime/util/log.ts';
 
@@ -38,6 +39,7 @@ export function startWritePath(config: Config & { tracer: TracerConfig }, deps: 
   const spanCache = createSpanCache(config.stores.spanCache, { stores, registry });
   components.push({ name: `spancache/${spanCache.backend}`, stop: () => spanCache.close() });
 
-  const aggregator = new SpanAggregator(aggregatorConfigOf(config), { spanCache, tracer, registry, logger: logger.child({ component: 'aggregator' }) });
+  const tagger = new ResourceTagger(config.tracer.resourceTags, registry);
+  const aggregator = new SpanAggregator(aggregatorConfigOf(config), { spanCache, tracer, registry, logger: logger.child({ component: 'aggregator' }), tagger });
   return { tracer, spanCache, aggregator };
 }

@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(args
     summary: "print kube-apiserver's --audit-webhook-config-file for an instance (kelemetry audit-webhook-config --instance NS/NAME)",
     load: () => import('./commands/auditWebhookConfig.ts'),
   },
+  replay: { summary: 'post an audit dump back to an audit webhook (kelemetry replay FILE --webhook URL)', load: () => import('./commands/replay.ts') },
   scan: { summary: 'check a running installation from its metrics (kelemetry scan --url http://127.0.0.1:9090/metrics)', load: () => import('./commands/scan.ts') },
 };
 

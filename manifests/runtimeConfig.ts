@@ -8,6 +8,7 @@
 import { DEFAULT_EXCLUDED_RESOURCES } from '../runtime/config/common.ts';
 import type { ConfigInput } from '../runtime/config/schema.ts';
 import type { KelemetryInstance } from '../api/types.ts';
+import { auditDumpConfig, auditFilterConfig } from './auditConfig.ts';
 import { objectName } from './naming.ts';
 import { ENV, PATHS, PORTS } from './ports.ts';
 
@@ -139,7 +140,9 @@ function auditSection(inst: KelemetryInstance): Sections['audit'] {
       forward: (audit.forward ?? []).map((f) => ({ name: f.name, url: f.url })),
     },
     queue: { partitions: audit.workers },
-    consumer: { enabled: true },
+    consumer: { enabled: true, inferObjectRef: audit.inferObjectRef },
+    filter: auditFilterConfig(inst),
+    ...auditDumpConfig(inst),
   };
 }
 
@@ -202,6 +205,7 @@ function pluginSection(inst: KelemetryInstance): Sections['plugin'] {
     backend: { remoteStorage: remoteStorageEndpoint(inst) },
     traceCache: cacheOf(inst, 'trace'),
     ...(dm ? { displayModeFile: `${PATHS.displayModes}/${dm.key}` } : {}),
+    ...(inst.spec.frontend.uiUrl ? { uiUrl: inst.spec.frontend.uiUrl } : {}),
   };
 }
 

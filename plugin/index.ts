@@ -46,6 +46,7 @@ export async function startPlugin(cfg: PluginConfig, deps: PluginDeps): Promise<
   const logger = deps.logger.child({ component: 'plugin' });
   const metrics = new PluginMetrics(deps.registry);
   const modes = loadDisplayModes(cfg.displayModeFile);
+  if (modes.skipped.length > 0) logger.warn('display mode file: modifiers skipped', { file: cfg.displayModeFile, skipped: modes.skipped });
   const remote = new RemoteStorageClient({
     address: cfg.backend.remoteStorage,
     ...(cfg.backend.tls ? { tls: cfg.backend.tls } : {}),
@@ -102,7 +103,15 @@ async function serve(
   servers.grpc = createGrpcServer({ reader, serviceNames: () => modes.names(), clusters, metrics, logger, chunk: cfg.chunk });
   const grpcPort = await bindServer(servers.grpc, cfg.grpcListen);
   if (!cfg.httpListen) return { grpcPort };
-  servers.http = createHttpServer({ reader, defaultMode: () => modes.defaultMode.name, clusters, windowMs: cfg.redirectWindow, metrics, logger });
+  servers.http = createHttpServer({
+    reader,
+    defaultMode: () => modes.defaultMode.name,
+    clusters,
+    windowMs: cfg.redirectWindow,
+    metrics,
+    logger,
+    ...(cfg.uiUrl ? { uiUrl: cfg.uiUrl } : {}),
+  });
   return { grpcPort, httpPort: await listen(servers.http, cfg.httpListen) };
 }
 

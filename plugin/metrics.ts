@@ -17,6 +17,7 @@ export class PluginMetrics {
   readonly renderMemo: Counter<'result'>;
   readonly errors: Counter<'where'>;
   readonly redirects: Counter<'result'>;
+  readonly extensionTraces: Counter<'result'>;
   readonly orphanSpans: Counter;
 
   constructor(registry: Registry) {
@@ -26,6 +27,7 @@ export class PluginMetrics {
     this.backendSeconds = new Histogram({ name: 'jaeger_backend_seconds', help: 'Reads from Jaeger remote storage, by operation (list, get) and outcome.', labelNames: ['op', 'outcome'], buckets: latencyBuckets, registers });
     this.tracesMerged = new Counter({ name: 'frontend_traces_merged_count', help: 'Raw per-object traces merged into displayed traces.', registers });
     this.linksFollowed = new Counter({ name: 'frontend_links_followed_count', help: 'Links between objects, by result (followed, rejected by the display mode, limit, depth, timeout).', labelNames: ['result'], registers });
+    this.extensionTraces = new Counter({ name: 'extension_trace_request_count', help: '/extensions/api/v1/trace requests by result (as redirect_request_count).', labelNames: ['result'], registers });
     this.traceCache = new Counter({ name: 'frontend_trace_cache_count', help: 'Trace cache operations, by op (persist, fetch) and result (ok, hit, miss, error).', labelNames: ['op', 'result'], registers });
     this.renderMemo = new Counter({ name: 'frontend_render_memo_count', help: 'GetTraces served from the in-process memo of recently merged traces (hit) or not (miss).', labelNames: ['result'], registers });
     this.errors = new Counter({ name: 'frontend_errors_count', help: 'Errors, by where they happened.', labelNames: ['where'], registers });

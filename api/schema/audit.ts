@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { durationText } from '../../runtime/config/common.ts';
 import { kelemetrixSectionOf } from '../../runtime/config/sections/kelemetrix.ts';
 import { brokenAt, cel } from '../cel.ts';
+import { auditDumpSpec } from './auditDump.ts';
+import { auditFilterSpec } from './auditFilter.ts';
 import { dnsLabel, objectName, replicas, secretKeyRef, workers } from './common.ts';
 import { podOptionsFor, serviceIssues, serviceOptions } from './pod.ts';
 import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
@@ -77,6 +79,12 @@ export const auditSpec = z
       .meta({ description: 'Targets the consumer re-POSTs a copy of every accepted audit batch to, keyed by name.' })
       .optional(),
     kelemetrix: kelemetrixSpec.optional(),
+    filter: auditFilterSpec.prefault({}),
+    dump: auditDumpSpec.prefault({}),
+    inferObjectRef: z
+      .boolean()
+      .default(true)
+      .meta({ description: "For audit events whose objectRef has no resource, find the object from the response object's kind through the cluster's discovery." }),
     service: serviceOptions.meta({ description: 'The Service in front of the audit webhook (port 8080), which the apiservers post to.' }).prefault({}),
     pod: podOptionsFor(RESOURCE_DEFAULTS.consumer).meta({ description: 'Scheduling and resources of the consumer pods.' }).prefault({}),
   })

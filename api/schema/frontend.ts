@@ -20,6 +20,14 @@ export const frontendSpec = z
       })
       .meta({ description: 'The display-mode (trace transform) configuration of the storage plugin; the built-in one when configMapRef is absent.' })
       .prefault({}),
+    uiUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(512)
+      .meta({
+        description:
+          "Absolute address where browsers reach the Jaeger UI, with its base path (e.g. https://kelemetry.example.com/jaeger/); the plugin's /redirect then sends browsers to <uiUrl>trace/<id>. Unset: /redirect answers a relative /trace/<id>, which only works behind the UI's own host.",
+      })
+      .optional(),
     service: serviceOptions.meta({ description: 'The query Service: the Jaeger UI on port 16686 and the plugin HTTP endpoints on port 8081.' }).prefault({}),
     pod: podOptionsFor(RESOURCE_DEFAULTS.frontend)
       .meta({ description: 'Scheduling of the frontend pods, and resources of their Kelemetry storage-plugin container.' })

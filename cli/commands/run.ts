@@ -102,7 +102,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const logger = createLogger({}, { app: 'kelemetry' });
-  const app = await startApp({ config, logger });
+  const { config: file, sets } = args;
+  const app = await startApp({ config, logger, reloadConfig: () => loadRunConfig(file, sets) });
   const signal = await nextStopSignal();
   logger.info('shutting down', { signal });
   const timeout = new AbortController();

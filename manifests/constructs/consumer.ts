@@ -1,6 +1,7 @@
 /** The consumer role: the audit webhook the apiservers post to, and the consumers that turn events into spans. */
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { restartRelevantConfig } from '../auditConfig.ts';
 import { PATHS, PORTS } from '../ports.ts';
 import { auditTokenRef } from '../runtimeConfig.ts';
 import { containerPort } from '../workload.ts';
@@ -30,7 +31,8 @@ export class Consumer extends Construct {
       replicas: audit.replicas,
       pod: audit.pod,
       spec: kelemetryPodSpec(ctx, 'consumer', files, [container]),
-      configText: configYaml,
+      // The consumer reloads its audit filter itself: a filter edit must not roll its pods.
+      configText: restartRelevantConfig(configYaml),
     });
   }
 }

@@ -1,13 +1,15 @@
 /**
  * `GET /redirect?cluster=&group=&resource=&namespace=&name=&ts=<RFC3339>` (spec 8.11): finds the
  * object's trace within ts ± window in the default display mode and answers `302 Found` with
- * `Location: /trace/<cache trace ID>` (relative: served behind the same host as Jaeger UI).
+ * `Location: <uiUrl>trace/<cache trace ID>` when the UI's absolute address is configured (a browser lands on
+ * the Jaeger UI page), else the original's relative `/trace/<id>` (works only behind the UI's own host and path).
  * Differences from the original: `group` narrows the search when given; no match is a 404 (not a
  * placeholder trace); several matches are a 409 that lists them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PluginMetrics } from '../metrics.ts';
 import type { Reader } from '../reader/reader.ts';
+import { parseRfc3339, reply } from './params.ts';
 
 export interface RedirectOptions {
   reader: Reader;
@@ -15,14 +17,18 @@ export interface RedirectOptions {
   clusters: string[];
   windowMs: number;
   metrics: PluginMetrics;
+  /** Absolute Jaeger UI address with its base path (`plugin.uiUrl`); absent = relative locations. */
+  uiUrl?: string;
 }
 
-const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
-
-function reply(res: ServerResponse, code: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
-  res.end(body.endsWith('\n') ? body : `${body}\n`);
+/** Where a browser sees trace `id` in the Jaeger UI. */
+export function tracePageUrl(id: string, uiUrl?: string): string {
+  if (!uiUrl) return `/trace/${id}`;
+  // A base path without its trailing slash would lose its last segment when resolving.
+  const base = uiUrl.endsWith('/') ? uiUrl : `${uiUrl}/`;
+  return new URL(`trace/${id}`, base).href;
 }
+
 
 export async function handleRedirect(req: IncomingMessage, res: ServerResponse, opts: RedirectOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -41,8 +47,8 @@ export async function handleRedirect(req: IncomingMessage, res: ServerResponse, 
     count('UnknownCluster');
     return reply(res, 404, `cluster ${cluster} not supported now; known clusters: ${opts.clusters.join(', ')}`);
   }
-  const tsMs = rfc3339.test(ts) ? Date.parse(ts) : NaN;
-  if (Number.isNaN(tsMs)) {
+  const tsMs = parseRfc3339(ts);
+  if (tsMs === undefined) {
     count('InvalidTimestamp');
     return reply(res, 400, `ts must be an RFC 3339 time such as 2025-01-02T10:11:12Z, got ${JSON.stringify(ts)}`);
   }
@@ -72,9 +78,10 @@ export async function handleRedirect(req: IncomingMessage, res: ServerResponse, 
   }
   if (traces.length > 1) {
     count('MultiTraceMatch');
-    return reply(res, 409, `${traces.length} traces match ${describe}; add namespace or group to choose one:\n${traces.map((t) => `/trace/${t.traceId}`).join('\n')}`);
+    return reply(res, 409, `${traces.length} traces match ${describe}; add namespace or group to choose one:\n${traces.map((t) => tracePageUrl(t.traceId, opts.uiUrl)).join('\n')}`);
   }
   count('Found');
-  res.writeHead(302, { Location: `/trace/${traces[0]!.traceId}`, 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(`Found: /trace/${traces[0]!.traceId}\n`);
+  const location = tracePageUrl(traces[0]!.traceId, opts.uiUrl);
+  res.writeHead(302, { Location: location, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`Found: ${location}\n`);
 }

@@ -1,15 +1,17 @@
-/** The plugin's HTTP server: `/redirect`, and `/healthz` for probes. */
+/** The plugin's HTTP server: `/redirect`, `/extensions/api/v1/trace`, and `/healthz` for probes. */
 import { createServer, type Server } from 'node:http';
 import { parseHostPort } from '../../runtime/util/hostPort.ts';
 import type { Logger } from '../../runtime/util/log.ts';
+import { handleExtensionTrace } from './extensionTrace.ts';
 import { handleRedirect, type RedirectOptions } from './redirect.ts';
 
 export function createHttpServer(opts: RedirectOptions & { logger: Logger }): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/redirect') {
-      handleRedirect(req, res, opts).catch((err) => {
-        opts.logger.error('redirect failed', { url: req.url, err });
+    const handler = req.method === 'GET' ? { '/redirect': handleRedirect, '/extensions/api/v1/trace': handleExtensionTrace }[path ?? ''] : undefined;
+    if (handler) {
+      handler(req, res, opts).catch((err: unknown) => {
+        opts.logger.error('plugin HTTP request failed', { url: req.url, err });
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end(`internal error: ${(err as Error).message}\n`);
       });
@@ -21,7 +23,7 @@ export function createHttpServer(opts: RedirectOptions & { logger: Logger }): Se
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(`not found: ${req.method} ${path}; this server answers GET /redirect\n`);
+    res.end(`not found: ${req.method} ${path}; this server answers GET /redirect and GET /extensions/api/v1/trace\n`);
   });
 }
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
 import { buildDisplayModes, loadDisplayModes } from './registry.ts';
+import { modeFileSchema } from './schema.ts';
 
 describe('display modes', () => {
   const modes = loadDisplayModes();
@@ -51,5 +54,21 @@ describe('display modes', () => {
     });
     expect(mine.names()).toEqual(['flat', 'flat [up]']);
     expect(mine.byName('flat [up]')!.idHex).toBe('000000a1');
+  });
+});
+
+describe("the original's display-mode file shape", () => {
+  it('loads: `fields` diff paths, modifiers without priority, extension modifiers skipped', () => {
+    const modes = loadDisplayModes(new URL('./testdata/original-shape.yaml', import.meta.url).pathname);
+    // Priorities 0 (omitted) then 1; one modifier per class, so no "full tree+ancestors".
+    expect(modes.names()).toEqual(['tracing', 'tracing [full tree]', 'tracing [ancestors]']);
+    expect(modes.byName('tracing [ancestors]')!.idHex).toBe('22000000');
+    expect(modes.skipped).toEqual(['apiserver trace (extension modifiers are not supported)']);
+  });
+
+  it('reads `fields` of a diff class as its paths', () => {
+    const file = modeFileSchema.parse(parse(readFileSync(new URL('./testdata/original-shape.yaml', import.meta.url), 'utf8')));
+    const collapse = file.configs[0]!.steps[1]!;
+    expect(collapse.kind === 'CollapseNestingVisitor' && collapse.auditDiffClasses.fields[0]!.paths).toEqual(['metadata.resourceVersion', 'metadata.generation']);
   });
 });

@@ -33,6 +33,8 @@ export class DisplayModes {
   constructor(
     readonly all: DisplayMode[],
     readonly defaultMode: DisplayMode,
+    /** Modifiers of the file that were not applied, with the reason (logged at start). */
+    readonly skipped: string[] = [],
   ) {
     for (const m of all) {
       this.byIdMap.set(m.id, m);
@@ -87,7 +89,12 @@ function fromFile(file: ModeFile, source: string): DisplayModes {
   const modifiers = Object.entries(file.modifiers)
     .map(([mask, m]) => ({ mask: parseInt(mask, 16) >>> 0, ...m }))
     .sort((a, b) => a.priority - b.priority);
+  const skipped: string[] = [];
   for (const mod of modifiers) {
+    if (mod.modifierName === 'extension') {
+      skipped.push(`${mod.displayName} (extension modifiers are not supported)`);
+      continue;
+    }
     const args = linkSelectorArgsSchema.safeParse(mod.args);
     if (!args.success) throw new Error(`invalid display mode file ${source}: modifier ${mod.displayName}: ${args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const cls = `${mod.modifierName}/${args.data.modifierClass}`;
@@ -115,7 +122,7 @@ function fromFile(file: ModeFile, source: string): DisplayModes {
     seen.set(m.id, m.name);
   }
   const defaultId = parseInt(file.defaultConfig, 16) >>> 0;
-  return new DisplayModes(modes, modes.find((m) => m.id === defaultId)!);
+  return new DisplayModes(modes, modes.find((m) => m.id === defaultId)!, skipped);
 }
 
 export function loadDisplayModes(path = defaultModeFile): DisplayModes {

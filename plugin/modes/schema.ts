@@ -31,7 +31,15 @@ export const stepSchema = z.discriminatedUnion('kind', [
     auditDiffClasses: z
       .object({
         default: diffClass.prefault({}),
-        fields: z.array(z.object({ paths: z.array(z.string()).min(1), class: diffClass })).default([]),
+        fields: z
+          .array(
+            z.preprocess(
+              // The original's file (hack/tfconfig.yaml) names the list `fields`; accept it as `paths`.
+              (f) => (f && typeof f === 'object' && !('paths' in f) && 'fields' in f ? { ...f, paths: (f as { fields: unknown }).fields } : f),
+              z.object({ paths: z.array(z.string()).min(1), class: diffClass }),
+            ),
+          )
+          .default([]),
       })
       .prefault({}),
     logTypeMapping: z.record(z.string(), z.string()).default({}),
@@ -42,11 +50,12 @@ export const stepSchema = z.discriminatedUnion('kind', [
 export type StepConfig = z.output<typeof stepSchema>;
 
 export const modifierSchema = z.object({
-  /** Modifiers apply in ascending priority. */
-  priority: z.number().int(),
+  /** Modifiers apply in ascending priority (0 when omitted, as in the original). */
+  priority: z.number().int().default(0),
   /** Shown in the mode name: `tracing [full tree]`. */
   displayName: z.string().min(1),
-  modifierName: z.enum(['link-selector']),
+  /** `extension` (the original's external trace providers, spec 8.9) is accepted and skipped: see DisplayModes.skipped. */
+  modifierName: z.enum(['link-selector', 'extension']),
   args: z.unknown(),
 });
 

@@ -21,7 +21,7 @@ import type { Logger } from '../util/log.ts';
 import { sleep } from '../util/sleep.ts';
 import { decodeCarrier, encodeCarrier, spanCacheKey } from './cacheValue.ts';
 import type { AggregatorConfig } from './config.ts';
-import type { Aggregator, LinkJob, PseudoSpanRequest, RichObject, SpanEvent } from './types.ts';
+import type { Aggregator, LinkJob, PseudoSpanRequest, RichObject, SpanEvent, SpanTagger } from './types.ts';
 
 export { aggregatorConfigOf, type AggregatorConfig } from './config.ts';
 
@@ -31,6 +31,8 @@ export interface AggregatorDeps {
   registry: Registry;
   logger: Logger;
   now?: () => number;
+  /** Resource tags (e.g. `nodes` on Pods) for object and event spans. */
+  tagger?: SpanTagger;
 }
 
 /** A short metric label for an error: the span cache conflict kind if one caused it, else the error name. */
@@ -55,6 +57,7 @@ export class SpanAggregator implements Aggregator {
   private readonly spanCache: SpanCache;
   private readonly tracer: Tracer;
   private readonly logger: Logger;
+  private readonly tagger: SpanTagger | undefined;
   private readonly now: () => number;
   private readonly metrics;
 
@@ -69,6 +72,7 @@ export class SpanAggregator implements Aggregator {
     this.spanCache = deps.spanCache;
     this.tracer = deps.tracer;
     this.logger = deps.logger;
+    this.tagger = deps.tagger;
     this.now = deps.now ?? Date.now;
     this.metrics = aggregatorMetrics(deps.registry);
     gauge(deps.registry, 'aggregator_known_spans', 'Pseudo spans remembered in process', [], (g) => g.set(this.memo.size));
@@ -155,6 +159,7 @@ export class SpanAggregator implements Aggregator {
         [Tag.timeStamp]: rfc3339Seconds(startMs),
         ...this.pseudoSpanTags,
         ...req.extraTags,
+        ...(req.pseudoType === 'object' ? this.tagger?.objectTags(req.object) : undefined),
       },
     };
   }
@@ -193,6 +198,7 @@ export class SpanAggregator implements Aggregator {
             [Tag.notPseudo]: Tag.notPseudo,
             [Tag.traceSource]: event.traceSource,
             ...event.tags,
+            ...this.tagger?.eventTags(object, event),
             ...this.eventSpanTags,
           },
           logs: event.logs.map((l) => ({ name: l.message, timeMs: event.startMs, attributes: { [logTypeAttr]: l.type, ...l.attrs } })),

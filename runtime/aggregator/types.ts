@@ -53,6 +53,12 @@ export interface PseudoSpanRequest {
   dedupId: string;
 }
 
+/** Extra tags from the object's JSON (the resource tagger, runtime/tagger). */
+export interface SpanTagger {
+  objectTags(object: RichObject): Record<string, string>;
+  eventTags(object: RichObject, event: SpanEvent): Record<string, string>;
+}
+
 export interface Aggregator {
   /** Writes an event span under the object's span for the event's window (creating that span if needed). */
   send(object: RichObject, event: SpanEvent): Promise<void>;

@@ -13,6 +13,7 @@ import type { Logger } from '../util/log.ts';
 import { applyDecoration, type AuditDecorator } from './decorator.ts';
 import { toAuditSpan } from './event.ts';
 import type { AuditFilter } from './filter.ts';
+import type { ObjectInference } from './infer.ts';
 import type { AuditMessage, AuditObject } from './types.ts';
 
 export interface AuditConsumerDeps {
@@ -22,6 +23,8 @@ export interface AuditConsumerDeps {
   decorators: AuditDecorator[];
   registry: Registry;
   logger: Logger;
+  /** Finds the object of an event whose objectRef has no resource (discovery; `audit.consumer.inferObjectRef`). */
+  infer?: ObjectInference;
 }
 
 export class AuditConsumer {
@@ -31,6 +34,7 @@ export class AuditConsumer {
   private readonly aggregator: Aggregator;
   private readonly decorators: AuditDecorator[];
   private readonly logger: Logger;
+  private readonly infer: ObjectInference | undefined;
   private readonly metrics;
 
   constructor(config: AuditConsumerConfig, deps: AuditConsumerDeps) {
@@ -40,6 +44,7 @@ export class AuditConsumer {
     this.aggregator = deps.aggregator;
     this.decorators = deps.decorators;
     this.logger = deps.logger;
+    this.infer = deps.infer;
     const r = deps.registry;
     this.metrics = {
       event: histogram(r, 'audit_consumer_event', 'Audit events consumed (seconds); hasTrace once a span was attempted', [
@@ -55,7 +60,9 @@ export class AuditConsumer {
     };
   }
 
-  async handle(msg: AuditMessage, partition: number): Promise<void> {
+  async handle(queued: AuditMessage, partition: number): Promise<void> {
+    const inferred = !queued.object && this.infer ? await this.infer(queued) : undefined;
+    const msg = inferred ? { ...queued, object: inferred } : queued;
     const { cluster, event, object } = msg;
     const end = this.metrics.event.startTimer({ cluster, consumerGroup: this.group, partition: String(partition) });
     const reason = this.filter.test(msg);

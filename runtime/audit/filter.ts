@@ -1,13 +1,15 @@
 /**
- * Which audit events become spans (spec 5.5 steps 1-4, 5.6 static part): kept verbs and stages, then
- * exclusions by cluster, type, user agent, user, namespace and object. Returns the reason an event is
- * dropped (a metric label), or undefined to keep it.
+ * Which audit events become spans (spec 5.5 steps 1-4, 5.6): kept verbs and stages, then exclusions by
+ * cluster, and the static rules (`audit.filter`) and the cluster's dynamic rules (its filter ConfigMap,
+ * dynamicFilter.ts). Both rule sets can be replaced while running (no restart). Returns the reason an
+ * event is dropped (a metric label), or undefined to keep it.
  */
 import type { AuditConfig } from '../config/sections/audit.ts';
 import { auditUsername } from './event.ts';
+import { FilterRules, type RuleReason } from './filterRules.ts';
 import type { AuditEvent, AuditMessage } from './types.ts';
 
-export type FilterReason = 'cluster' | 'verb' | 'stage' | 'noObject' | 'type' | 'userAgent' | 'user' | 'namespace' | 'object';
+export type FilterReason = 'cluster' | 'verb' | 'stage' | 'noObject' | RuleReason;
 
 /** The filter's settings: `audit.filter`, plus the verbs, stages and user choice of `audit.consumer`. */
 export type AuditFilterSettings = {
@@ -16,29 +18,34 @@ export type AuditFilterSettings = {
 };
 
 export class AuditFilter {
-  private readonly verbs: Set<string>;
-  private readonly stages: Set<string>;
-  private readonly types: Set<string>;
-  private readonly excludeClusters: Set<string>;
-  private readonly onlyClusters: Set<string>;
-  private readonly users: RegExp[];
-  private readonly namespaces: RegExp[];
-  private readonly objects: RegExp[];
-  private readonly userAgents: string[];
-  private readonly ignoreImpersonatedUser: boolean;
+  private verbs!: Set<string>;
+  private stages!: Set<string>;
+  private excludeClusters!: Set<string>;
+  private onlyClusters!: Set<string>;
+  private rules!: FilterRules;
+  private ignoreImpersonatedUser!: boolean;
+  /** Per cluster, from its filter ConfigMap. */
+  private readonly dynamic = new Map<string, FilterRules>();
 
-  constructor({ filter, consumer }: AuditFilterSettings) {
+  constructor(settings: AuditFilterSettings) {
+    this.reconfigure(settings);
+  }
+
+  /** Replaces the static settings (a reloaded config); throws, keeping the old ones, on an invalid pattern. */
+  reconfigure({ filter, consumer }: AuditFilterSettings): void {
+    const rules = new FilterRules(filter);
     this.verbs = new Set(consumer.verbs);
     this.stages = new Set(consumer.stages);
-    // Core-group entries are written "pods"; keep them as "/pods" so lookups use one form.
-    this.types = new Set(filter.excludeTypes.map((t) => (t.includes('/') ? t : `/${t}`)));
     this.excludeClusters = new Set(filter.excludeClusters);
     this.onlyClusters = new Set(filter.onlyClusters);
-    this.users = filter.excludeUsers.map((p) => new RegExp(p));
-    this.namespaces = filter.excludeNamespaces.map((p) => new RegExp(p));
-    this.objects = filter.excludeObjects.map((p) => new RegExp(p));
-    this.userAgents = filter.excludeUserAgents;
+    this.rules = rules;
     this.ignoreImpersonatedUser = consumer.ignoreImpersonatedUser;
+  }
+
+  /** Sets (or, with undefined, clears) the dynamic rules of one cluster. */
+  setDynamic(cluster: string, rules: FilterRules | undefined): void {
+    if (rules) this.dynamic.set(cluster, rules);
+    else this.dynamic.delete(cluster);
   }
 
   /** The cheap checks the webhook applies before queueing (nothing else in the queue needs them). */
@@ -54,18 +61,12 @@ export class AuditFilter {
     const envelope = this.testEnvelope(cluster, event);
     if (envelope) return envelope;
     if (!object) return 'noObject';
-    if (this.types.has(`${object.group}/${object.resource}`)) return 'type';
-    const ua = event.userAgent ?? '';
-    if (this.userAgents.some((s) => ua.includes(s))) return 'userAgent';
-    if (this.users.length > 0) {
-      const user = auditUsername(event, this.ignoreImpersonatedUser);
-      if (this.users.some((r) => r.test(user))) return 'user';
-    }
-    if (this.namespaces.some((r) => r.test(object.namespace))) return 'namespace';
-    if (this.objects.length > 0) {
-      const path = `${object.group}/${object.version}/${object.resource}/${object.namespace}/${object.name}`;
-      if (this.objects.some((r) => r.test(path))) return 'object';
-    }
-    return undefined;
+    let user: string | undefined;
+    const subject = {
+      ...object,
+      userAgent: event.userAgent ?? '',
+      user: () => (user ??= auditUsername(event, this.ignoreImpersonatedUser)),
+    };
+    return this.rules.test(subject) ?? this.dynamic.get(cluster)?.test(subject);
   }
 }

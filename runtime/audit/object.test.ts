@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { keyString } from '../model/objectKey.ts';
 import { partitionKey, resolveObject, toMessage } from './object.ts';
+import type { AuditEvent } from './types.ts';
 import { auditEvent } from './testdata.ts';
 
 describe('audit object, resolved once at the webhook', () => {
@@ -28,5 +30,18 @@ describe('audit object, resolved once at the webhook', () => {
     expect(msg.object).toBeUndefined();
     expect(partitionKey(msg)).toBe('tracetest/a-1');
     expect(resolveObject('tracetest', { ...event, responseObject: { kind: 'Status', metadata: { name: 'x' } } })).toBeUndefined();
+  });
+});
+
+describe('one object, one key across producers', () => {
+  const key = (e: AuditEvent) => keyString(resolveObject('c', e)!);
+  it("keys a Namespace without a namespace, as watches and Events do (the apiserver puts its name in objectRef's)", () => {
+    const e = auditEvent({ group: '', resource: 'namespaces', namespace: 'team-a', name: 'team-a' });
+    expect(key(e)).toBe('c//namespaces//team-a');
+  });
+
+  it('keys subresource requests (status, scale, binding) as the object itself', () => {
+    const base = key(auditEvent({ group: '', resource: 'pods', namespace: 'ns', name: 'p' }));
+    for (const subresource of ['status', 'binding', 'scale']) expect(key(auditEvent({ group: '', resource: 'pods', namespace: 'ns', name: 'p', subresource }))).toBe(base);
   });
 });

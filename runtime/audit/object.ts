@@ -35,17 +35,27 @@ export function resolveObject(cluster: string, event: AuditEvent): AuditObject |
     const responseUid = meta?.metadata?.uid;
     if (typeof responseUid === 'string') uid = responseUid;
   }
+  const group = ref.apiGroup ?? '';
   return {
     cluster,
-    group: ref.apiGroup ?? '',
+    group,
     version: ref.apiVersion ?? '',
     resource: ref.resource,
-    namespace: ref.namespace ?? '',
+    namespace: objectNamespace(group, ref.resource, ref.namespace),
     name,
     ...(uid ? { uid } : {}),
     subresource: ref.subresource ?? '',
     requestResourceVersion: ref.resourceVersion ?? '',
   };
+}
+
+/**
+ * The namespace part of the object's key. The apiserver puts a Namespace's own name in its objectRef's
+ * namespace (`/api/v1/namespaces/foo` reads as namespace foo), while every other producer (watches, Events,
+ * linkers) keys the cluster-scoped Namespace with none: one object, one key.
+ */
+export function objectNamespace(group: string, resource: string, namespace: string | undefined): string {
+  return group === '' && resource === 'namespaces' ? '' : (namespace ?? '');
 }
 
 /** The queued form of a received event: its object resolved, its request body dropped. */

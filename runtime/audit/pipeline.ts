@@ -2,7 +2,7 @@
  * The audit pipeline as one component: it builds the parts and wires them one way,
  *
  *   webhook ──► (envelope filter) bounded partitioned queue ──► consumer workers ──► aggregator
- *      └──► observer (kelemetrix), forwarder
+ *      └──► observers (kelemetrix, dump), forwarder       filter reload + dynamic filter ConfigMaps (pipelineParts.ts)
  *
  * and stops them in that order: the webhook refuses new batches (503) and finishes the ones in flight,
  * the forwarder finishes its requests, the queue drains for up to ten seconds, and whatever is left is
@@ -21,6 +21,7 @@ import { AuditConsumer } from './consumer.ts';
 import type { AuditDecorator } from './decorator.ts';
 import { AuditFilter } from './filter.ts';
 import { AuditForwarder } from './forward.ts';
+import { PipelineParts } from './pipelineParts.ts';
 import { PartitionedQueue } from './queue.ts';
 import type { AuditMessage, ReceivedAuditEvent } from './types.ts';
 import { AuditWebhook } from './webhook.ts';
@@ -42,6 +43,8 @@ export interface AuditPipelineDeps {
    * stages too). Not called for refused batches, which the apiserver sends again.
    */
   observe?: (received: ReceivedAuditEvent) => void;
+  /** Reads the config again, for applying a changed `audit.filter` without a restart (`kelemetry run` passes it). */
+  reload?: () => AuditConfig | undefined;
 }
 
 export interface RunningAuditPipeline extends RunningComponent {
@@ -63,19 +66,23 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
   const aggregator = config.consumer.enabled ? deps.aggregator : undefined;
   if (config.consumer.enabled && !aggregator) throw new Error('audit consumer is enabled but no aggregator was built (configure tracer)');
   const queue = aggregator ? new PartitionedQueue<AuditMessage>({ ...config.queue, consumerGroup: config.consumer.group }, { registry, logger }) : undefined;
-  const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger }) : undefined;
+  const parts = new PipelineParts(config, { clusters: deps.clusters, filter, registry, logger, observe: deps.observe, reload: deps.reload });
+  const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger, infer: parts.infer }) : undefined;
   const forwarder = config.webhook.forward.length > 0 ? new AuditForwarder(config.webhook.forward, { registry, logger }) : undefined;
   let webhook: AuditWebhook | undefined;
   if (config.webhook.enabled) {
     const webhookConfig = deps.listen ? { ...config.webhook, listen: formatHostPort(deps.listen) } : config.webhook;
-    webhook = new AuditWebhook(webhookConfig, { resolver: new ClusterResolver(deps.clusters), filter, queue, observe: deps.observe, forwarder, registry, logger });
+    webhook = new AuditWebhook(webhookConfig, { resolver: new ClusterResolver(deps.clusters), filter, queue, observe: parts.observe, forwarder, registry, logger });
   }
 
   if (queue && consumer) queue.start((msg, partition) => consumer.handle(msg, partition));
   try {
+    parts.start();
     await webhook?.start();
   } catch (err) {
+    await parts.stop();
     await queue?.stop(0);
+    parts.close();
     throw err;
   }
 
@@ -90,6 +97,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
     stop: async () => {
       running = false;
       await webhook?.stop();
+      await parts.stop();
       await forwarder?.stop();
       if (queue) {
         const left = await queue.stop(drainMs);
@@ -98,6 +106,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
           logger.error('audit events abandoned at shutdown (the apiserver does not resend accepted batches)', { events: left });
         }
       }
+      parts.close();
     },
   };
 }

@@ -12,6 +12,7 @@ import { auditSection } from './sections/audit.ts';
 import { informersSection } from './sections/informers.ts';
 import { pluginSection } from './sections/plugin.ts';
 import { kelemetrixSection } from './sections/kelemetrix.ts';
+import { resourceTagsSection } from '../tagger/config.ts';
 
 export const clusterConfig = z.object({
   /** Cluster name: appears in every span's `cluster` tag and in the audit webhook path /audit/<name>. */
@@ -58,11 +59,15 @@ const tracerSection = z.object({
   pseudoSpanTags: z.record(z.string(), z.string()).default({}),
   /** Tags added to every audit and event span. */
   eventSpanTags: z.record(z.string(), z.string()).default({}),
+  /** Tags taken from objects by resource (spec 4.7), e.g. `nodes` on Pods. */
+  resourceTags: resourceTagsSection.prefault({}),
 });
 
 const metricsSection = z.object({
   /** Prometheus /metrics plus /healthz and /readyz. */
   listen: listenAddress.default('127.0.0.1:9090'),
+  /** Also serve the original Kelemetry's series (`<name>_histogram` in ns, `_summary`, `_gauge`; runtime/metrics/originalNames.ts). */
+  originalNames: z.boolean().default(false),
 });
 
 export const configSchema = z

@@ -197,7 +197,7 @@ export class EventController {
       progress.markHandled(key, ms);
       return drop('Filtered');
     }
-    const object: RichObject = { cluster, group: info.group, version, resource: info.resource, namespace: inv.namespace ?? '', name: inv.name ?? '', ...(inv.uid ? { uid: inv.uid } : {}) };
+    const object: RichObject = { cluster, group: info.group, version, resource: info.resource, namespace: info.namespaced ? (inv.namespace ?? '') : '', name: inv.name ?? '', ...(inv.uid ? { uid: inv.uid } : {}) };
     const claim = await marks.claim(key, term.signal);
     if (claim.emitted) {
       // A previous leader emitted it after its last saved progress.

@@ -20,6 +20,8 @@ export async function startMetricsServer(
   registry: Registry,
   components: () => ReadinessSource[],
   logger: Logger,
+  /** More series appended to /metrics (the original's names, when configured). */
+  extra?: () => Promise<string>,
 ): Promise<RunningMetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -28,7 +30,7 @@ export async function startMetricsServer(
       return;
     }
     if (path === '/metrics') {
-      registry.metrics().then(
+      Promise.all([registry.metrics(), extra?.() ?? '']).then(([ours, more]) => ours + more).then(
         (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
         (err: unknown) => {
           logger.error('collecting metrics failed', { err });

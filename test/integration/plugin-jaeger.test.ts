@@ -62,7 +62,7 @@ let queryUrl: string;
 const processes: ProcessRecord[] = [];
 const stores: StoreClients[] = [];
 
-function pluginConfig() {
+function pluginConfig(uiUrl?: string) {
   return parseConfig({
     clusters: [{ name: cluster }],
     stores: { redis: { url: env.redis.endpoint } },
@@ -71,13 +71,14 @@ function pluginConfig() {
       httpListen: '127.0.0.1:0',
       backend: { remoteStorage: env.jaeger.storage.remoteStorage },
       traceCache: { backend: 'redis', prefix: `/plugin-test-${suffix}/trace/`, ttl: '10m' },
+      ...(uiUrl ? { uiUrl } : {}),
     },
   });
 }
 
 /** One plugin replica with its own store connections, as `kelemetry run` would start it. */
-async function startReplica(logger: Logger): Promise<RunningPlugin> {
-  const config = pluginConfig();
+async function startReplica(logger: Logger, uiUrl?: string): Promise<RunningPlugin> {
+  const config = pluginConfig(uiUrl);
   const clients = new StoreClients(config.stores);
   stores.push(clients);
   return startPluginComponent({ ...config, plugin: config.plugin! }, { logger, registry: new Registry(), stores: clients });
@@ -229,6 +230,55 @@ describe('storage plugin behind Jaeger v2 query (real Jaeger query, remote stora
     } finally {
       client.close();
     }
+  });
+
+  it('/redirect with plugin.uiUrl: a browser-like client following redirects lands on the Jaeger UI trace page (200)', async () => {
+    // Without uiUrl the relative Location resolves against the plugin's own port, where a browser gets a 404.
+    const browserPlugin = await startReplica(createLogger({ level: 'warn' }), `${queryUrl}/`);
+    try {
+      const params = new URLSearchParams({ ts: new Date(boundaryMs).toISOString(), cluster, resource: 'deployments', namespace, name: family.deployment.name });
+      const res = await fetch(`http://127.0.0.1:${browserPlugin.httpPort}/redirect?${params}`, { headers: { accept: 'text/html' } });
+      expect(res.redirected).toBe(true);
+      expect(res.url).toMatch(new RegExp(`^${queryUrl}/trace/ff20000000e1e3e7[0-9a-f]{16}$`));
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      // The page's trace is what Jaeger query serves for the same ID (the plugin that answered shares the cache).
+      const id = res.url.split('/').pop()!;
+      expect(entries(rootOf(await traceJson(id)).tags).name).toBe(family.deployment.name);
+    } finally {
+      await browserPlugin.stop();
+    }
+  });
+
+  it('/extensions/api/v1/trace (spec 8.11): one Jaeger UI JSON trace of the object, optionally only audit logs', async () => {
+    const params = (extra: Record<string, string>) =>
+      new URLSearchParams({
+        cluster,
+        resource: 'deployments',
+        namespace,
+        name: family.deployment.name,
+        start: new Date(boundaryMs - 30 * minute).toISOString(),
+        end: new Date(boundaryMs + 30 * minute).toISOString(),
+        ...extra,
+      });
+    const get = (extra: Record<string, string> = {}) => fetch(`http://127.0.0.1:${plugin.httpPort}/extensions/api/v1/trace?${params(extra)}`);
+    const res = await get({ displayMode: 'tracing [full tree]' });
+    expect(res.status).toBe(200);
+    const trace = (await res.json()) as UiTrace;
+    expect(trace.traceID).toMatch(/^ff21000000/);
+    const root = rootOf(trace);
+    expect(entries(root.tags)).toMatchObject({ resource: 'deployments', name: family.deployment.name });
+    expect(childrenOf(trace, root.spanID)).toHaveLength(2);
+    expect(trace.processes[root.processID]!.serviceName).toBe(`${cluster} deployments`);
+    const logKeys = (t: UiTrace) => new Set(t.spans.flatMap((s) => s.logs.flatMap((l) => l.fields.map((f) => f.key))));
+    expect(logKeys(trace).has('event')).toBe(true);
+    const auditOnly = (await (await get({ displayMode: 'tracing [full tree]', span_type: 'audit' })).json()) as UiTrace;
+    expect(auditOnly.spans.every((s) => s.logs.every((l) => l.fields.some((f) => f.key === 'audit')))).toBe(true);
+    expect(auditOnly.spans.some((s) => s.logs.length > 0)).toBe(true);
+    // Default mode `tracing`: the Deployment alone.
+    expect(((await (await get()).json()) as UiTrace).spans).toHaveLength(1);
+    expect((await get({ name: 'does-not-exist' })).status).toBe(404);
+    expect((await get({ start: 'yesterday' })).status).toBe(400);
   });
 
   it('/redirect answers 404 when nothing matches and 400 on bad parameters', async () => {

@@ -129,8 +129,10 @@ describe('npm run quickstart -- --detach (real stack, operator-rendered componen
     const deletes = logs.filter((l) => l.audit?.endsWith(' delete'));
     expect(deletes.length).toBeGreaterThan(0);
     for (const d of deletes) expect((JSON.parse(d.snapshot!) as { metadata: { name: string } }).metadata.name).toBe('demo');
-    const replicaSets = childrenOf(t, root.spanID).filter((c) => t.processes[c.processID]?.serviceName.endsWith('replicasets'));
-    expect(replicaSets).toHaveLength(2);
+    // Exactly two direct children, counted before any filtering: link, audit and event spans must all be gone.
+    const children = childrenOf(t, root.spanID);
+    expect(children.map((c) => `${t.processes[c.processID]?.serviceName} ${c.operationName}`)).toHaveLength(2);
+    expect(children.every((c) => t.processes[c.processID]?.serviceName.endsWith('replicasets'))).toBe(true);
   });
 
   it('spec 11.4: a ReplicaSet in mode 22000000 shows its Deployment as the single root with that one ReplicaSet', async () => {

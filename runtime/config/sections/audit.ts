@@ -17,6 +17,9 @@ const forwardTarget = z.object({
   maxInFlight: z.number().int().positive().default(64),
 });
 
+/** User agents never traced unless `excludeUserAgents` is set: leader-election renewals and the local-path provisioner. */
+export const DEFAULT_EXCLUDED_USER_AGENTS = ['/leader-election', 'local-path-provisioner/'];
+
 const regexList = z
   .array(z.string())
   .default([])
@@ -60,6 +63,11 @@ export const auditConsumerSection = z.object({
   stages: z.array(z.string()).default(['ResponseComplete']),
   /** Use the real user rather than the impersonated one in titles and the `username` tag. */
   ignoreImpersonatedUser: z.boolean().default(false),
+  /**
+   * For events whose objectRef has no resource, find the object from the response object's kind through
+   * the cluster's discovery (spec 5.5). Needs API access to every cluster in `clusters`.
+   */
+  inferObjectRef: z.boolean().default(false),
 });
 
 export const auditFilterSection = z.object({
@@ -68,7 +76,7 @@ export const auditFilterSection = z.object({
     .array(z.string().regex(/^[^/]+(\/[^/]+)?$/, 'want "resource" or "group/resource"'))
     .default(DEFAULT_EXCLUDED_RESOURCES),
   /** Events whose user agent contains any of these substrings are dropped. */
-  excludeUserAgents: z.array(z.string()).default(['/leader-election', 'local-path-provisioner/']),
+  excludeUserAgents: z.array(z.string()).default(DEFAULT_EXCLUDED_USER_AGENTS),
   /** Regular expressions on the (effective) username. */
   excludeUsers: regexList,
   /** Regular expressions on the object's namespace ("" for cluster-scoped objects). */
@@ -79,6 +87,29 @@ export const auditFilterSection = z.object({
   excludeClusters: z.array(z.string()).default([]),
   /** If non-empty, only these clusters are traced. */
   onlyClusters: z.array(z.string()).default([]),
+  /**
+   * Each cluster's filter ConfigMap (spec 5.6; keys in runtime/audit/dynamicFilter.ts), watched in that
+   * cluster and applied as it changes. Needs API access to every cluster in `clusters`.
+   */
+  dynamic: z
+    .object({
+      enabled: z.boolean().default(false),
+      namespace: z.string().min(1).default('default'),
+      name: z.string().min(1).default('kelemetry-filter-config'),
+    })
+    .prefault({}),
+  /** How often `kelemetry run` re-reads its config file and applies a changed `audit.filter` without restarting. */
+  reloadInterval: duration.prefault('15s'),
+});
+
+export const auditDumpSection = z.object({
+  /** Append every received audit event (before filtering) to this file, one JSON line each; unset = no dump. */
+  file: z.string().min(1).optional(),
+  /** Size at which the file is rotated to `<file>.1`. */
+  maxBytes: z.number().int().positive().default(100 * 1024 * 1024),
+  /** Rotated files kept (`<file>.1` … `<file>.<maxFiles>`). */
+  maxFiles: z.number().int().min(1).max(100).default(3),
+  flushInterval: duration.prefault('200ms'),
 });
 
 export const auditSection = z.object({
@@ -86,6 +117,7 @@ export const auditSection = z.object({
   queue: auditQueueSection.prefault({}),
   consumer: auditConsumerSection.prefault({}),
   filter: auditFilterSection.prefault({}),
+  dump: auditDumpSection.prefault({}),
 });
 
 export type AuditConfig = z.output<typeof auditSection>;
@@ -93,3 +125,4 @@ export type AuditWebhookConfig = z.output<typeof auditWebhookSection>;
 export type AuditQueueConfig = z.output<typeof auditQueueSection>;
 export type AuditConsumerConfig = z.output<typeof auditConsumerSection>;
 export type AuditFilterConfig = z.output<typeof auditFilterSection>;
+export type AuditDumpConfig = z.output<typeof auditDumpSection>;

@@ -4,7 +4,7 @@
  * runtime/diff, runtime/linker and runtime/k8s.
  */
 import { z } from 'zod';
-import { DEFAULT_EXCLUDED_RESOURCES, cacheBackend, duration, regexPattern } from '../common.ts';
+import { DEFAULT_EXCLUDED_RESOURCES, cacheBackend, duration, listenAddress, regexPattern } from '../common.ts';
 
 /** Lease-based election (spec 6.1): N Lease objects `<name>-0 … <name>-(N-1)` in `namespace`. */
 export const leaderElection = (name: string, numLeaders: number) =>
@@ -136,6 +136,8 @@ export const informersSection = z
     diffDecorator: diffDecoratorSection,
     eventController: eventControllerSection,
     linkers: linkerSection,
+    /** The diff debug API (runtime/diff/api.ts): what the diff cache holds per object. Absent = off. */
+    diffApi: z.object({ listen: listenAddress }).optional(),
   });
 export type InformersConfig = z.output<typeof informersSection>;
 

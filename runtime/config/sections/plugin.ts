@@ -59,6 +59,14 @@ export const pluginSection = z.object({
       maxBytes: z.number().int().positive().default(2 * 1024 * 1024),
     })
     .prefault({}),
+  /**
+   * Absolute address where browsers reach the Jaeger UI, with its base path (e.g. `https://kelemetry.example.com/jaeger/`):
+   * /redirect then sends browsers to `<uiUrl>trace/<id>`. Absent = a relative `/trace/<id>`, which only works when
+   * /redirect is served behind the same host and path as the UI.
+   */
+  uiUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional(),
   /** Half-width of the time range /redirect searches around `ts`. */
   redirectWindow: duration.prefault('30m'),
 });
