@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startJaegerQuery, startJaegerStorage, type JaegerQueryInfo, type JaegerStorageInfo } from './jaeger.ts';
 import { dnsServiceIp, startKube, type AuditWebhookTarget, type KubeInfo } from './kube.ts';
-import { prepareRealNode, startRealNode, stopRealNode, sweepStaleNode, type RealNodeInfo } from './node/realNode.ts';
+import { cleanUpRealNode, prepareRealNode, startRealNode, stopRealNode, sweepStaleNode, type RealNodeInfo } from './node/realNode.ts';
 import { nodeIp } from './node/host.ts';
 import { formatDuration, stderrLogger, type Logger } from './log.ts';
 import { createPki } from './pki.ts';
@@ -215,7 +215,7 @@ async function startServers(
 
 /**
  * Stops the servers (the real node first, while the apiserver can still delete its pods; etcd last: the others
- * write to it until they stop) and removes the temp dirs. Safe to call twice.
+ * write to it until they stop), cleans up after the real node and removes the temp dirs. Safe to call twice.
  */
 export async function stopEnvironment(state: EnvironmentFiles, log: Logger = stderrLogger): Promise<void> {
   const node = state.realNode;
@@ -225,6 +225,8 @@ export async function stopEnvironment(state: EnvironmentFiles, log: Logger = std
   } finally {
     await Promise.all(state.processes.filter((p) => p.name !== 'etcd').map((p) => stopProcess(p)));
     await Promise.all(state.processes.filter((p) => p.name === 'etcd').map((p) => stopProcess(p)));
+    // Before the temp dirs go: the node's mounts are in them.
+    if (node) await cleanUpRealNode(node, log);
     removeTempDirs(state);
     owned.delete(state.baseDir);
   }

@@ -5,6 +5,7 @@
  * Shared by the quickstart and the install tests.
  */
 import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -14,6 +15,7 @@ import { buildImages } from '../envtest/images/build.ts';
 import { kelemetryRepository } from '../envtest/images/kelemetry.ts';
 import { importImages } from '../envtest/node/containerd.ts';
 import type { Logger } from '../envtest/log.ts';
+import { createPki } from '../envtest/pki.ts';
 import { PORTS } from '../manifests/ports.ts';
 import { waitUntil } from './progress.ts';
 
@@ -74,7 +76,38 @@ export async function waitInstanceReady({ kc }: KubeClients, namespace: string, 
   });
 }
 
-/** What `kelemetry audit-webhook-config --instance NS/NAME` prints, used as the API server's webhook config. */
+/**
+ * A serving certificate for the audit webhook, as a cluster admin would issue it (or cert-manager): from a
+ * CA of its own, for the Service's DNS names, in a kubernetes.io/tls Secret with ca.crt beside it.
+ */
+export async function createWebhookTlsSecret(info: EnvironmentInfo, { core }: KubeClients, namespace: string, instance: string, secretName: string): Promise<void> {
+  const dir = join(info.baseDir, 'webhook-pki');
+  mkdirSync(dir, { recursive: true });
+  const pki = await createPki(info.binaries.openssl, dir);
+  const host = `${instance}-webhook.${namespace}.svc`;
+  const cert = await pki.issue('webhook', { commonName: host, sans: [`DNS:${host}`, `DNS:${host}.cluster.local`] });
+  const data = { 'tls.crt': readFileSync(cert.cert), 'tls.key': readFileSync(cert.key), 'ca.crt': readFileSync(pki.ca.cert) };
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: secretName }, type: 'kubernetes.io/tls', data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.toString('base64')])) },
+  });
+}
+
+/** Waits until the instance reports a webhook URL at an IP address (its Service exists), as an admin would. */
+export async function waitWebhookAddress({ kc }: KubeClients, namespace: string, name: string): Promise<void> {
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  await waitUntil(`KelemetryInstance ${namespace}/${name} to report its webhook address`, async () => {
+    const inst = (await api.getNamespacedCustomObject({ group: 'kelemetry.io', version: 'v1alpha1', namespace, plural: 'kelemetryinstances', name })) as InstanceStatus;
+    const url = inst.status?.auditWebhook?.clusters?.[0]?.url;
+    return url && /^https?:\/\/[\d.]+:/.test(url) ? true : undefined;
+  }, 120_000);
+}
+
+/**
+ * What `kelemetry audit-webhook-config --instance NS/NAME` prints, used as the API server's webhook config.
+ * Restarting the API server breaks every watch for a few seconds: done before the instance's informers have
+ * listed (they wait for it to be back), no change made afterwards falls into that gap.
+ */
 export async function pointAuditWebhook(env: Environment, namespace: string, name: string): Promise<string> {
   const { stdout } = await run(process.execPath, [cli, 'audit-webhook-config', '--instance', `${namespace}/${name}`, '--kubeconfig', env.info.kube.kubeconfig]);
   const url = /server: (\S+)/.exec(stdout)?.[1];

@@ -6,10 +6,11 @@ const src: WebhookSource = { instance: 'ns/k', authMode: 'Token', status, token:
 
 describe('audit webhook kubeconfig', () => {
   it('names the webhook URL and carries the bearer token', () => {
-    expect(webhookKubeconfig(src, {})).toEqual({
+    const https = { ...status, clusters: [{ name: 'prod', url: 'https://k-webhook.ns.svc:8080/audit/prod' }] };
+    expect(webhookKubeconfig({ ...src, status: https }, {})).toEqual({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'kelemetry', cluster: { server: 'http://k-webhook.ns.svc:8080/audit/prod' } }],
+      clusters: [{ name: 'kelemetry', cluster: { server: 'https://k-webhook.ns.svc:8080/audit/prod' } }],
       users: [{ name: 'kube-apiserver', user: { token: 's3cret' } }],
       contexts: [{ name: 'default', context: { cluster: 'kelemetry', user: 'kube-apiserver' } }],
       'current-context': 'default',
@@ -18,7 +19,16 @@ describe('audit webhook kubeconfig', () => {
 
   it('replaces the origin with --server and embeds the CA', () => {
     const doc = webhookKubeconfig({ ...src, caPem: 'PEM' }, { server: 'https://10.0.0.5:30080' }) as { clusters: { cluster: Record<string, string> }[] };
-    expect(doc.clusters[0]!.cluster).toEqual({ server: 'https://10.0.0.5:30080/audit/prod', 'certificate-authority-data': Buffer.from('PEM').toString('base64') });
+    // An IP in the URL: the certificate is checked against the Service's DNS name.
+    expect(doc.clusters[0]!.cluster).toEqual({
+      server: 'https://10.0.0.5:30080/audit/prod',
+      'certificate-authority-data': Buffer.from('PEM').toString('base64'),
+      'tls-server-name': 'k-webhook.ns.svc',
+    });
+  });
+
+  it('refuses a token over plain HTTP, which kube-apiserver would never send (client-go sends tokens over TLS only)', () => {
+    expect(() => webhookKubeconfig(src, {})).toThrow(/sends tokens over HTTPS only: set spec.audit.tls.enabled/);
   });
 
   it('says what to do when it cannot be written', () => {

@@ -56,8 +56,17 @@ export function webhookKubeconfig(src: WebhookSource, choice: WebhookChoice): Re
     );
   }
   if (src.authMode === 'Token' && !src.token) throw new WebhookConfigError(`KelemetryInstance ${src.instance}: no bearer token was read (status.auditWebhook.tokenSecretRef)`);
+  if (src.token && server.startsWith('http:')) {
+    // client-go (which kube-apiserver's webhook uses) sends bearer tokens over TLS only: every batch would get 401.
+    throw new WebhookConfigError(
+      `KelemetryInstance ${src.instance} requires a bearer token but serves plain HTTP, and kube-apiserver sends tokens over HTTPS only: set spec.audit.tls.enabled with a serving certificate (spec.audit.tls.secretName), or spec.audit.auth.mode None on a trusted network`,
+    );
+  }
   const cluster: Record<string, string> = { server };
   if (src.caPem) cluster['certificate-authority-data'] = Buffer.from(src.caPem).toString('base64');
+  // The URL names an IP (kube-apiserver resolves no .svc names); the certificate names the Service.
+  const serviceHost = src.status?.service.replace(/:\d+$/, '');
+  if (server.startsWith('https:') && serviceHost && /^\[?[\d.:a-f]+\]?$/i.test(new URL(server).hostname)) cluster['tls-server-name'] = serviceHost;
   return {
     apiVersion: 'v1',
     kind: 'Config',

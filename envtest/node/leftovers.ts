@@ -123,7 +123,9 @@ async function iptablesLeftovers(command: string): Promise<Leftover[]> {
       continue; // table or ip6tables not available
     }
     const lines = dump.split('\n');
-    const ourCni = new Set(lines.filter((l) => l.startsWith('-A ') && l.includes(`name: "${cniNetwork}"`)).map((l) => /-j (CNI-\S+)/.exec(l)?.[1]).filter(Boolean) as string[]);
+    // The bridge plugin's rules say `--comment "name: \"<network>\" id: …"` (quotes escaped in the dump).
+    const ours = (l: string) => l.startsWith('-A ') && l.includes(`name: \\"${cniNetwork}\\"`);
+    const ourCni = new Set(lines.filter(ours).map((l) => /-j (CNI-\S+)/.exec(l)?.[1]).filter((c): c is string => !!c));
     const chains = lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!).filter((c) => c.startsWith('KUBE-') || ourCni.has(c));
     if (!chains.length) continue;
     const targets = new Set(chains);

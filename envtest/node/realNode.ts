@@ -124,16 +124,21 @@ async function drain(node: RealNodeInfo, log: Logger): Promise<void> {
   }
 }
 
+/** False when another environment's real node runs now (this one's state is stale): hands off its host. */
+function ownsHost(node: RealNodeInfo, log: Logger): boolean {
+  const lock = readLock();
+  if (!lock || lock.baseDir === dirname(node.dir) || !lockHeld(lock)) return true;
+  log(`real node: leaving the host alone, another environment's real node runs now (${lock.baseDir})`);
+  return false;
+}
+
 /**
- * Stops the node in order (pods, kube-proxy and its rules, kubelet and CoreDNS, containerd), then removes
- * everything it left on the host and restores the kernel settings. `processes`: the environment's records.
+ * Stops the node's processes in order: pods (through the API), kube-proxy and its rules, kubelet and CoreDNS,
+ * containerd. `processes`: the environment's records. The host clean-up (cleanUpRealNode) comes after the
+ * apiserver stopped: it removes the address the apiserver listens on, without which it cannot shut down.
  */
 export async function stopRealNode(node: RealNodeInfo, processes: ProcessRecord[], log: Logger): Promise<void> {
-  const lock = readLock();
-  if (lock && lock.baseDir !== dirname(node.dir) && lockHeld(lock)) {
-    log(`real node: not cleaning up the host, another environment's real node runs now (${lock.baseDir})`);
-    return;
-  }
+  if (!ownsHost(node, log)) return;
   const byName = (name: string) => processes.filter((p) => p.name === name && isAlive(p.pid));
   if (byName('kubelet').length) await drain(node, log);
   const proxies = byName('kube-proxy');
@@ -141,7 +146,11 @@ export async function stopRealNode(node: RealNodeInfo, processes: ProcessRecord[
   if (proxies.length) await cleanUpKubeProxy(node.binaries.kubeProxy).catch((err: Error) => log(err.message));
   await Promise.all([...byName('kubelet'), ...byName('coredns')].map((p) => stopProcess(p)));
   await Promise.all(byName('containerd').map((p) => stopProcess(p)));
-  await cleanUpHost(node.startedAt, [node.binaries.iptables, node.binaries.ip6tables], log);
+}
+
+/** Removes everything the stopped node left on the host, restores the kernel settings and releases the lock. */
+export async function cleanUpRealNode(node: RealNodeInfo, log: Logger): Promise<void> {
+  if (ownsHost(node, log)) await cleanUpHost(node.startedAt, [node.binaries.iptables, node.binaries.ip6tables], log);
 }
 
 /** Removes the leftovers, restores the saved kernel settings and releases the lock. */

@@ -56,7 +56,7 @@ describe('a real node left by a killed starter', () => {
       return !items.some((i) => /^process \d+ \(\S*\/(kubelet|containerd|kube-proxy|coredns) /.test(i)) && items;
     });
     // The shims and the pod's processes outlive kubelet and containerd; so do mounts, chains and the lock.
-    for (const kind of ['container process', 'containerd-shim', 'mount ', 'bridge ', 'nat chains', 'KUBE-SERVICES', 'kubepods cgroups', 'lock '])
+    for (const kind of ['container process', 'containerd-shim', 'mount ', 'bridge ', 'nat chains', 'KUBE-SERVICES', 'CNI-', 'kubepods cgroups', 'lock '])
       expect(left.join('\n')).toContain(kind);
 
     const lines: string[] = [];

@@ -72,14 +72,18 @@ describe('authenticated audit webhook by default (real kube-apiserver)', () => {
 
   it('`kelemetry audit-webhook-config` prints a kubeconfig with the token; the consumer refuses the apiserver without it (401, counted) and accepts it', async () => {
     const webhook = `http://127.0.0.1:${env.auditReceiverPort}`;
-    const printed = await kelemetry(['audit-webhook-config', '--instance', `${ns}/${NAME}`, '--kubeconfig', env.kube.kubeconfig, '--server', webhook]);
+    // kube-apiserver sends bearer tokens over TLS only: a token over plain HTTP is refused with what to do.
+    const plain = await kelemetry(['audit-webhook-config', '--instance', `${ns}/${NAME}`, '--kubeconfig', env.kube.kubeconfig, '--server', webhook]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('sends tokens over HTTPS only');
+    const printed = await kelemetry(['audit-webhook-config', '--instance', `${ns}/${NAME}`, '--kubeconfig', env.kube.kubeconfig, '--server', webhook.replace('http:', 'https:')]);
     expect(printed.stderr).toContain('--audit-webhook-config-file');
     expect(printed.code).toBe(0);
     const kubeconfig = parse(printed.stdout) as { clusters: { cluster: { server: string } }[]; users: { user: { token: string } }[] };
     const secret = await client.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/${NAME}-audit-token`);
     const token = kubeconfig.users[0]!.user.token;
     expect(token).toBe(Buffer.from(secret.data.token!, 'base64').toString());
-    expect(kubeconfig.clusters[0]!.cluster.server).toBe(`${webhook}/audit/tracetest`);
+    expect(kubeconfig.clusters[0]!.cluster.server).toBe(`${webhook.replace('http:', 'https:')}/audit/tracetest`);
 
     // The consumer as the operator configures it: the token read from a file.
     const tokenFile = join(dir, 'token');
@@ -109,9 +113,10 @@ describe('authenticated audit webhook by default (real kube-apiserver)', () => {
     expect(rejected).toBeGreaterThan(0);
 
     const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [] });
-    const without = await fetch(kubeconfig.clusters[0]!.cluster.server, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    // This consumer serves plain HTTP (the point here is the token check).
+    const without = await fetch(`${webhook}/audit/tracetest`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect(without.status).toBe(401);
-    const withToken = await fetch(kubeconfig.clusters[0]!.cluster.server, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
+    const withToken = await fetch(`${webhook}/audit/tracetest`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
     expect(withToken.status).toBe(200);
   }, 60_000);
 });
