@@ -158,8 +158,11 @@ describe('npm run quickstart -- --detach (real stack, operator-rendered componen
       for (const name of series) expect(text, `${component} exports ${name}`).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
     }
     const urls = ['consumer', 'informers', 'frontend'].flatMap((c) => ['--url', state.metricsUrls[c]!]);
-    const { stdout } = await run(process.execPath, ['bin/kelemetry.js', 'scan', ...urls, '--audit-endpoint', state.auditWebhookUrl], { cwd: repo, env });
-    expect(stdout).not.toContain('✗');
+    // scan exits 1 when it finds a problem: keep its report for the failure message.
+    const { stdout } = await run(process.execPath, ['bin/kelemetry.js', 'scan', ...urls, '--audit-endpoint', state.auditWebhookUrl], { cwd: repo, env }).catch((err: { stdout?: string; stderr?: string }) => ({
+      stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    }));
+    expect(stdout, stdout).not.toContain('✗');
     expect(stdout).toMatch(/✓ received [1-9]\d* audit webhook requests/);
     expect(stdout).toMatch(/✓ handled [1-9]\d* Events/i);
   });
