@@ -23,7 +23,7 @@ interface Running {
   owner: number;
   /** Every process the quickstart recorded: the environment's servers, the operator, the local pods. */
   pids: number[];
-  ports: number[];
+  ports: string[];
   dir: string;
 }
 

@@ -41,7 +41,14 @@ export function runInTerminal(command: string, args: string[], opts: { cwd: stri
 }
 
 /** TCP ports the given processes listen on (from /proc: their socket inodes in /proc/net/tcp{,6}). */
-export function listeningPorts(pids: number[]): number[] {
+/** `a.b.c.d` from /proc/net/tcp's little-endian hex; any address (0.0.0.0, ::) and IPv6 become 127.0.0.1. */
+function localHost(hex: string): string {
+  if (hex.length !== 8 || /^0+$/.test(hex)) return '127.0.0.1';
+  return [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+}
+
+/** The TCP listeners of these processes, as `host:port` (a real node listens on its own address, not loopback). */
+export function listeningPorts(pids: number[]): string[] {
   const inodes = new Set<string>();
   for (const pid of pids) {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
@@ -53,30 +60,34 @@ export function listeningPorts(pids: number[]): number[] {
       }
     }
   }
-  const ports = new Set<number>();
+  const listeners = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       // cols: sl local_address rem_address st ... inode (10th); st 0A = LISTEN
-      if (cols[3] === '0A' && inodes.has(cols[9]!)) ports.add(parseInt(cols[1]!.split(':')[1]!, 16));
+      if (cols[3] !== '0A' || !inodes.has(cols[9]!)) continue;
+      const [host, port] = cols[1]!.split(':') as [string, string];
+      listeners.add(`${localHost(host)}:${parseInt(port, 16)}`);
     }
   }
-  return [...ports].sort((a, b) => a - b);
+  return [...listeners].sort();
 }
 
-/** Those of `ports` that accept a connection on 127.0.0.1. */
-export async function openPorts(ports: number[]): Promise<number[]> {
+/** Those of the `host:port` listeners that accept a connection. */
+export async function openPorts(listeners: string[]): Promise<string[]> {
   const open = await Promise.all(
-    ports.map(
-      (port) =>
+    listeners.map(
+      (listener) =>
         new Promise<boolean>((resolve) => {
-          const socket = connect({ host: '127.0.0.1', port });
+          const [host, port] = listener.split(':') as [string, string];
+          const socket = connect({ host, port: Number(port) });
+          socket.setTimeout(2000, () => (socket.destroy(), resolve(false)));
           socket.once('connect', () => (socket.destroy(), resolve(true)));
           socket.once('error', () => resolve(false));
         }),
     ),
   );
-  return ports.filter((_, i) => open[i]);
+  return listeners.filter((_, i) => open[i]);
 }
 
 /** Waits until none of `pids` runs, up to `timeoutMs`; returns those still running and how long it took. */
