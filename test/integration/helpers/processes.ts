@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { isAlive } from '../../../envtest/process.ts';
 import { sleep } from '../../../runtime/util/sleep.ts';
 
@@ -73,13 +74,24 @@ export function listeningPorts(pids: number[]): string[] {
   return [...listeners].sort();
 }
 
-/** Those of the `host:port` listeners that accept a connection. */
+/** Addresses assigned to this host's interfaces now. */
+function localAddresses(): Set<string> {
+  return new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+}
+
+/**
+ * Those of the `host:port` listeners that accept a connection on this host. An address no longer assigned
+ * here (a stopped real node's) counts as closed without trying: the sandbox's network may accept any
+ * outgoing connection to a routed address.
+ */
 export async function openPorts(listeners: string[]): Promise<string[]> {
+  const local = localAddresses();
   const open = await Promise.all(
     listeners.map(
       (listener) =>
         new Promise<boolean>((resolve) => {
           const [host, port] = listener.split(':') as [string, string];
+          if (!local.has(host)) return resolve(false);
           const socket = connect({ host, port: Number(port) });
           socket.setTimeout(2000, () => (socket.destroy(), resolve(false)));
           socket.once('connect', () => (socket.destroy(), resolve(true)));
