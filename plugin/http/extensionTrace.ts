@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PluginMetrics } from '../metrics.ts';
 import type { Reader } from '../reader/reader.ts';
 import { jaegerUiTrace } from './jaegerUiJson.ts';
-import { parseRfc3339, reply } from './params.ts';
+import { objectParams, parseRfc3339, reply } from './params.ts';
 
 export interface ExtensionTraceOptions {
   reader: Reader;
@@ -19,16 +19,9 @@ export interface ExtensionTraceOptions {
 export async function handleExtensionTrace(req: IncomingMessage, res: ServerResponse, opts: ExtensionTraceOptions): Promise<void> {
   const p = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const count = (result: string) => opts.metrics.extensionTraces.inc({ result });
-  const [cluster, resource, name] = ['cluster', 'resource', 'name'].map((k) => p.get(k) ?? '') as [string, string, string];
-  if (!cluster || !resource || !name) {
-    count('EmptyParam');
-    return reply(res, 400, 'cluster, resource and name are required');
-  }
-  const known = opts.clusters.find((c) => c.toLowerCase() === cluster.toLowerCase());
-  if (!known) {
-    count('UnknownCluster');
-    return reply(res, 404, `cluster ${cluster} not supported now; known clusters: ${opts.clusters.join(', ')}`);
-  }
+  const object = objectParams(p, opts.clusters, res, count);
+  if (!object) return;
+  const { cluster: known, resource, name } = object;
   const startMs = parseRfc3339(p.get('start'));
   const endMs = parseRfc3339(p.get('end'));
   if (startMs === undefined || endMs === undefined || !(endMs > startMs)) {

@@ -14,3 +14,30 @@ export function reply(res: ServerResponse, code: number, body: string, headers: 
   res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
   res.end(body.endsWith('\n') ? body : `${body}\n`);
 }
+
+export interface ObjectParams {
+  /** The cluster as configured (the request may differ in case). */
+  cluster: string;
+  resource: string;
+  name: string;
+}
+
+/**
+ * cluster, resource and name of the object a request names. On a missing parameter or an unknown cluster it
+ * answers (400/404), counts the result and returns undefined.
+ */
+export function objectParams(p: URLSearchParams, clusters: string[], res: ServerResponse, count: (result: string) => void): ObjectParams | undefined {
+  const [cluster, resource, name] = ['cluster', 'resource', 'name'].map((k) => p.get(k) ?? '') as [string, string, string];
+  if (!cluster || !resource || !name) {
+    count('EmptyParam');
+    reply(res, 400, 'cluster, resource and name are required');
+    return undefined;
+  }
+  const known = clusters.find((c) => c.toLowerCase() === cluster.toLowerCase());
+  if (!known) {
+    count('UnknownCluster');
+    reply(res, 404, `cluster ${cluster} not supported now; known clusters: ${clusters.join(', ')}`);
+    return undefined;
+  }
+  return { cluster: known, resource, name };
+}

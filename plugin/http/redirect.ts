@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PluginMetrics } from '../metrics.ts';
 import type { Reader } from '../reader/reader.ts';
-import { parseRfc3339, reply } from './params.ts';
+import { objectParams, parseRfc3339, reply } from './params.ts';
 
 export interface RedirectOptions {
   reader: Reader;
@@ -34,19 +34,10 @@ export async function handleRedirect(req: IncomingMessage, res: ServerResponse, 
   const url = new URL(req.url ?? '/', 'http://localhost');
   const p = url.searchParams;
   const count = (result: string) => opts.metrics.redirects.inc({ result });
-  const cluster = p.get('cluster') ?? '';
-  const resource = p.get('resource') ?? '';
-  const name = p.get('name') ?? '';
   const ts = p.get('ts') ?? '';
-  if (!cluster || !resource || !name) {
-    count('EmptyParam');
-    return reply(res, 400, 'cluster, resource and name are required');
-  }
-  const known = opts.clusters.find((c) => c.toLowerCase() === cluster.toLowerCase());
-  if (!known) {
-    count('UnknownCluster');
-    return reply(res, 404, `cluster ${cluster} not supported now; known clusters: ${opts.clusters.join(', ')}`);
-  }
+  const object = objectParams(p, opts.clusters, res, count);
+  if (!object) return;
+  const { cluster: known, resource, name } = object;
   const tsMs = parseRfc3339(ts);
   if (tsMs === undefined) {
     count('InvalidTimestamp');
