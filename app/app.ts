@@ -57,6 +57,8 @@ export interface RunningApp {
   aggregator?: Aggregator;
   audit?: RunningAuditPipeline;
   metricsUrl: string;
+  /** SIGTERM arrived: /readyz turns 503 and the components steer clients away, while everything keeps serving. */
+  terminating(): void;
   stop(): Promise<void>;
 }
 
@@ -66,11 +68,16 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const registry = opts.registry ?? createRegistry();
   const components: RunningComponent[] = [];
   const stop = () => stopAll(components, logger);
+  let leaving = false;
+  const terminating = () => {
+    leaving = true;
+    for (const c of components) c.terminating?.();
+  };
   try {
     // First up and last down, so /healthz and /readyz answer during start-up and shutdown.
     const original = config.metrics.originalNames ? () => originalSeries(registry) : undefined;
     const metrics = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger, original);
-    components.push({ name: 'metrics', stop: () => metrics.stop() });
+    components.push({ name: 'metrics', stop: () => metrics.stop(), ready: () => !leaving });
     const stores = new StoreClients(config.stores);
     components.push({ name: 'stores', stop: () => stores.close() });
 
@@ -99,7 +106,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     if (pluginConfig) components.push(await startPluginComponent({ ...config, plugin: pluginConfig }, { logger, registry, stores }));
 
     logger.info('startup complete', { components: components.map((c) => c.name), metrics: metrics.url, audit: audit?.url });
-    return { config, registry, logger, components, ...write, audit, metricsUrl: metrics.url, stop };
+    return { config, registry, logger, components, ...write, audit, metricsUrl: metrics.url, terminating, stop };
   } catch (err) {
     await stop();
     throw err;

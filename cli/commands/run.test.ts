@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +10,18 @@ import { applyOverride } from './run.ts';
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'kelemetry.js');
 const dir = mkdtempSync(join(tmpdir(), 'kelemetry-run-'));
 const run = promisify(execFile);
+
+/** POSTs with node:http (fetch hides the Connection header), resolving the status and that header. */
+function postJson(url: string, body: string): Promise<{ status: number; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, agent: new Agent({ keepAlive: true }) }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 function file(name: string, text: string): string {
   const p = join(dir, name);
@@ -40,6 +53,30 @@ describe('kelemetry run', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code).toBe(0);
     expect(stderr).toMatch(/"msg":"stopped".*"component":"audit"/);
+  }, 30_000);
+
+  it('with --shutdown-delay, keeps accepting after SIGTERM while not ready, and closes each connection after its response', async () => {
+    const good = file('delay.yaml', ['clusters: [{name: c1}]', 'tracer: {otlpEndpoint: "127.0.0.1:1"}', 'audit: {webhook: {listen: "127.0.0.1:0"}}', 'metrics: {listen: "127.0.0.1:0"}'].join('\n'));
+    const child = spawn(process.execPath, [bin, 'run', '--config', good, '--shutdown-delay', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const waitLog = async (text: string) => {
+      const deadline = Date.now() + 20_000;
+      while (!stderr.includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return stderr.split('\n').find((l) => l.includes(text))!;
+    };
+    const line = JSON.parse(await waitLog('startup complete')) as { metrics: string; audit: string };
+    const post = () => postJson(`${line.audit}/audit/c1`, '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[]}');
+    expect((await post()).connection).toBe('keep-alive');
+    const sent = Date.now();
+    child.kill('SIGTERM');
+    await waitLog('terminating');
+    expect((await fetch(`${line.metrics}/readyz`)).status).toBe(503);
+    const during = await post();
+    expect(during).toEqual({ status: 200, connection: 'close' });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(3000);
   }, 30_000);
 
   it('starts the storage plugin when config.plugin is set', async () => {

@@ -19,17 +19,20 @@ const usage = `usage: kelemetry run --config FILE [--set path=value ...]
 
   --config FILE       YAML or JSON runtime config (default: $KELEMETRY_CONFIG)
   --set path=value    override one field, e.g. --set audit.queue.partitions=16 (value parsed as YAML)
-  --shutdown-timeout  seconds to wait for components to stop (default 15)`;
+  --shutdown-delay    seconds to keep serving after SIGTERM, not ready, before stopping (default 0;
+                      in a pod, time for the Service's endpoints to drop it so no request is refused)
+  --shutdown-timeout  seconds to wait for components to stop, after the delay (default 15)`;
 
 interface Args {
   config?: string;
   sets: string[];
   shutdownTimeoutS: number;
+  shutdownDelayS: number;
   help: boolean;
 }
 
 function parseArgs(args: string[]): Args {
-  const out: Args = { config: process.env.KELEMETRY_CONFIG, sets: [], shutdownTimeoutS: 15, help: false };
+  const out: Args = { config: process.env.KELEMETRY_CONFIG, sets: [], shutdownTimeoutS: 15, shutdownDelayS: 0, help: false };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
     const value = () => {
@@ -40,10 +43,17 @@ function parseArgs(args: string[]): Args {
     if (flag === '--help' || flag === '-h') out.help = true;
     else if (flag === '--config' || flag === '-c') out.config = value();
     else if (flag === '--set') out.sets.push(value());
-    else if (flag === '--shutdown-timeout') out.shutdownTimeoutS = Number(value());
+    else if (flag === '--shutdown-timeout') out.shutdownTimeoutS = seconds(flag, value());
+    else if (flag === '--shutdown-delay') out.shutdownDelayS = seconds(flag, value());
     else throw new Error(`unknown option ${flag}`);
   }
   return out;
+}
+
+function seconds(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${flag} wants a number of seconds, not "${v}"`);
+  return n;
 }
 
 /** Sets `a.b.0.c` in a parsed document, creating objects on the way. */
@@ -105,6 +115,14 @@ export async function run(argv: string[]): Promise<number> {
   const { config: file, sets } = args;
   const app = await startApp({ config, logger, reloadConfig: () => loadRunConfig(file, sets) });
   const signal = await nextStopSignal();
+  if (args.shutdownDelayS > 0) {
+    logger.info('terminating: not ready, still serving until the delay ends', { signal, delaySeconds: args.shutdownDelayS });
+    app.terminating();
+    // A second signal cuts the delay short.
+    const delay = new AbortController();
+    await Promise.race([sleep(args.shutdownDelayS * 1000, delay.signal), nextStopSignal()]);
+    delay.abort();
+  }
   logger.info('shutting down', { signal });
   const timeout = new AbortController();
   const stopped = await Promise.race([app.stop().then(() => true), sleep(args.shutdownTimeoutS * 1000, timeout.signal).then(() => false)]);

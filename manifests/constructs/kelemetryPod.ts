@@ -10,6 +10,9 @@ import { usesBackend, type Role } from '../runtimeConfig.ts';
 import { KELEMETRY_UID, containerPort, httpProbe, kelemetryImage, nonRootPod, podIdentityEnv, resources, restrictedContainer } from '../workload.ts';
 import type { InstanceContext } from './context.ts';
 
+/** Seconds the consumer keeps serving after SIGTERM (well inside the default 30 s grace period with its 15 s stop). */
+const CONSUMER_SHUTDOWN_DELAY_S = 5;
+
 interface SecretKeyRef {
   name: string;
   key: string;
@@ -69,7 +72,9 @@ export function kelemetryContainer(ctx: InstanceContext, role: Role, pod: PodOpt
     name: 'kelemetry',
     image: kelemetryImage(ctx.inst, ctx.version(role)),
     imagePullPolicy: ctx.inst.spec.images.pullPolicy,
-    args: ['run', '--config', `${PATHS.config}/${role}.yaml`],
+    // The consumer keeps answering the API server for a few seconds after SIGTERM, until kube-proxy has
+    // dropped it from the webhook Service: a refused connection is an audit batch the API server never resends.
+    args: ['run', '--config', `${PATHS.config}/${role}.yaml`, ...(role === 'consumer' ? [`--shutdown-delay=${CONSUMER_SHUTDOWN_DELAY_S}`] : [])],
     env: files.env,
     ports: [...ports, containerPort('metrics', PORTS.metrics)],
     readinessProbe: httpProbe('/readyz', 'metrics'),

@@ -94,6 +94,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
     queue,
     decorators,
     ready: () => running,
+    terminating: () => webhook?.terminating(),
     stop: async () => {
       running = false;
       await webhook?.stop();

@@ -52,6 +52,8 @@ export class AuditWebhook {
   private readonly rejected: Counter<'reason'>;
   private readonly server: Server;
   private stopping = false;
+  /** Set on termination: every response closes its connection, so the client reconnects through the Service. */
+  private closeConnections = false;
   /** Base URL once listening, e.g. http://127.0.0.1:8080 */
   url = '';
   port = 0;
@@ -81,6 +83,15 @@ export class AuditWebhook {
     this.deps.logger.info('audit webhook listening', { url: `${this.url}/audit/<cluster>`, tls: !!tls, mtls: !!tls?.clientCaFile, bearerToken: !!this.token });
   }
 
+  /**
+   * Keeps accepting, but ends each connection after its response and closes the idle ones now: a client
+   * holding a keep-alive connection would otherwise keep sending to this pod after it left the endpoints.
+   */
+  terminating(): void {
+    this.closeConnections = true;
+    this.server.closeIdleConnections();
+  }
+
   /** Refuses new requests (503), finishes the ones in flight, and closes idle and (after 5 s) busy connections. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -92,6 +103,7 @@ export class AuditWebhook {
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
+    if (this.closeConnections) res.shouldKeepAlive = false;
     const request = { cluster: 'unknown' };
     const end = this.requests.startTimer();
     this.handle(req, res, request).then(

@@ -19,4 +19,9 @@ export interface RunningComponent {
   stop(): Promise<void>;
   /** Optional readiness for /readyz. */
   ready?(): boolean;
+  /**
+   * The process is about to stop (SIGTERM, before `--shutdown-delay` ends): keep serving, but steer
+   * clients elsewhere, e.g. close keep-alive connections so the next request follows the Service's new endpoints.
+   */
+  terminating?(): void;
 }

@@ -3,6 +3,8 @@
  * through one aggregator to Jaeger v2): cluster-scoped objects (a Namespace, a ClusterRole, the kwok Node)
  * and an object changed through its subresources (status, scale, binding) each have a single object trace
  * per window, whichever producer wrote first, and their object spans are keyed without a namespace.
+ * Every object is this file's own: other test files trace the shared kwok Node with their own span caches,
+ * so its traces in this window would not all be this run's.
  */
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -54,13 +56,15 @@ beforeAll(async () => {
   await kubectl('label', 'namespace', `ns-${suffix}`, 'team=a');
   await kubectl('create', 'clusterrole', `cr-${suffix}`, '--verb=get', '--resource=pods');
   await kubectl('label', 'clusterrole', `cr-${suffix}`, 'team=a');
-  await kubectl('label', 'node', env.kube.nodeName, `touched-${suffix}=yes`);
+  // A Node no kubelet runs: tainted so nothing is scheduled there, deleted at the end.
+  await kube.core.createNode({ body: { metadata: { name: `node-${suffix}` }, spec: { taints: [{ key: 'kelemetry.io/test-only', effect: 'NoSchedule' }] } } });
+  await kubectl('label', 'node', `node-${suffix}`, 'team=a');
   await kubectl('-n', ns, 'create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=1');
   await kubectl('-n', ns, 'scale', 'deployment', 'web', '--replicas=2');
 }, 90_000);
 
 afterAll(async () => {
-  await kubectl('label', 'node', env.kube.nodeName, `touched-${suffix}-`).catch(() => undefined);
+  await kubectl('delete', 'node', `node-${suffix}`, '--wait=false').catch(() => undefined);
   reader?.close();
   await app?.stop();
 });
@@ -69,7 +73,7 @@ describe('one object, one trace (real apiserver, audit + diff + event producers)
   const cases: [resource: string, name: () => string][] = [
     ['namespaces', () => `ns-${suffix}`],
     ['clusterroles', () => `cr-${suffix}`],
-    ['nodes', () => env.kube.nodeName],
+    ['nodes', () => `node-${suffix}`],
   ];
   for (const [resource, name] of cases) {
     it(`${resource}: a single object trace per window, keyed without a namespace`, async () => {
