@@ -7,7 +7,9 @@ import { connect } from 'node:net';
 export function httpGet(url: string, tls: RequestOptions = {}, timeoutMs = 2000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { ...tls, method: 'GET', timeout: timeoutMs }, (res) => {
+    // A fresh connection each time (no keep-alive agent): a probe retried until a Service answers must not keep
+    // reusing a connection that reached something else first (this sandbox answers unrouted addresses with 404).
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { ...tls, method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));

@@ -93,7 +93,8 @@ describe('a real node', () => {
       const r = await httpGet(`http://${ip}/`);
       return r.status === 200 && r.body;
     }).catch((err: Error) => {
-      // Seen once, not reproduced: say what kube-proxy had programmed for the Service.
+      // Say what kube-proxy had programmed for the Service. (A failure seen twice in CI was the probe reusing a
+      // keep-alive connection that the sandbox network had answered with a 404 before the rules existed.)
       const rules = execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(ip) || l.includes('KUBE-SEP'));
       const proxyLog = logTail(env.info.processes.find((p) => p.name === 'kube-proxy')!.logFile, 15);
       throw new Error(`${err.message}\nnat rules:\n${rules.join('\n')}\nkube-proxy log:\n${proxyLog}`, { cause: err });

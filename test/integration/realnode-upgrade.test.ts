@@ -84,7 +84,7 @@ function churn(apps: k8s.AppsV1Api): { stop: () => Promise<number> } {
 }
 
 describe('spec.version on real pods', () => {
-  it('replaces every pod group by group, runs the new image, and reports the audit records of a Deployment changed throughout', async () => {
+  it('replaces every pod group by group, runs the new image, and keeps every audit record of a Deployment changed throughout', async () => {
     const labels = { app: 'churn' };
     await clients.apps.createNamespacedDeployment({
       namespace: 'default',
