@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { AuditWebhookConfig } from '../config/sections/audit.ts';
 
 /** A refusal: the status code, the message of the Status body, and extra headers (Retry-After, Allow). */
@@ -94,18 +95,18 @@ export function tokenMatches(expected: Buffer, header: string | undefined): bool
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The TLS options of the webhook's HTTPS server, read from the files `tls` names. */
+export function webhookTlsOptions(tls: NonNullable<AuditWebhookConfig['tls']>): SecureContextOptions & { requestCert?: boolean; rejectUnauthorized?: boolean } {
+  return {
+    cert: readConfigFile(tls.certFile, 'tls.certFile'),
+    key: readConfigFile(tls.keyFile, 'tls.keyFile'),
+    ...(tls.clientCaFile ? { ca: readConfigFile(tls.clientCaFile, 'tls.clientCaFile'), requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
 /** HTTPS when `tls` is set (client certificates required when it names a client CA), else HTTP. */
 export function createWebhookServer(tls: AuditWebhookConfig['tls'], listener: RequestListener): Server {
-  const server = tls
-    ? createHttpsServer(
-        {
-          cert: readConfigFile(tls.certFile, 'tls.certFile'),
-          key: readConfigFile(tls.keyFile, 'tls.keyFile'),
-          ...(tls.clientCaFile ? { ca: readConfigFile(tls.clientCaFile, 'tls.clientCaFile'), requestCert: true, rejectUnauthorized: true } : {}),
-        },
-        listener,
-      )
-    : createHttpServer(listener);
+  const server = tls ? createHttpsServer(webhookTlsOptions(tls), listener) : createHttpServer(listener);
   // Bound slow clients: a request (headers and body) must arrive within a minute.
   server.requestTimeout = 60_000;
   server.headersTimeout = 30_000;

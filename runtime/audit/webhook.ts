@@ -18,6 +18,7 @@ import { counter, histogram } from '../metrics/define.ts';
 import { parseHostPort, type HostPort } from '../util/hostPort.ts';
 import type { Logger } from '../util/log.ts';
 import { admit } from './admit.ts';
+import { CertReloader } from './certReload.ts';
 import { normalizeAddress, type ClusterResolver } from './clusterResolver.ts';
 import type { AuditFilter } from './filter.ts';
 import { forwardHeader, forwardHeaderValue, type AuditForwarder } from './forward.ts';
@@ -39,6 +40,9 @@ export interface AuditWebhookDeps {
   logger: Logger;
 }
 
+/** How often the certificate files are checked for a re-issued certificate. */
+const CERT_CHECK_MS = 30_000;
+
 /** The route a request asked for: `/audit` or `/audit/<cluster>`. */
 const auditPath = /^\/audit(?:\/([^/]*))?\/?$/;
 
@@ -54,6 +58,8 @@ export class AuditWebhook {
   private stopping = false;
   /** Set on termination: every response closes its connection, so the client reconnects through the Service. */
   private closeConnections = false;
+  /** Picks up a re-issued serving certificate (HTTPS only). */
+  private readonly certs: CertReloader | undefined;
   /** Base URL once listening, e.g. http://127.0.0.1:8080 */
   url = '';
   port = 0;
@@ -67,6 +73,7 @@ export class AuditWebhook {
     this.events = counter(deps.registry, 'audit_webhook_events_total', 'Audit events received, by what happened to them', ['cluster', 'result']);
     this.rejected = counter(deps.registry, 'audit_webhook_rejected_total', 'Audit webhook requests refused as unauthenticated (missing or wrong bearer token)', ['reason']);
     this.server = createWebhookServer(config.tls, (req, res) => this.serve(req, res));
+    this.certs = config.tls ? new CertReloader(this.server, config.tls, deps) : undefined;
   }
 
   async start(): Promise<void> {
@@ -76,6 +83,7 @@ export class AuditWebhook {
       this.server.listen(port, host, () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
+    this.certs?.start(CERT_CHECK_MS);
     const scheme = this.config.tls ? 'https' : 'http';
     const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
     this.url = `${scheme}://${urlHost}:${this.port}`;
@@ -95,6 +103,7 @@ export class AuditWebhook {
   /** Refuses new requests (503), finishes the ones in flight, and closes idle and (after 5 s) busy connections. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.certs?.stop();
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
     const timer = setTimeout(() => this.server.closeAllConnections(), 5_000);
