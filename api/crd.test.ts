@@ -48,7 +48,7 @@ describe('KelemetryInstance CRD', () => {
     const spec = (schema().properties as Record<string, JsonSchema>).spec!;
     const props = spec.properties as Record<string, JsonSchema>;
     // Object defaults spell out their nested defaults: the API server checks them against CEL as written.
-    expect(props.audit!.default).toMatchObject({ replicas: 3, workers: 8, tls: { enabled: false }, auth: { mode: 'Token' } });
+    expect(props.audit!.default).toMatchObject({ replicas: 3, workers: 8, tls: { enabled: true }, auth: { mode: 'Token' } });
     expect((props.audit!.properties as Record<string, JsonSchema>).replicas!.default).toBe(3);
     expect((props.storage!.properties as Record<string, JsonSchema>).jaeger!.default).toMatchObject({ managed: { collectorReplicas: 1, storage: { size: '1Gi', ephemeral: false } } });
   });
@@ -83,7 +83,7 @@ describe('parseSpec (the CEL rules, in TypeScript, for synth)', () => {
     [{ ...base, currentCluster: 'b' }, 'currentCluster must name one of spec.clusters'],
     [{ ...base, storage: { etcd: { managed: {}, external: { endpoints: ['http://x:2379'] } } } }, 'exactly one of managed or external'],
     [{ ...base, storage: { caches: { trace: { backend: 'redis' } } } }, 'storage.redis.external is required'],
-    [{ ...base, audit: { tls: { enabled: true } } }, 'tls.secretName is required'],
+    [{ ...base, audit: { tls: { enabled: false }, auth: { mode: 'ClientCertificate', clientCaSecretRef: { name: 'ca' } } } }, 'auth.mode ClientCertificate needs tls.enabled'],
     [{ ...base, informers: { replicas: 1, diff: { leaders: 2 } } }, 'diff.leaders cannot exceed replicas'],
     [{ ...base, storage: { caches: { span: { backend: 'memory' } } } }, 'memory caches live in one process'],
     [{ ...base, clusters: [{ name: 'Bad_Name' }] }, 'spec.clusters.0.name'],

@@ -119,6 +119,16 @@ export function auditTokenRef(inst: KelemetryInstance): { name: string; key: str
   return auth.tokenSecretRef ?? { name: objectName(ref(inst), 'audit-token'), key: AUDIT_TOKEN_KEY };
 }
 
+/**
+ * The kubernetes.io/tls Secret of the webhook's serving certificate when TLS is on: the spec's, or
+ * `<instance>-webhook-tls`, which the operator issues from its CA `<instance>-webhook-ca`.
+ */
+export function webhookTlsSecretName(inst: KelemetryInstance): string | undefined {
+  const { tls } = inst.spec.audit;
+  if (!tls.enabled) return undefined;
+  return tls.secretName ?? objectName(ref(inst), 'webhook-tls');
+}
+
 function auditSection(inst: KelemetryInstance): Sections['audit'] {
   const { audit } = inst.spec;
   const ca = audit.auth.clientCaSecretRef;

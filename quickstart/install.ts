@@ -5,7 +5,6 @@
  * Shared by the quickstart and the install tests.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -15,7 +14,6 @@ import { buildImages } from '../envtest/images/build.ts';
 import { kelemetryRepository } from '../envtest/images/kelemetry.ts';
 import { importImages } from '../envtest/node/containerd.ts';
 import type { Logger } from '../envtest/log.ts';
-import { createPki } from '../envtest/pki.ts';
 import { PORTS } from '../manifests/ports.ts';
 import { waitUntil } from './progress.ts';
 
@@ -73,23 +71,6 @@ export async function waitInstanceReady({ kc }: KubeClients, namespace: string, 
     return ready?.status === 'True' && inst.status?.auditWebhook?.clusters?.length ? true : undefined;
   }, timeoutMs).catch((err: Error) => {
     throw new Error(`${err.message}; last said: ${last}`);
-  });
-}
-
-/**
- * A serving certificate for the audit webhook, as a cluster admin would issue it (or cert-manager): from a
- * CA of its own, for the Service's DNS names, in a kubernetes.io/tls Secret with ca.crt beside it.
- */
-export async function createWebhookTlsSecret(info: EnvironmentInfo, { core }: KubeClients, namespace: string, instance: string, secretName: string): Promise<void> {
-  const dir = join(info.baseDir, 'webhook-pki');
-  mkdirSync(dir, { recursive: true });
-  const pki = await createPki(info.binaries.openssl, dir);
-  const host = `${instance}-webhook.${namespace}.svc`;
-  const cert = await pki.issue('webhook', { commonName: host, sans: [`DNS:${host}`, `DNS:${host}.cluster.local`] });
-  const data = { 'tls.crt': readFileSync(cert.cert), 'tls.key': readFileSync(cert.key), 'ca.crt': readFileSync(pki.ca.cert) };
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: secretName }, type: 'kubernetes.io/tls', data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.toString('base64')])) },
   });
 }
 

@@ -5,8 +5,6 @@
  */
 export const quickstartNamespace = 'kelemetry-system';
 export const quickstartInstance = 'quickstart';
-/** kubernetes.io/tls Secret with the webhook's serving certificate (kube-apiserver sends its token over TLS only). */
-export const webhookTlsSecret = 'quickstart-webhook-tls';
 
 export function sampleInstance(clusterName: string, version: string): Record<string, unknown> {
   return {
@@ -16,7 +14,7 @@ export function sampleInstance(clusterName: string, version: string): Record<str
     spec: {
       version,
       clusters: [{ name: clusterName }],
-      audit: { replicas: 1, workers: 16, tls: { enabled: true, secretName: webhookTlsSecret } },
+      audit: { replicas: 1, workers: 16, tls: { enabled: true } },
       informers: { replicas: 1, diff: { leaders: 1 } },
       frontend: { replicas: 1 },
       storage: { etcd: { managed: { replicas: 1 } } },

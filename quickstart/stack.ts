@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import type { KubeClients } from '../envtest/clients.ts';
 import { repoRoot, type Environment } from '../envtest/environment.ts';
 import { httpOk } from '../envtest/probes.ts';
-import { sampleInstance, quickstartInstance, quickstartNamespace, webhookTlsSecret } from './instance.ts';
+import { sampleInstance, quickstartInstance, quickstartNamespace } from './instance.ts';
 import {
-  createWebhookTlsSecret,
   frontendUrls,
   installOperator,
   kelemetryImage,
@@ -49,7 +48,6 @@ export async function startKelemetry(env: Environment, clients: Clients): Promis
   await installOperator(env.info, image);
   await waitOperatorReady(clients);
   step(`Applying KelemetryInstance ${quickstartNamespace}/${quickstartInstance} (managed etcd and Jaeger); waiting for its pods`);
-  await createWebhookTlsSecret(env.info, clients, quickstartNamespace, quickstartInstance, webhookTlsSecret);
   await clients.objects.create(sampleInstance(env.info.kube.clusterName, version) as never);
   await waitWebhookAddress(clients, quickstartNamespace, quickstartInstance);
   step("Pointing kube-apiserver's audit webhook at the instance (kelemetry audit-webhook-config), restarting it");

@@ -9,7 +9,6 @@ import { dnsLabel, objectName, replicas, secretKeyRef, workers } from './common.
 import { podOptionsFor, serviceIssues, serviceOptions } from './pod.ts';
 import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
 
-const TLS_NEEDS_SECRET = { rule: '!self.enabled || has(self.secretName)', message: 'tls.secretName is required when tls.enabled is true' };
 const CLIENT_CERT_NEEDS_CA = {
   rule: "self.mode != 'ClientCertificate' || has(self.clientCaSecretRef)",
   message: 'auth.clientCaSecretRef is required when auth.mode is ClientCertificate',
@@ -30,13 +29,16 @@ export const auditSpec = z
     }),
     tls: z
       .object({
-        enabled: z.boolean().default(false).meta({ description: 'Serve the audit webhook over HTTPS with the certificate in secretName.' }),
-        /** A kubernetes.io/tls Secret (tls.crt, tls.key) for the webhook's serving certificate. */
+        // On by default: kube-apiserver sends bearer tokens (the default authentication) over TLS only.
+        enabled: z.boolean().default(true).meta({ description: 'Serve the audit webhook over HTTPS (default). Off only behind something that encrypts for it.' }),
+        /** A kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) for the webhook's serving certificate. */
         secretName: objectName
-          .meta({ description: "kubernetes.io/tls Secret in the instance namespace with the webhook's serving certificate (keys tls.crt and tls.key)." })
+          .meta({
+            description:
+              "kubernetes.io/tls Secret in the instance namespace with the webhook's serving certificate (keys tls.crt, tls.key, and ca.crt for `kelemetry audit-webhook-config`). When unset, the operator issues <instance>-webhook-tls from its own CA (Secret <instance>-webhook-ca) for the Service's names and addresses, and re-issues it before it expires.",
+          })
           .optional(),
       })
-      .meta(cel(TLS_NEEDS_SECRET))
       .meta({ description: 'HTTPS for the audit webhook.' })
       .prefault({}),
     auth: z
@@ -95,7 +97,6 @@ export const auditSpec = z
 export function auditIssues(audit: z.output<typeof auditSpec>): string[] {
   const { tls, auth } = audit;
   return [
-    ...brokenAt(tls.enabled && !tls.secretName, 'spec.audit.tls', TLS_NEEDS_SECRET.message),
     ...brokenAt(auth.mode === 'ClientCertificate' && !auth.clientCaSecretRef, 'spec.audit.auth', CLIENT_CERT_NEEDS_CA.message),
     ...brokenAt(auth.mode === 'ClientCertificate' && !tls.enabled, 'spec.audit', CLIENT_CERT_NEEDS_TLS.message),
     ...serviceIssues(audit.service, 'spec.audit.service'),

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseInstance, type KelemetryInstance, type KelemetryInstanceStatus } from '../../api/types.ts';
+import { webhookTlsSecretName } from '../../manifests/runtimeConfig.ts';
 import { KubeApiError, isNotFound } from '../../runtime/k8s/errors.ts';
 import { KubeRest } from '../../runtime/k8s/rest.ts';
 import { WebhookConfigError, webhookKubeconfig, webhookNotes, webhookUrl, type WebhookSource } from '../auditWebhook/kubeconfig.ts';
@@ -74,9 +75,10 @@ export async function loadWebhookSource(rest: KubeRest, namespace: string, name:
     src.token = secretValue(secret, ref.key);
     if (!src.token) throw new WebhookConfigError(`Secret ${namespace}/${ref.name} has no key ${ref.key} (spec.audit.auth.tokenSecretRef)`);
   }
-  const tls = inst.spec.audit.tls;
-  if (tls.enabled && tls.secretName) {
-    const secret = await read<{ data?: Record<string, string> }>(rest, `/api/v1/namespaces/${namespace}/secrets/${tls.secretName}`, `Secret ${namespace}/${tls.secretName}`, 'create it (spec.audit.tls.secretName)');
+  const tlsSecret = webhookTlsSecretName(inst);
+  if (tlsSecret) {
+    const fix = inst.spec.audit.tls.secretName ? 'create it (spec.audit.tls.secretName)' : 'the operator issues it when it reconciles the instance: check the operator is running (kubectl describe kelemetryinstance)';
+    const secret = await read<{ data?: Record<string, string> }>(rest, `/api/v1/namespaces/${namespace}/secrets/${tlsSecret}`, `Secret ${namespace}/${tlsSecret}`, fix);
     src.caPem = secretValue(secret, 'ca.crt');
   }
   return src;

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { restartRelevantConfig } from '../auditConfig.ts';
 import { PATHS, PORTS } from '../ports.ts';
-import { auditTokenRef } from '../runtimeConfig.ts';
+import { auditTokenRef, webhookTlsSecretName } from '../runtimeConfig.ts';
 import { containerPort } from '../workload.ts';
 import { Component } from './component.ts';
 import type { InstanceContext } from './context.ts';
@@ -15,7 +15,8 @@ export class Consumer extends Construct {
     super(scope, id);
     const { audit } = ctx.inst.spec;
     const files = kelemetryFiles(ctx);
-    if (audit.tls.enabled && audit.tls.secretName) files.mount({ name: 'webhook-tls', secret: { secretName: audit.tls.secretName } }, PATHS.webhookTls);
+    const tlsSecret = webhookTlsSecretName(ctx.inst);
+    if (tlsSecret) files.mount({ name: 'webhook-tls', secret: { secretName: tlsSecret } }, PATHS.webhookTls);
     const ca = audit.auth.clientCaSecretRef;
     if (audit.auth.mode === 'ClientCertificate' && ca) files.mountSecretKey('webhook-client-ca', ca, PATHS.webhookClientCa);
     // A file, never an environment variable: the token does not show in `kubectl describe pod` or /proc/<pid>/environ.

@@ -13,6 +13,7 @@ import type { K8sObject } from './apply.ts';
 import { auditFlowingFor, type AuditFlowingSource } from './auditFlowing.ts';
 import { Children } from './children.ts';
 import { ensureAuditToken } from './credentials.ts';
+import { ensureWebhookTls, webhookHosts } from './webhookTls.ts';
 import { conditionEvents, type EventRecorder, type EventSpec } from './events.ts';
 import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
@@ -72,13 +73,15 @@ export class Reconciler {
     const plan = planRollout(inst.spec.version, componentIds, [...this.liveWorkloads(inst, componentIds).values()].filter((w) => w.exists));
     const rendered = renderInstance(inst, { versions: plan.versions });
     // With a broken reference the new pods could not start: keep what runs, report, and look again later.
+    const webhookService = () => this.children.live(resourceFor('v1', 'Service'), `${inst.metadata.name}-webhook`, inst.metadata.namespace ?? 'default') as LiveWebhookService | undefined;
     if (managed && !problems.some((p) => p.reason === 'InvalidReference')) {
       problems.push(...(await ensureAuditToken(this.deps.rest, inst, log, notify)));
+      // Before the pods that mount it; the Service's ClusterIP joins the certificate once the Service exists.
+      problems.push(...(await ensureWebhookTls(inst, webhookHosts(inst, webhookService()), { rest: this.deps.rest, log, notify, now: this.now() })));
       problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log, notify)));
     }
 
-    const webhookService = this.children.live(resourceFor('v1', 'Service'), `${inst.metadata.name}-webhook`, inst.metadata.namespace ?? 'default');
-    const auditWebhook = auditWebhookStatus(inst, webhookService as LiveWebhookService | undefined);
+    const auditWebhook = auditWebhookStatus(inst, webhookService());
     const status = computeStatus({
       instance: inst,
       components: rendered.components,

@@ -14,8 +14,8 @@ import { kubeClients, type KubeClients } from '../../envtest/clients.ts';
 import { startEnvironment, type Environment } from '../../envtest/environment.ts';
 import { kwokNodeToleration } from '../../envtest/node/host.ts';
 import { ROLLOUT_GROUPS, type ComponentId } from '../../manifests/naming.ts';
-import { sampleInstance, quickstartInstance as NAME, quickstartNamespace as NS, webhookTlsSecret } from '../../quickstart/instance.ts';
-import { createWebhookTlsSecret, frontendUrls, installOperator, kelemetryImage, loadImages, pointAuditWebhook, waitInstanceReady, waitOperatorReady, waitWebhookAddress } from '../../quickstart/install.ts';
+import { sampleInstance, quickstartInstance as NAME, quickstartNamespace as NS } from '../../quickstart/instance.ts';
+import { frontendUrls, installOperator, kelemetryImage, loadImages, pointAuditWebhook, waitInstanceReady, waitOperatorReady, waitWebhookAddress } from '../../quickstart/install.ts';
 import type { JaegerTrace } from './helpers/http.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -30,7 +30,6 @@ beforeAll(async () => {
   await loadImages(env.info, [FROM, TO], () => {});
   await installOperator(env.info, kelemetryImage(FROM));
   await waitOperatorReady(clients);
-  await createWebhookTlsSecret(env.info, clients, NS, NAME, webhookTlsSecret);
   await clients.objects.create(sampleInstance(env.info.kube.clusterName, FROM) as never);
   await waitWebhookAddress(clients, NS, NAME);
   await pointAuditWebhook(env, NS, NAME);

@@ -36,7 +36,8 @@ export const NAMESPACED_RULES: k8s.PolicyRule[] = [
   { apiGroups: [RBAC_GROUP], resources: ['rolebindings'], verbs: WRITE },
   { apiGroups: [RBAC_GROUP], resources: ['clusterroles'], verbs: ['bind'], resourceNames: [INSTANCE_CLUSTER_ROLE] },
   // References are checked (get) and the audit webhook's token Secret is created; never listed or watched.
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create'] },
+  // update: the webhook certificate Secrets are re-issued in place (by name; the operator never lists Secrets).
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] },
   // The AuditFlowing condition lists an instance's pods and reads their metrics through the pod proxy.
   { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
   { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] },
