@@ -6,6 +6,7 @@ import { pluginSection } from '../runtime/config/sections/plugin.ts';
 import { nullLogger } from '../runtime/util/log.ts';
 import { sleep } from '../runtime/util/sleep.ts';
 import { startPlugin, type RunningPlugin } from './index.ts';
+import { answered, BackendProbe } from './readiness.ts';
 import { MemoryTraceCache } from './tracecache/memory.ts';
 
 async function freePort(): Promise<number> {
@@ -45,4 +46,35 @@ describe('storage plugin readiness', () => {
     cleanups.push(() => new Promise<void>((r) => storage.tryShutdown(() => r())));
     expect(await until(() => plugin.ready?.() === true, 8_000)).toBe(true);
   }, 15_000);
+
+  it('turns not ready when remote storage stops answering, and ready again when it is back', async () => {
+    let reachable = true;
+    const unavailable = Object.assign(new Error('connect ECONNREFUSED'), { code: grpc.status.UNAVAILABLE });
+    const registry = new Registry();
+    const probe = new BackendProbe({
+      probe: async () => {
+        if (!reachable) throw unavailable;
+      },
+      address: 'storage:17271',
+      logger: nullLogger,
+      registry,
+      intervalMs: 20,
+    });
+    probe.start();
+    cleanups.push(() => probe.stop());
+    expect(await until(() => probe.ready, 1_000)).toBe(true);
+    reachable = false;
+    expect(await until(() => !probe.ready, 1_000)).toBe(true);
+    expect((await registry.getSingleMetric('jaeger_backend_up')?.get())?.values[0]?.value).toBe(0);
+    reachable = true;
+    expect(await until(() => probe.ready, 2_000)).toBe(true);
+  });
+
+  it('counts an error status from the server as an answer, but not a missing connection or a timeout', () => {
+    expect(answered(Object.assign(new Error('x'), { code: grpc.status.UNIMPLEMENTED }))).toBe(true);
+    expect(answered(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: grpc.status.NOT_FOUND }) }))).toBe(true);
+    expect(answered(Object.assign(new Error('x'), { code: grpc.status.UNAVAILABLE }))).toBe(false);
+    expect(answered(Object.assign(new Error('x'), { code: grpc.status.DEADLINE_EXCEEDED }))).toBe(false);
+    expect(answered(new Error('no code'))).toBe(false);
+  });
 });

@@ -1,59 +1,87 @@
 /**
  * In-process trace cache: for a single plugin replica. Expired entries are dropped when touched and when
- * persisting; beyond `maxEntries` the oldest are evicted (counted), so searches cannot grow it without bound.
+ * persisting; beyond `maxEntries` entries or `maxBytes` (estimated) the oldest are evicted (counted), so
+ * searches cannot grow it without bound.
  */
 import type { Counter, Registry } from 'prom-client';
-import { counter } from '../../runtime/metrics/define.ts';
+import { counter, gauge } from '../../runtime/metrics/define.ts';
 import type { TraceCache, TraceCacheConfig, TraceCacheEntry } from './types.ts';
 
 /** Used when a caller builds the cache without the config section (tests, tools). */
-const DEFAULT_MAX_ENTRIES = 100_000;
+const DEFAULTS = { maxEntries: 100_000, maxBytes: 128 * 1024 * 1024 };
+
+type Bounds = Pick<TraceCacheConfig, 'ttl'> & Partial<Pick<TraceCacheConfig, 'maxEntries' | 'maxBytes'>>;
+
+interface Stored {
+  entry: TraceCacheEntry;
+  expiresAt: number;
+  bytes: number;
+}
+
+/** Heap use, roughly: the JSON form at two bytes a character (an entry grows with the traces it names). */
+function estimateBytes(key: string, entry: TraceCacheEntry): number {
+  return 2 * (key.length + JSON.stringify(entry).length);
+}
 
 export class MemoryTraceCache implements TraceCache {
   readonly kind = 'memory';
-  private readonly entries = new Map<string, { entry: TraceCacheEntry; expiresAt: number }>();
+  private readonly entries = new Map<string, Stored>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
+  private readonly maxBytes: number;
   private readonly now: () => number;
   private readonly evicted: Counter | undefined;
+  private totalBytes = 0;
 
-  constructor(cfg: Pick<TraceCacheConfig, 'ttl'> & Partial<Pick<TraceCacheConfig, 'maxEntries'>>, deps: { now?: () => number; registry?: Registry } = {}) {
+  constructor(cfg: Bounds, deps: { now?: () => number; registry?: Registry } = {}) {
     this.ttlMs = cfg.ttl;
-    this.maxEntries = cfg.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.maxEntries = cfg.maxEntries ?? DEFAULTS.maxEntries;
+    this.maxBytes = cfg.maxBytes ?? DEFAULTS.maxBytes;
     this.now = deps.now ?? Date.now;
-    this.evicted = deps.registry && counter(deps.registry, 'frontend_trace_cache_memory_evicted_count', 'Memory trace cache entries evicted (oldest first) to stay within plugin.traceCache.maxEntries.', []);
+    if (deps.registry) {
+      const help = 'Memory trace cache entries evicted (oldest first) to stay within plugin.traceCache.maxEntries and maxBytes.';
+      this.evicted = counter(deps.registry, 'frontend_trace_cache_memory_evicted_count', help, []);
+      gauge(deps.registry, 'frontend_trace_cache_memory_bytes', 'Estimated bytes held by the memory trace cache.', [], (g) => g.set(this.totalBytes));
+    }
   }
 
   get size(): number {
     return this.entries.size;
   }
 
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
   async persist(entries: { key: string; entry: TraceCacheEntry }[]): Promise<void> {
     const now = this.now();
     // Map order is insertion order (persist never reorders but by re-inserting), so the oldest entries are
-    // at the front: expire up to the first live one, then evict from the front down to the bound.
+    // at the front: expire up to the first live one, then evict from the front down to the bounds.
     for (const [k, v] of this.entries) {
       if (v.expiresAt > now) break;
-      this.entries.delete(k);
+      this.remove(k);
     }
     for (const { key, entry } of entries) {
-      this.entries.delete(key);
-      this.entries.set(key, { entry: structuredClone(entry), expiresAt: now + this.ttlMs });
+      this.remove(key);
+      const bytes = estimateBytes(key, entry);
+      this.entries.set(key, { entry: structuredClone(entry), expiresAt: now + this.ttlMs, bytes });
+      this.totalBytes += bytes;
     }
-    let excess = this.entries.size - this.maxEntries;
-    if (excess <= 0) return;
-    this.evicted?.inc(excess);
+    let evicted = 0;
     for (const k of this.entries.keys()) {
-      if (excess-- <= 0) break;
-      this.entries.delete(k);
+      if (this.entries.size <= this.maxEntries && this.totalBytes <= this.maxBytes) break;
+      this.remove(k);
+      evicted++;
     }
+    if (evicted > 0) this.evicted?.inc(evicted);
   }
 
   async fetch(key: string): Promise<TraceCacheEntry | undefined> {
     const v = this.entries.get(key);
     if (!v) return undefined;
     if (v.expiresAt <= this.now()) {
-      this.entries.delete(key);
+      this.remove(key);
       return undefined;
     }
     return structuredClone(v.entry);
@@ -61,5 +89,13 @@ export class MemoryTraceCache implements TraceCache {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.totalBytes = 0;
+  }
+
+  private remove(key: string): void {
+    const v = this.entries.get(key);
+    if (!v) return;
+    this.entries.delete(key);
+    this.totalBytes -= v.bytes;
   }
 }

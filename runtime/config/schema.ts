@@ -35,8 +35,12 @@ const storesSection = z.object({
       prefix: z.string().default('/span/'),
       /** How long a reservation lives; a crashed creator's key is reclaimed after this. */
       reserveTtl: duration.prefault('10s'),
-      /** Cache retention past the end of a window. */
-      extraTtl: duration.prefault('0s'),
+      /**
+       * Cache retention past the end of a window: how late an event may be handled and still join its
+       * window's object span (later, it starts a second one). Covers the event controller's maxEventAge
+       * (5m) and audit queue lag; the original's chart used 1m.
+       */
+      extraTtl: duration.prefault('10m'),
     })
     .prefault({}),
 });
@@ -95,6 +99,14 @@ export const configSchema = z
     }
     if (cfg.audit?.consumer.enabled && !cfg.tracer) {
       ctx.addIssue({ code: 'custom', path: ['tracer'], message: 'audit.consumer is enabled: set tracer.otlpEndpoint (or disable audit.consumer)' });
+    }
+    const events = cfg.informers?.eventController;
+    if (events?.enabled && cfg.stores.spanCache.extraTtl < events.maxEventAge) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stores', 'spanCache', 'extraTtl'],
+        message: 'stores.spanCache.extraTtl is shorter than informers.eventController.maxEventAge: an Event that late would start a second object span for its window',
+      });
     }
     const backend = cfg.stores.spanCache.backend;
     if (backend !== 'memory' && !cfg.stores[backend]) {

@@ -28,6 +28,8 @@ export const pluginSection = z.object({
       ttl: duration.prefault('168h'),
       /** Bound of the `memory` backend (entries of a few hundred bytes each); beyond it the oldest are evicted. */
       maxEntries: z.number().int().positive().default(100_000),
+      /** Bound of the `memory` backend in (estimated) bytes: one entry names every trace a search merged, so it can be large. */
+      maxBytes: z.number().int().positive().default(128 * 1024 * 1024),
     })
     .prefault({}),
   /** A rendered trace kept in process memory for a moment, so the UI's follow-up GetTraces does not re-read storage. */
