@@ -6,6 +6,7 @@
  * counts the operator's writes. Its AuditFlowing diagnosis re-checks every 2 s here (60 s in
  * production) and scrapes through the real apiserver pod proxy, which kwok pods cannot answer.
  */
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FINALIZER } from '../../manifests/naming.ts';
 import { startAuditReceiver, type AuditEvent, type AuditReceiver } from './helpers/auditReceiver.ts';
@@ -139,10 +140,19 @@ describe('operator lifecycle (real kube-apiserver + controller-manager + kwok)',
     expect(inst.status?.auditWebhook).toEqual({
       service: `small-webhook.${ns}.svc:8080`,
       address: `${clusterIp}:8080`,
-      clusters: [{ name: 'tracetest', url: `http://${clusterIp}:8080/audit/tracetest` }],
+      clusters: [{ name: 'tracetest', url: `https://${clusterIp}:8080/audit/tracetest` }],
       // The webhook requires a token by default; the operator generated it here.
       tokenSecretRef: { name: 'small-audit-token', key: 'token' },
     });
+    // HTTPS by default: the operator's CA signs a certificate for the Service's names and, once known, its ClusterIP.
+    const served = await waitFor('the webhook certificate to name the ClusterIP', async () => {
+      const secret = await client.find<{ type: string; data: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/small-webhook-tls`);
+      const cert = secret?.data['tls.crt'] && new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+      return cert && cert.checkIP(clusterIp) ? { secret, cert } : undefined;
+    });
+    expect(served.secret.type).toBe('kubernetes.io/tls');
+    expect(served.cert.checkHost(`small-webhook.${ns}.svc`)).toBe(`small-webhook.${ns}.svc`);
+    expect(served.cert.verify(new X509Certificate(Buffer.from(served.secret.data['ca.crt']!, 'base64')).publicKey)).toBe(true);
 
     const table = await kubectl(env, ['get', 'kelemetryinstance', '-n', ns]);
     const [header, row] = table.stdout.trim().split('\n');
