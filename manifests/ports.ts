@@ -11,6 +11,8 @@ export const PORTS = {
   remoteStorage: 17271,
   etcdClient: 2379,
   etcdPeer: 2380,
+  /** Plain HTTP /health and /metrics of etcd, for probes (the client port requires a client certificate). */
+  etcdMetrics: 2381,
 } as const;
 
 /** Where files are mounted inside Kelemetry containers. */

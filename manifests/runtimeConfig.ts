@@ -27,7 +27,7 @@ export function serviceHost(inst: KelemetryInstance, suffix: string): string {
 function etcdEndpoints(inst: KelemetryInstance): string[] {
   const etcd = inst.spec.storage.etcd;
   if (etcd.external) return etcd.external.endpoints;
-  return [`http://${serviceHost(inst, 'etcd')}:${PORTS.etcdClient}`];
+  return [`https://${serviceHost(inst, 'etcd')}:${PORTS.etcdClient}`];
 }
 
 export function usesBackend(inst: KelemetryInstance, backend: 'etcd' | 'redis' | 'memory'): boolean {
@@ -67,7 +67,7 @@ function shared(inst: KelemetryInstance, version: string): ConfigInput {
     const ext = spec.storage.etcd.external;
     stores.etcd = {
       endpoints: etcdEndpoints(inst),
-      ...(ext?.tlsSecretRef ? { tls: tlsFiles(PATHS.etcdTls, true) } : {}),
+      ...(ext?.tlsSecretRef || managedEtcdTls(inst) ? { tls: tlsFiles(PATHS.etcdTls, true) } : {}),
       ...(ext?.username ? { username: ext.username } : {}),
       ...(ext?.passwordSecretRef ? { passwordEnv: ENV.etcdPassword } : {}),
     };
@@ -121,12 +121,26 @@ export function auditTokenRef(inst: KelemetryInstance): { name: string; key: str
 
 /**
  * The kubernetes.io/tls Secret of the webhook's serving certificate when TLS is on: the spec's, or
- * `<instance>-webhook-tls`, which the operator issues from its CA `<instance>-webhook-ca`.
+ * `<instance>-webhook-tls`, which the operator issues from the instance CA `<instance>-ca`.
  */
 export function webhookTlsSecretName(inst: KelemetryInstance): string | undefined {
   const { tls } = inst.spec.audit;
   if (!tls.enabled) return undefined;
   return tls.secretName ?? objectName(ref(inst), 'webhook-tls');
+}
+
+/** The instance's CA (ca.crt, ca.key), which the operator keeps to sign the certificates of its components. */
+export function instanceCaSecretName(inst: KelemetryInstance): string {
+  return objectName(ref(inst), 'ca');
+}
+
+/**
+ * The managed etcd's certificates: its serving certificate, and the client certificate the Kelemetry
+ * pods present (etcd requires one); undefined with an external etcd, which keeps its own settings.
+ */
+export function managedEtcdTls(inst: KelemetryInstance): { serverSecret: string; clientSecret: string } | undefined {
+  if (!inst.spec.storage.etcd.managed) return undefined;
+  return { serverSecret: objectName(ref(inst), 'etcd-tls'), clientSecret: objectName(ref(inst), 'etcd-client-tls') };
 }
 
 function auditSection(inst: KelemetryInstance): Sections['audit'] {

@@ -35,7 +35,7 @@ export const auditSpec = z
         secretName: objectName
           .meta({
             description:
-              "kubernetes.io/tls Secret in the instance namespace with the webhook's serving certificate (keys tls.crt, tls.key, and ca.crt for `kelemetry audit-webhook-config`). When unset, the operator issues <instance>-webhook-tls from its own CA (Secret <instance>-webhook-ca) for the Service's names and addresses, and re-issues it before it expires.",
+              "kubernetes.io/tls Secret in the instance namespace with the webhook's serving certificate (keys tls.crt, tls.key, and ca.crt for `kelemetry audit-webhook-config`). When unset, the operator issues <instance>-webhook-tls from its own CA (Secret <instance>-ca) for the Service's names and addresses, and re-issues it before it expires.",
           })
           .optional(),
       })

@@ -7,12 +7,12 @@ import { Construct } from 'constructs';
 import type { KelemetryInstance } from '../../api/types.ts';
 import { PORTS } from '../ports.ts';
 import { selectorLabels } from '../naming.ts';
+import { managedEtcdTls } from '../runtimeConfig.ts';
 import {
   ETCD_UID,
   containerPort,
   etcdImage,
   httpProbe,
-  nonEmpty,
   nonRootPod,
   podIdentityEnv,
   resources,
@@ -26,7 +26,13 @@ import { servicePort, serviceProps } from './service.ts';
 
 type ManagedEtcd = NonNullable<KelemetryInstance['spec']['storage']['etcd']['managed']>;
 
-/** Flags of member $(POD_NAME): every member is listed up front, addressed by its stable DNS name. */
+const TLS_DIR = '/etc/etcd/tls';
+
+/**
+ * Flags of member $(POD_NAME): every member is listed up front, addressed by its stable DNS name. Clients
+ * connect over TLS with a certificate from the instance CA; peers still talk plain HTTP inside the pod
+ * network (peer URLs are stored in the membership, so switching them would break existing members).
+ */
 function etcdArgs(ctx: InstanceContext, replicas: number): string[] {
   const name = ctx.name('etcd');
   const domain = `${name}.${ctx.ref.namespace}.svc`;
@@ -35,8 +41,13 @@ function etcdArgs(ctx: InstanceContext, replicas: number): string[] {
     '--name=$(POD_NAME)',
     // A subdirectory etcd creates with the 0700 mode it wants (the volume root belongs to fsGroup).
     '--data-dir=/var/lib/etcd/data',
-    `--listen-client-urls=http://0.0.0.0:${PORTS.etcdClient}`,
-    `--advertise-client-urls=http://$(POD_NAME).${domain}:${PORTS.etcdClient}`,
+    `--listen-client-urls=https://0.0.0.0:${PORTS.etcdClient}`,
+    `--advertise-client-urls=https://$(POD_NAME).${domain}:${PORTS.etcdClient}`,
+    `--cert-file=${TLS_DIR}/tls.crt`,
+    `--key-file=${TLS_DIR}/tls.key`,
+    `--trusted-ca-file=${TLS_DIR}/ca.crt`,
+    '--client-cert-auth',
+    `--listen-metrics-urls=http://0.0.0.0:${PORTS.etcdMetrics}`,
     `--listen-peer-urls=http://0.0.0.0:${PORTS.etcdPeer}`,
     `--initial-advertise-peer-urls=http://$(POD_NAME).${domain}:${PORTS.etcdPeer}`,
     `--initial-cluster=${Array.from({ length: replicas }, (_, i) => peer(i)).join(',')}`,
@@ -57,13 +68,16 @@ export class Etcd extends Construct {
       command: ['etcd'],
       args,
       env: podIdentityEnv,
-      ports: [containerPort('client', PORTS.etcdClient), containerPort('peer', PORTS.etcdPeer)],
-      readinessProbe: httpProbe('/health', 'client'),
+      ports: [containerPort('client', PORTS.etcdClient), containerPort('peer', PORTS.etcdPeer), containerPort('metrics', PORTS.etcdMetrics)],
+      readinessProbe: httpProbe('/health', 'metrics'),
       // This member only (serializable): losing quorum must not restart every member.
-      livenessProbe: { ...httpProbe('/health?serializable=true', 'client', 10), failureThreshold: 6, initialDelaySeconds: 15 },
+      livenessProbe: { ...httpProbe('/health?serializable=true', 'metrics', 10), failureThreshold: 6, initialDelaySeconds: 15 },
       securityContext: restrictedContainer,
       resources: resources(managed.pod.resources),
-      volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
+      volumeMounts: [
+        { name: 'data', mountPath: '/var/lib/etcd' },
+        { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+      ],
     };
     const ports = [servicePort('client', PORTS.etcdClient), servicePort('peer', PORTS.etcdPeer)];
     new k8s.KubeService(this, 'service', serviceProps(ctx, 'etcd', 'etcd', ports, { headless: true, publishNotReady: true }));
@@ -78,7 +92,8 @@ export class Etcd extends Construct {
         securityContext: nonRootPod(ETCD_UID),
         affinity: spreadOverNodes(selectorLabels(ctx.ref, 'etcd')),
         containers: [container],
-        volumes: nonEmpty(volumes),
+        // Readable by the etcd user through fsGroup only.
+        volumes: [...volumes, { name: 'tls', secret: { secretName: managedEtcdTls(ctx.inst)!.serverSecret, defaultMode: 0o440 } }],
       },
       configText: args.join(' '),
       statefulSet: {

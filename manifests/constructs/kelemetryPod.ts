@@ -6,7 +6,7 @@
 import type { k8s } from 'cdk8s-plus-33';
 import type { PodOptions } from '../../api/types.ts';
 import { ENV, PATHS, PORTS } from '../ports.ts';
-import { usesBackend, type Role } from '../runtimeConfig.ts';
+import { managedEtcdTls, usesBackend, type Role } from '../runtimeConfig.ts';
 import { KELEMETRY_UID, containerPort, httpProbe, kelemetryImage, nonRootPod, podIdentityEnv, resources, restrictedContainer } from '../workload.ts';
 import type { InstanceContext } from './context.ts';
 
@@ -59,6 +59,10 @@ export function kelemetryFiles(ctx: InstanceContext): KelemetryFiles {
     { backend: 'etcd', external: spec.storage.etcd.external, volume: 'etcd-tls', path: PATHS.etcdTls, env: ENV.etcdPassword },
     { backend: 'redis', external: spec.storage.redis?.external, volume: 'redis-tls', path: PATHS.redisTls, env: ENV.redisPassword },
   ] as const;
+  const managedEtcd = managedEtcdTls(ctx.inst);
+  if (managedEtcd && usesBackend(ctx.inst, 'etcd')) {
+    files.mount({ name: 'etcd-tls', secret: { secretName: managedEtcd.clientSecret } }, PATHS.etcdTls);
+  }
   for (const store of stores) {
     if (!store.external || !usesBackend(ctx.inst, store.backend)) continue;
     if (store.external.tlsSecretRef) files.mount({ name: store.volume, secret: { secretName: store.external.tlsSecretRef.name } }, store.path);

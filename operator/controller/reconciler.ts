@@ -13,7 +13,7 @@ import type { K8sObject } from './apply.ts';
 import { auditFlowingFor, type AuditFlowingSource } from './auditFlowing.ts';
 import { Children } from './children.ts';
 import { ensureAuditToken } from './credentials.ts';
-import { ensureWebhookTls, webhookHosts } from './webhookTls.ts';
+import { ensureCertificates, wantedCertificates } from './certificates.ts';
 import { conditionEvents, type EventRecorder, type EventSpec } from './events.ts';
 import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
@@ -76,8 +76,8 @@ export class Reconciler {
     const webhookService = () => this.children.live(resourceFor('v1', 'Service'), `${inst.metadata.name}-webhook`, inst.metadata.namespace ?? 'default') as LiveWebhookService | undefined;
     if (managed && !problems.some((p) => p.reason === 'InvalidReference')) {
       problems.push(...(await ensureAuditToken(this.deps.rest, inst, log, notify)));
-      // Before the pods that mount it; the Service's ClusterIP joins the certificate once the Service exists.
-      problems.push(...(await ensureWebhookTls(inst, webhookHosts(inst, webhookService()), { rest: this.deps.rest, log, notify, now: this.now() })));
+      // Before the pods that mount them; the webhook Service's ClusterIP joins its certificate once the Service exists.
+      problems.push(...(await ensureCertificates(inst, wantedCertificates(inst, webhookService()), { rest: this.deps.rest, log, notify, now: this.now() })));
       problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log, notify)));
     }
 

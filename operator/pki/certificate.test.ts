@@ -2,14 +2,14 @@ import { X509Certificate } from 'node:crypto';
 import { request, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { issueCa, issueServer } from './certificate.ts';
+import { issueCa, issueLeaf } from './certificate.ts';
 
 const now = new Date('2026-11-30T00:00:00Z');
 const inAYear = new Date('2027-11-30T00:00:00Z');
 
-describe('issueCa / issueServer', () => {
+describe('issueCa / issueLeaf', () => {
   const ca = issueCa({ commonName: 'test-ca', notBefore: now, notAfter: inAYear });
-  const leaf = issueServer({ commonName: 'web', hosts: ['web.ns.svc', '10.96.0.12', '127.0.0.1'], notBefore: now, notAfter: inAYear }, ca);
+  const leaf = issueLeaf({ commonName: 'web', hosts: ['web.ns.svc', '10.96.0.12', '127.0.0.1'], notBefore: now, notAfter: inAYear }, ca);
 
   it('makes a CA that signs a server certificate for the names and addresses asked', () => {
     const caCert = new X509Certificate(ca.certPem);
@@ -41,7 +41,7 @@ describe('issueCa / issueServer', () => {
       });
     try {
       // Valid from 2026-11-30: use the real clock only if it is inside the validity window.
-      const fresh = issueServer({ commonName: 'web', hosts: ['web.ns.svc'], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000) }, ca);
+      const fresh = issueLeaf({ commonName: 'web', hosts: ['web.ns.svc'], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000) }, ca);
       server.setSecureContext({ cert: fresh.certPem, key: fresh.keyPem });
       expect(await get(ca.certPem)).toBe('ok');
       const other = issueCa({ commonName: 'other', notBefore: now, notAfter: inAYear });

@@ -1,7 +1,7 @@
 /**
  * Issues X.509 certificates with ECDSA P-256 keys (Node's crypto makes keys and signatures but has no
- * certificate builder): a self-signed CA, and server certificates it signs. Just what the operator's
- * webhook TLS needs — no CSRs, no revocation.
+ * certificate builder): a self-signed CA, and the server and client certificates it signs. Just what the
+ * operator's TLS between components needs — no CSRs, no revocation.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -18,7 +18,11 @@ const OID = {
   authorityKeyId: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
 };
+
+/** What a leaf certificate may be used for (extended key usage). */
+export type Usage = 'server' | 'client';
 
 export interface CertificatePem {
   certPem: string;
@@ -27,8 +31,10 @@ export interface CertificatePem {
 
 export interface CertificateRequest {
   commonName: string;
-  /** DNS names and IP addresses for a server certificate (subjectAltName). */
+  /** DNS names (wildcards allowed) and IPv4 addresses (subjectAltName). */
   hosts?: string[];
+  /** Leaf certificates only; default server. */
+  usages?: Usage[];
   notBefore: Date;
   notAfter: Date;
 }
@@ -73,7 +79,7 @@ function build(req: CertificateRequest, subjectKey: KeyObject, issuer: { name: s
     extension(OID.keyUsage, true, keyUsage(isCa ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign] : [KEY_USAGE.digitalSignature])),
     extension(OID.subjectKeyId, false, octetString(ski)),
     ...(issuer ? [extension(OID.authorityKeyId, false, sequence(context(0, issuer.keyId, false)))] : []),
-    ...(isCa ? [] : [extension(OID.extKeyUsage, false, sequence(objectId(OID.serverAuth)))]),
+    ...(isCa ? [] : [extension(OID.extKeyUsage, false, sequence(...(req.usages ?? ['server']).map((u) => objectId(u === 'server' ? OID.serverAuth : OID.clientAuth))))]),
     ...(req.hosts?.length ? [extension(OID.subjectAltName, false, subjectAltName(req.hosts))] : []),
   ];
   const algorithm = sequence(objectId(OID.ecdsaWithSha256));
@@ -101,8 +107,8 @@ export function issueCa(req: CertificateRequest): CertificatePem {
   return { certPem: build(req, key, undefined), keyPem: pem(key) };
 }
 
-/** A server certificate for `req.hosts`, signed by the CA. */
-export function issueServer(req: CertificateRequest, ca: CertificatePem): CertificatePem {
+/** A leaf certificate (server by default, for `req.hosts`), signed by the CA. */
+export function issueLeaf(req: CertificateRequest, ca: CertificatePem): CertificatePem {
   const caCert = new X509Certificate(ca.certPem);
   const caName = /(?:^|\n)CN=([^\n]*)/.exec(caCert.subject)?.[1];
   if (caName === undefined) throw new Error(`CA certificate has no common name (subject ${caCert.subject})`);

@@ -4,12 +4,12 @@ import { parseInstance } from '../../api/types.ts';
 import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import { nullLogger } from '../../runtime/util/log.ts';
 import type { EventSpec } from './events.ts';
-import { ensureWebhookTls, webhookHosts } from './webhookTls.ts';
+import { ensureCertificates, wantedCertificates, webhookHosts, type WantedCertificate } from './certificates.ts';
 
 const inst = (audit: object = {}) =>
   parseInstance({ apiVersion: 'kelemetry.io/v1alpha1', kind: 'KelemetryInstance', metadata: { name: 'k', namespace: 'ns', uid: 'u1' }, spec: { version: '0.1.0', clusters: [{ name: 'a' }], audit } });
 
-/** Secrets by path, with the writes counted: just the calls ensureWebhookTls makes. */
+/** Secrets by path, with the writes counted: just the calls ensureCertificates makes. */
 function fakeRest() {
   const objects = new Map<string, { metadata: { name: string; resourceVersion?: string }; data: Record<string, string> }>();
   const writes: string[] = [];
@@ -29,11 +29,14 @@ function fakeRest() {
   return { rest: rest as unknown as KubeRest, writes, value };
 }
 
+/** Only the webhook's certificate, for these hosts. */
+const webhookOnly = (hosts: string[]): WantedCertificate[] => [{ secret: 'k-webhook-tls', what: 'audit webhook', commonName: hosts[0]!, hosts, usages: ['server'] }];
+
 const day = 86_400_000;
 const start = new Date('2026-11-30T00:00:00Z');
 const at = (days: number) => new Date(start.getTime() + days * day);
 
-describe('ensureWebhookTls', () => {
+describe('ensureCertificates', () => {
   it('issues a CA and a serving certificate for the Service, then re-issues only what changed or ages', async () => {
     const { rest, writes, value } = fakeRest();
     const events: EventSpec[] = [];
@@ -41,46 +44,47 @@ describe('ensureWebhookTls', () => {
     const dnsOnly = webhookHosts(inst(), undefined);
     expect(dnsOnly).toEqual(['k-webhook', 'k-webhook.ns', 'k-webhook.ns.svc', 'k-webhook.ns.svc.cluster.local']);
 
-    expect(await ensureWebhookTls(inst(), dnsOnly, deps(start))).toEqual([]);
-    expect(writes).toEqual(['create k-webhook-ca', 'create k-webhook-tls']);
-    const ca = new X509Certificate(value('k-webhook-ca', 'ca.crt'));
+    expect(await ensureCertificates(inst(), webhookOnly(dnsOnly), deps(start))).toEqual([]);
+    expect(writes).toEqual(['create k-ca', 'create k-webhook-tls']);
+    const ca = new X509Certificate(value('k-ca', 'ca.crt'));
     const first = new X509Certificate(value('k-webhook-tls', 'tls.crt'));
     expect(first.verify(ca.publicKey)).toBe(true);
     expect(value('k-webhook-tls', 'ca.crt')).toBe(ca.toString());
     expect(first.checkHost('k-webhook.ns.svc')).toBe('k-webhook.ns.svc');
 
-    await ensureWebhookTls(inst(), dnsOnly, deps(at(1)));
+    await ensureCertificates(inst(), webhookOnly(dnsOnly), deps(at(1)));
     expect(writes).toHaveLength(2);
 
     const withIp = webhookHosts(inst(), { spec: { clusterIP: '10.96.0.40', type: 'ClusterIP' } });
-    await ensureWebhookTls(inst(), withIp, deps(at(1)));
+    await ensureCertificates(inst(), webhookOnly(withIp), deps(at(1)));
     expect(writes.slice(2)).toEqual(['replace k-webhook-tls']);
     expect(new X509Certificate(value('k-webhook-tls', 'tls.crt')).checkIP('10.96.0.40')).toBe('10.96.0.40');
 
     // A third of the year left: renewed, same CA.
-    await ensureWebhookTls(inst(), withIp, deps(at(250)));
+    await ensureCertificates(inst(), webhookOnly(withIp), deps(at(250)));
     expect(writes.slice(3)).toEqual(['replace k-webhook-tls']);
-    expect(new X509Certificate(value('k-webhook-ca', 'ca.crt')).fingerprint256).toBe(ca.fingerprint256);
+    expect(new X509Certificate(value('k-ca', 'ca.crt')).fingerprint256).toBe(ca.fingerprint256);
 
     // A third of the CA's ten years left: a new CA, a new certificate, and a Warning.
-    await ensureWebhookTls(inst(), withIp, deps(at(2500)));
-    expect(writes.slice(4)).toEqual(['replace k-webhook-ca', 'replace k-webhook-tls']);
-    const newCa = new X509Certificate(value('k-webhook-ca', 'ca.crt'));
+    await ensureCertificates(inst(), webhookOnly(withIp), deps(at(2500)));
+    expect(writes.slice(4)).toEqual(['replace k-ca', 'replace k-webhook-tls']);
+    const newCa = new X509Certificate(value('k-ca', 'ca.crt'));
     expect(newCa.fingerprint256).not.toBe(ca.fingerprint256);
     expect(new X509Certificate(value('k-webhook-tls', 'tls.crt')).verify(newCa.publicKey)).toBe(true);
-    expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['WebhookCARotated']);
+    expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['CARotated']);
   });
 
-  it('leaves a Secret the spec names, and plain HTTP, alone', async () => {
-    const { rest, writes } = fakeRest();
-    const deps = { rest, log: nullLogger, notify: () => {} };
-    expect(await ensureWebhookTls(inst({ tls: { secretName: 'mine' } }), ['x'], deps)).toEqual([]);
-    expect(await ensureWebhookTls(inst({ tls: { enabled: false } }), ['x'], deps)).toEqual([]);
-    expect(writes).toEqual([]);
+  it('wants the webhook certificate unless the spec names its own or turns TLS off, and the managed etcd pair', () => {
+    const secrets = (audit: object, storage?: object) => wantedCertificates(parseInstance({ apiVersion: 'kelemetry.io/v1alpha1', kind: 'KelemetryInstance', metadata: { name: 'k', namespace: 'ns' }, spec: { version: '0.1.0', clusters: [{ name: 'a' }], audit, ...(storage ? { storage } : {}) } }), undefined).map((w) => `${w.secret} ${w.usages.join(',')}`);
+    expect(secrets({})).toEqual(['k-webhook-tls server', 'k-etcd-tls server', 'k-etcd-client-tls client']);
+    expect(secrets({ tls: { secretName: 'mine' } })).toEqual(['k-etcd-tls server', 'k-etcd-client-tls client']);
+    expect(secrets({ tls: { enabled: false } }, { etcd: { external: { endpoints: ['https://etcd:2379'] } } })).toEqual([]);
+    const etcd = wantedCertificates(inst(), undefined).find((w) => w.secret === 'k-etcd-tls')!;
+    expect(etcd.hosts).toEqual(expect.arrayContaining(['k-etcd.ns.svc', '*.k-etcd.ns.svc', '127.0.0.1']));
   });
 
   it('reports a refused write as a problem naming the Secret', async () => {
     const rest = { find: async () => undefined, create: async () => Promise.reject(new Error('forbidden')) } as unknown as KubeRest;
-    expect(await ensureWebhookTls(inst(), ['k-webhook'], { rest, log: nullLogger, notify: () => {} })).toEqual([{ reason: 'ApplyFailed', message: 'Secret k-webhook-tls (audit webhook TLS): forbidden' }]);
+    expect(await ensureCertificates(inst(), webhookOnly(['k-webhook']), { rest, log: nullLogger, notify: () => {} })).toEqual([{ reason: 'ApplyFailed', message: 'Secret k-ca (instance CA): forbidden' }]);
   });
 });
