@@ -3,7 +3,7 @@
  * the kwok node (they tolerate its taint): its nginx images are not on this machine, and what Kelemetry
  * traces is the control plane's work, which is the same for fake pods.
  */
-import { modeHex, withMode } from '../cli/render/modes.ts';
+import { modeHex, withMode } from '../plugin/page/modes.ts';
 import { kwokNodeToleration } from '../envtest/node/host.ts';
 import { note, step, waitUntil } from './progress.ts';
 import type { Clients } from './stack.ts';

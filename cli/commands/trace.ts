@@ -3,8 +3,8 @@
  * prints it from Jaeger query, as a tree with a timeline (default) or as Jaeger's JSON.
  */
 import { parseArgs } from 'node:util';
-import type { JaegerTraceJson } from '../render/jaegerJson.ts';
-import { baseModes, families, modeHex, withMode, type BaseMode, type Family } from '../render/modes.ts';
+import type { JaegerTraceJson } from '../../plugin/page/jaegerJson.ts';
+import { baseModes, families, modeHex, withMode, type BaseMode, type Family } from '../../plugin/page/modes.ts';
 import { renderTraceTree } from '../render/traceTree.ts';
 import { loadKubeConfig } from '../kubeconfig.ts';
 import { locateInstanceStack } from '../trace/instance.ts';
