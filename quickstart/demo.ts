@@ -63,6 +63,12 @@ export async function printDemoTrace(e: TraceEndpoints): Promise<void> {
   await traceCmd.run(['deployments/demo', '-n', 'default', '--plugin', e.pluginUrl, '--query', e.queryUrl, '--cluster', e.cluster]);
 }
 
+/** The plugin's page for the demo's trace (tracing + full tree), searched around `now`: the demo has just run. */
+export function demoTraceUrl(pluginUrl: string, cluster: string, now = new Date()): string {
+  const q = new URLSearchParams({ cluster, resource: 'deployments', namespace: 'default', name: 'demo', ts: now.toISOString(), mode: modeHex('tracing', 'full') });
+  return `${pluginUrl}/ui/search?${q}`;
+}
+
 /** Spans plus log lines of the demo trace (full tree), or -1 when it cannot be read yet. */
 async function traceSize(e: TraceEndpoints): Promise<number> {
   const t = await demoTrace(e);

@@ -126,7 +126,7 @@ function printTrace(trace: JaegerTraceJson, req: TraceRequest, uiLink: string): 
   }
   const width = req.width ? Number(req.width) : process.stdout.isTTY ? Math.min(140, process.stdout.columns || 100) : 100;
   process.stdout.write(renderTraceTree(trace, { width, color: process.stdout.isTTY }));
-  console.log(`\nopen in Jaeger: ${uiLink}`);
+  console.log(`\nopen in a browser: ${uiLink}`);
 }
 
 function locateStack({ values }: Flags): Promise<Stack> | Stack {

@@ -74,7 +74,7 @@ function domSpans(dom: string): DomSpan[] {
 }
 
 beforeAll(async () => {
-  chromium = await findChromium();
+  chromium = findChromium();
   ns = await createTestNamespace(kube.core, 'page');
   const config = parseConfig({
     clusters: [{ name: cluster, kubeconfig: env.kube.kubeconfig }],
@@ -123,7 +123,8 @@ describe('the plugin trace page in headless chromium (real apiserver, controller
     const dom = await dumpDom(chromium, `${pluginUrl}/ui/trace/${fullTreeId}`);
     const spans = domSpans(dom);
     const root = spans.find((s) => s.depth === 0);
-    expect(root, dom.slice(0, 2000)).toMatchObject({ service: 'deployments', name: `${ns} demo`, parentId: '' });
+    // The root's service carries the cluster (ClusterNameVisitor), its name the time range it covers.
+    expect(root, dom.slice(0, 2000)).toMatchObject({ service: `${cluster} deployments`, name: expect.stringMatching(new RegExp(`^${ns} demo / `)), parentId: '' });
     const replicaSets = spans.filter((s) => s.service === 'replicasets');
     expect(replicaSets.length).toBeGreaterThanOrEqual(2);
     for (const rs of replicaSets) expect(rs).toMatchObject({ parentId: root!.spanId, depth: 1, name: expect.stringMatching(new RegExp(`^${ns} demo-`)) });
@@ -137,13 +138,13 @@ describe('the plugin trace page in headless chromium (real apiserver, controller
     const dom = await dumpDom(chromium, `${pluginUrl}/ui/trace/${fullTreeId}`);
     expect(dom).not.toMatch(/<script/i);
     expect(dom).toContain('&lt;script&gt;document.title=');
-    expect(/<title>([^<]*)<\/title>/.exec(dom)?.[1]).toBe(`deployments ${ns} demo – Kelemetry`);
+    expect(/<title>([^<]*)<\/title>/.exec(dom)?.[1]).toMatch(new RegExp(`^${cluster} deployments ${ns} demo / [0-9:.]+ – Kelemetry$`));
   });
 
   it('takes a browser from /redirect?ui=page and from the search form to the trace page', async () => {
     const viaRedirect = await dumpDom(chromium, `${pluginUrl}/redirect?${objectQuery('deployments', 'demo')}&ui=page`);
     expect(viaRedirect).toContain('aria-current="page">tracing</a>');
-    expect(domSpans(viaRedirect)[0]).toMatchObject({ service: 'deployments', name: `${ns} demo` });
+    expect(domSpans(viaRedirect)[0]).toMatchObject({ service: `${cluster} deployments`, name: expect.stringMatching(new RegExp(`^${ns} demo / `)) });
 
     const form = await dumpDom(chromium, `${pluginUrl}/`);
     expect(form).toContain('<form class="search" method="get" action="search">');
@@ -161,7 +162,7 @@ describe('the plugin trace page in headless chromium (real apiserver, controller
       return p && /kelemetry-admin (patch|update)/.test(p.html) ? p : undefined;
     }, { timeoutMs: 60_000, intervalMs: 1000 });
     const dom = await dumpDom(chromium, `${pluginUrl}/ui/trace/${page.id}`);
-    expect(domSpans(dom)[0]).toMatchObject({ service: 'secrets', name: `${ns} creds` });
+    expect(domSpans(dom)[0]).toMatchObject({ service: `${cluster} secrets`, name: expect.stringMatching(new RegExp(`^${ns} creds / `)) });
     for (const v of secretValues) {
       expect(dom).not.toContain(v);
       expect(dom).not.toContain(Buffer.from(v).toString('base64'));

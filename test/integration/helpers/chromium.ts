@@ -3,21 +3,23 @@
  * profile per call. A missing browser fails the test with what to install; it never skips.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** The chromium binary on PATH; throws a message that says how to install it. */
-export async function findChromium(): Promise<string> {
+/** The chromium binary on $PATH; throws a message that says how to install it. */
+export function findChromium(path = process.env.PATH ?? ''): string {
   for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const { stdout } = await run('sh', ['-c', `command -v ${name}`]);
-      if (stdout.trim()) return stdout.trim();
-    } catch {
-      // not this one
+    for (const dir of path.split(delimiter).filter(Boolean)) {
+      try {
+        accessSync(join(dir, name), constants.X_OK);
+        return join(dir, name);
+      } catch {
+        // not here
+      }
     }
   }
   throw new Error('chromium is not installed, and the page tests need a real browser: apt-get install -y --no-install-recommends chromium (scripts/test.sh installs it)');
