@@ -11,7 +11,8 @@ h1 { font-size: 1.3rem; margin: 0 0 .3rem; }
 a { color: #0b5cad; }
 code, .logs, .dur { font-family: ui-monospace, monospace; font-size: 12px; }
 .meta { color: #555; margin: 0 0 .6rem; }
-.modes a { margin-right: .6rem; white-space: nowrap; }
+.modes { display: flex; flex-wrap: wrap; gap: .2rem .8rem; }
+.modes a { white-space: nowrap; }
 .modes a[aria-current] { font-weight: bold; color: inherit; text-decoration: none; }
 .warnings { background: #fff4ce; padding: .4rem .8rem; }
 .error { background: #fde7e9; padding: .4rem .8rem; }
