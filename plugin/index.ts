@@ -106,6 +106,7 @@ async function serve(
   servers.http = createHttpServer({
     reader,
     defaultMode: () => modes.defaultMode.name,
+    modes: () => modes.all,
     clusters,
     windowMs: cfg.redirectWindow,
     metrics,

@@ -3,7 +3,7 @@
  * the kwok node (they tolerate its taint): its nginx images are not on this machine, and what Kelemetry
  * traces is the control plane's work, which is the same for fake pods.
  */
-import { modeHex, withMode } from '../cli/render/modes.ts';
+import { modeHex, withMode } from '../plugin/page/modes.ts';
 import { kwokNodeToleration } from '../envtest/node/host.ts';
 import { note, step, waitUntil } from './progress.ts';
 import type { Clients } from './stack.ts';
@@ -61,6 +61,12 @@ export async function printDemoTrace(e: TraceEndpoints): Promise<void> {
   }, 60_000).catch(() => note('(the trace is still growing; printing what is there)'));
   const traceCmd = await import('../cli/commands/trace.ts');
   await traceCmd.run(['deployments/demo', '-n', 'default', '--plugin', e.pluginUrl, '--query', e.queryUrl, '--cluster', e.cluster]);
+}
+
+/** The plugin's page for the demo's trace (tracing + full tree), searched around `now`: the demo has just run. */
+export function demoTraceUrl(pluginUrl: string, cluster: string, now = new Date()): string {
+  const q = new URLSearchParams({ cluster, resource: 'deployments', namespace: 'default', name: 'demo', ts: now.toISOString(), mode: modeHex('tracing', 'full') });
+  return `${pluginUrl}/ui/search?${q}`;
 }
 
 /** Spans plus log lines of the demo trace (full tree), or -1 when it cannot be read yet. */

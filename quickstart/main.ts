@@ -14,7 +14,7 @@ import { startEnvironment, stopEnvironment, stopEverything, repoRoot, type Envir
 import { formatDuration } from '../envtest/log.ts';
 import { isAlive, keepProcessesAfterExit } from '../envtest/process.ts';
 import { shutDown, stopOwner, trapStopSignals, type StopSignals } from '../envtest/signals.ts';
-import { changeDemoDeployment, printDemoTrace } from './demo.ts';
+import { changeDemoDeployment, demoTraceUrl, printDemoTrace } from './demo.ts';
 import { quickstartNamespace } from './instance.ts';
 import { note, step } from './progress.ts';
 import { kubeClients } from '../envtest/clients.ts';
@@ -128,8 +128,10 @@ function summary(state: QuickstartState, tookMs: number, detach: boolean): strin
   return [
     '',
     `Kelemetry is running (ready in ${formatDuration(tookMs)}).`,
-    `  Jaeger UI:        ${state.queryUrl}   (service = display mode, operation = cluster, tags = object)`,
-    `  raw traces UI:    ${state.rawQueryUrl}`,
+    `  trace page:       ${state.pluginUrl}/ui/   (open it in a browser: find an object's trace, switch display modes)`,
+    `  the demo's trace: ${demoTraceUrl(state.pluginUrl, state.clusterName)}`,
+    `  Jaeger query API: ${state.queryUrl}/api/   (service = display mode, operation = cluster, tags = object; this Jaeger build has no UI)`,
+    `  raw traces API:   ${state.rawQueryUrl}/api/`,
     `  kubeconfig:       export KUBECONFIG=${state.kubeconfig}`,
     `  instance status:  kubectl get kelemetryinstance -n ${quickstartNamespace}`,
     `  audit webhook:    ${state.auditWebhookUrl}`,

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 step "Debian packages (redis, openssl, lua5.1 for the Argo CD health script; containerd, runc, CNI plugins, iptables and static busybox for the real node)"
-packages=(redis-server openssl lua5.1 containerd runc containernetworking-plugins iptables busybox-static)
+packages=(redis-server openssl lua5.1 containerd runc containernetworking-plugins iptables busybox-static chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

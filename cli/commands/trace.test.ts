@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modeHex, withMode } from '../render/modes.ts';
+import { modeHex, withMode } from '../../plugin/page/modes.ts';
 import { parseObjectRef } from './trace.ts';
 
 describe('kelemetry trace arguments', () => {

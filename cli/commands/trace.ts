@@ -3,8 +3,8 @@
  * prints it from Jaeger query, as a tree with a timeline (default) or as Jaeger's JSON.
  */
 import { parseArgs } from 'node:util';
-import type { JaegerTraceJson } from '../render/jaegerJson.ts';
-import { baseModes, families, modeHex, withMode, type BaseMode, type Family } from '../render/modes.ts';
+import type { JaegerTraceJson } from '../../plugin/page/jaegerJson.ts';
+import { baseModes, families, modeHex, withMode, type BaseMode, type Family } from '../../plugin/page/modes.ts';
 import { renderTraceTree } from '../render/traceTree.ts';
 import { loadKubeConfig } from '../kubeconfig.ts';
 import { locateInstanceStack } from '../trace/instance.ts';
@@ -126,7 +126,7 @@ function printTrace(trace: JaegerTraceJson, req: TraceRequest, uiLink: string): 
   }
   const width = req.width ? Number(req.width) : process.stdout.isTTY ? Math.min(140, process.stdout.columns || 100) : 100;
   process.stdout.write(renderTraceTree(trace, { width, color: process.stdout.isTTY }));
-  console.log(`\nopen in Jaeger: ${uiLink}`);
+  console.log(`\nopen in a browser: ${uiLink}`);
 }
 
 function locateStack({ values }: Flags): Promise<Stack> | Stack {

@@ -44,6 +44,6 @@ export async function locateInstanceStack(kc: k8s.KubeConfig, ref: string, clust
     hint:
       `check the frontend is ready: kubectl -n ${namespace} get kelemetryinstance ${name}; kubectl -n ${namespace} get pods -l app.kubernetes.io/component=frontend\n` +
       '(reading through the API server needs get on services/proxy in that namespace)',
-    uiLink: (id) => `run 'kubectl -n ${namespace} port-forward svc/${service} ${PORTS.query}', then open http://127.0.0.1:${PORTS.query}/trace/${id}`,
+    uiLink: (id) => `run 'kubectl -n ${namespace} port-forward svc/${service} ${PORTS.pluginHttp}', then open http://127.0.0.1:${PORTS.pluginHttp}/ui/trace/${id}`,
   };
 }

@@ -2,7 +2,7 @@
  * Finds an object's trace through the plugin's /redirect and reads it from Jaeger query's UI API.
  * Failures to connect say what to check (see stack.ts); bad answers quote the server.
  */
-import type { JaegerTraceJson } from '../render/jaegerJson.ts';
+import type { JaegerTraceJson } from '../../plugin/page/jaegerJson.ts';
 import type { Answer, Endpoint } from './endpoint.ts';
 import type { Stack } from './stack.ts';
 

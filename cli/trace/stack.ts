@@ -15,7 +15,7 @@ export interface Stack {
   cluster: string;
   /** Said after a connection failure: what to start or check. */
   hint: string;
-  /** Where a person opens the trace in the Jaeger UI. */
+  /** Where a person opens the trace in a browser: the plugin's trace page (Jaeger builds without UI assets serve none). */
   uiLink(traceId: string): string;
 }
 
@@ -51,6 +51,6 @@ export function locateUrlStack(flags: StackFlags): Stack {
         "(or set KELEMETRY_PLUGIN_URL and KELEMETRY_QUERY_URL), or start the local stack with 'npm run quickstart -- --detach'",
     );
   }
-  const base = query.replace(/\/$/, '');
-  return { plugin: urlEndpoint(plugin), query: urlEndpoint(query), cluster, hint: startHint, uiLink: (id) => `${base}/trace/${id}` };
+  const base = plugin.replace(/\/$/, '');
+  return { plugin: urlEndpoint(plugin), query: urlEndpoint(query), cluster, hint: startHint, uiLink: (id) => `${base}/ui/trace/${id}` };
 }

@@ -22,22 +22,30 @@ export interface ObjectParams {
   name: string;
 }
 
+/** Why a request cannot be answered: HTTP status, metric result and message. */
+export interface Refusal {
+  code: number;
+  result: string;
+  message: string;
+}
+
+/** cluster, resource and name of the object a request names, or why they are missing or unknown. */
+export function checkObjectParams(p: URLSearchParams, clusters: readonly string[]): ObjectParams | Refusal {
+  const [cluster, resource, name] = ['cluster', 'resource', 'name'].map((k) => p.get(k) ?? '') as [string, string, string];
+  if (!cluster || !resource || !name) return { code: 400, result: 'EmptyParam', message: 'cluster, resource and name are required' };
+  const known = clusters.find((c) => c.toLowerCase() === cluster.toLowerCase());
+  if (!known) return { code: 404, result: 'UnknownCluster', message: `cluster ${cluster} not supported now; known clusters: ${clusters.join(', ')}` };
+  return { cluster: known, resource, name };
+}
+
 /**
  * cluster, resource and name of the object a request names. On a missing parameter or an unknown cluster it
  * answers (400/404), counts the result and returns undefined.
  */
-export function objectParams(p: URLSearchParams, clusters: string[], res: ServerResponse, count: (result: string) => void): ObjectParams | undefined {
-  const [cluster, resource, name] = ['cluster', 'resource', 'name'].map((k) => p.get(k) ?? '') as [string, string, string];
-  if (!cluster || !resource || !name) {
-    count('EmptyParam');
-    reply(res, 400, 'cluster, resource and name are required');
-    return undefined;
-  }
-  const known = clusters.find((c) => c.toLowerCase() === cluster.toLowerCase());
-  if (!known) {
-    count('UnknownCluster');
-    reply(res, 404, `cluster ${cluster} not supported now; known clusters: ${clusters.join(', ')}`);
-    return undefined;
-  }
-  return { cluster: known, resource, name };
+export function objectParams(p: URLSearchParams, clusters: readonly string[], res: ServerResponse, count: (result: string) => void): ObjectParams | undefined {
+  const checked = checkObjectParams(p, clusters);
+  if (!('code' in checked)) return checked;
+  count(checked.result);
+  reply(res, checked.code, checked.message);
+  return undefined;
 }

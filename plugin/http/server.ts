@@ -1,14 +1,30 @@
-/** The plugin's HTTP server: `/redirect`, `/extensions/api/v1/trace`, and `/healthz` for probes. */
-import { createServer, type Server } from 'node:http';
+/**
+ * The plugin's HTTP server: `/redirect`, `/extensions/api/v1/trace`, the trace pages under `/ui/` (`/` leads
+ * there), and `/healthz` for probes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parseHostPort } from '../../runtime/util/hostPort.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { handleExtensionTrace } from './extensionTrace.ts';
-import { handleRedirect, type RedirectOptions } from './redirect.ts';
+import { handleRedirect } from './redirect.ts';
+import { handleUi, type UiOptions } from './ui.ts';
 
-export function createHttpServer(opts: RedirectOptions & { logger: Logger }): Server {
+type Handler = (req: IncomingMessage, res: ServerResponse, opts: UiOptions) => Promise<void>;
+
+const handlers = new Map<string, Handler>([
+  ['/redirect', handleRedirect],
+  ['/extensions/api/v1/trace', handleExtensionTrace],
+]);
+
+function handlerFor(method: string | undefined, path: string): Handler | undefined {
+  if (method !== 'GET') return undefined;
+  return handlers.get(path) ?? (path === '/ui' || path.startsWith('/ui/') ? handleUi : undefined);
+}
+
+export function createHttpServer(opts: UiOptions & { logger: Logger }): Server {
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const handler = req.method === 'GET' ? { '/redirect': handleRedirect, '/extensions/api/v1/trace': handleExtensionTrace }[path ?? ''] : undefined;
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handler = handlerFor(req.method, path);
     if (handler) {
       handler(req, res, opts).catch((err: unknown) => {
         opts.logger.error('plugin HTTP request failed', { url: req.url, err });
@@ -17,13 +33,18 @@ export function createHttpServer(opts: RedirectOptions & { logger: Logger }): Se
       });
       return;
     }
+    if (req.method === 'GET' && path === '/') {
+      res.writeHead(302, { Location: 'ui/', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('the trace pages are at ui/\n');
+      return;
+    }
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok\n');
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(`not found: ${req.method} ${path}; this server answers GET /redirect and GET /extensions/api/v1/trace\n`);
+    res.end(`not found: ${req.method} ${path}; this server answers GET /redirect, GET /extensions/api/v1/trace and the pages under GET /ui/\n`);
   });
 }
 

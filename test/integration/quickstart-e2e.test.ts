@@ -90,7 +90,21 @@ describe('npm run quickstart -- --detach (real stack, operator-rendered componen
     // Which lines show first depends on timing (Events carry whole seconds); audit lines with users must be there.
     expect(output).toMatch(/audit\s+(kelemetry-admin|system:\S+) (create|update|patch)/);
     expect(output).toContain('Kelemetry is running');
-    expect(output).toContain(`Jaeger UI:        ${state.queryUrl}`);
+    expect(output).toContain(`trace page:       ${state.pluginUrl}/ui/`);
+    expect(output).not.toContain('Jaeger UI:');
+  });
+
+  it('the printed trace page addresses open the demo trace (the Jaeger built here has no UI)', async () => {
+    const demoUrl = /the demo's trace: (\S+)/.exec(output)?.[1];
+    expect(demoUrl, output).toBeDefined();
+    const demo = await fetch(demoUrl!);
+    const page = await demo.text();
+    expect(demo.status, page).toBe(200);
+    expect(demo.url).toMatch(/\/ui\/trace\/ff21000000e1e3e7[0-9a-f]{16}$/);
+    expect(page.match(/<span class="service">replicasets<\/span>/g)?.length).toBe(2);
+    const opened = /open in a browser: (\S+)/.exec(output)?.[1];
+    expect(opened, output).toMatch(new RegExp(`^${state.pluginUrl}/ui/trace/ff21000000e1e3e7[0-9a-f]{16}$`));
+    expect((await fetch(opened!)).status).toBe(200);
   });
 
   it('kelemetry trace renders the object in every display mode', async () => {
