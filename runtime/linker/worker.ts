@@ -78,6 +78,10 @@ export class LinkerPool {
     this.updates = counter(r, 'linker_update_job_count', 'Link jobs of later events in a window, by outcome (unchanged inputs are not queued).', ['result']);
     this.inputs = new LinkMemo(deps.memoCapacity ?? 100_000);
     this.written = new LinkMemo(deps.memoCapacity ?? 100_000);
+    gauge(r, 'linker_memo_entries', 'Object spans whose linker inputs and written links are remembered.', ['memo'], (g) => {
+      g.set({ memo: 'inputs' }, this.inputs.size);
+      g.set({ memo: 'links' }, this.written.size);
+    });
   }
 
   start(): void {
