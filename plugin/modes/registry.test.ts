@@ -33,6 +33,18 @@ describe('display modes', () => {
     expect(modes.all.every((m) => m.modifierNames.length <= 1)).toBe(true);
   });
 
+  it('follows parent-link annotation links (class "") exactly as owner references in every family', () => {
+    const parent = { cluster: 'c', group: 'apps', resource: 'deployments', namespace: 'n', name: 'd' };
+    const child = { ...parent, resource: 'configmaps', name: 'cm' };
+    const follows = (mode: string, downwards: boolean, linkClass: string) => modes.byName(mode)!.linkSelector.admit(parent, child, downwards, linkClass) !== null;
+    for (const linkClass of ['children', '']) {
+      expect(follows('tracing [full tree]', true, linkClass) && follows('tracing [full tree]', false, linkClass), linkClass).toBe(true);
+      expect([follows('tracing [ancestors]', false, linkClass), follows('tracing [ancestors]', true, linkClass)], linkClass).toEqual([true, false]);
+      expect([follows('tracing [owned objects]', true, linkClass), follows('tracing [owned objects]', false, linkClass)], linkClass).toEqual([true, false]);
+    }
+    expect(follows('tracing [ancestors]', false, 'other')).toBe(false);
+  });
+
   it('expands batches into steps', () => {
     expect(modes.byName('tracing')!.steps.map((s) => s.kind)).toEqual([
       'PruneChildlessVisitor', 'ReplaceNameVisitor', 'ObjectTagsVisitor', 'ServiceOperationReplaceVisitor', 'ServiceOperationReplaceVisitor',

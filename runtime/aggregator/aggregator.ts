@@ -165,19 +165,27 @@ export class SpanAggregator implements Aggregator {
   }
 
   async ensureObjectSpan(object: RichObject, eventTimeMs: number): Promise<SpanRef> {
-    const { span, created } = await this.getOrCreatePseudoSpan({ object, pseudoType: 'object', eventTimeMs, dedupId: 'object' });
-    if (created) {
+    return (await this.objectSpan(object, eventTimeMs)).span;
+  }
+
+  /** The object span of the window; a new one publishes a `created` link job. */
+  private async objectSpan(object: RichObject, eventTimeMs: number): Promise<{ span: SpanRef; created: boolean }> {
+    const result = await this.getOrCreatePseudoSpan({ object, pseudoType: 'object', eventTimeMs, dedupId: 'object' });
+    if (result.created) {
       this.metrics.linkJobs.inc({ cluster: object.cluster });
-      const job: LinkJob = { object, eventTimeMs, span };
-      for (const l of this.listeners) {
-        try {
-          l(job);
-        } catch (err) {
-          this.logger.error('link job listener failed', { object: keyString(object), err });
-        }
+      this.publish({ object, eventTimeMs, span: result.span, trigger: 'created' });
+    }
+    return result;
+  }
+
+  private publish(job: LinkJob): void {
+    for (const l of this.listeners) {
+      try {
+        l(job);
+      } catch (err) {
+        this.logger.error('link job listener failed', { object: keyString(job.object), trigger: job.trigger, err });
       }
     }
-    return span;
   }
 
   async send(object: RichObject, event: SpanEvent): Promise<void> {
@@ -185,7 +193,7 @@ export class SpanAggregator implements Aggregator {
     const end = this.metrics.send.startTimer(labels);
     this.metrics.sinceEvent.observe(labels, (this.now() - event.startMs) / 1000);
     try {
-      const parent = await this.ensureObjectSpan(object, event.startMs);
+      const { span: parent, created } = await this.objectSpan(object, event.startMs);
       this.tracer
         .start({
           service: event.traceSource,
@@ -204,6 +212,8 @@ export class SpanAggregator implements Aggregator {
           logs: event.logs.map((l) => ({ name: l.message, timeMs: event.startMs, attributes: { [logTypeAttr]: l.type, ...l.attrs } })),
         })
         .end();
+      // The object may have changed its owner or parent-link since its span was created: let the linkers look again.
+      if (!created && object.raw) this.publish({ object, eventTimeMs: event.startMs, span: parent, trigger: 'updated' });
       end({ success: 'true', error: '' });
     } catch (err) {
       end({ success: 'false', error: errorLabel(err) });

@@ -35,11 +35,17 @@ export interface SpanEvent {
   logs: SpanLog[];
 }
 
-/** Published once per object per window, when its object span is created: the linkers' input. */
+/**
+ * The linkers' input: published when an object's span is created for a window (`created`), and again for
+ * every later event of that window that carries the object's JSON (`updated`), so links follow owner
+ * references and annotations changed after the span was created. The linker pool skips unchanged ones.
+ */
 export interface LinkJob {
   object: RichObject;
   eventTimeMs: number;
   span: SpanRef;
+  /** Absent = `created` (test doubles and older publishers). */
+  trigger?: 'created' | 'updated';
 }
 
 export interface PseudoSpanRequest {

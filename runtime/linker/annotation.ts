@@ -47,9 +47,13 @@ export class AnnotationLinker implements Linker {
     this.objects = deps.objects;
   }
 
+  inputOf(raw: Record<string, unknown>): string | undefined {
+    return (raw.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[parentLinkAnnotation];
+  }
+
   async lookup(object: RichObject): Promise<LinkResult[]> {
     const json = object.raw ?? (await this.objects?.(object));
-    const text = (json?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[parentLinkAnnotation];
+    const text = json && this.inputOf(json);
     if (text === undefined) return [];
     return [{ object: parseParentLink(object, text), role: 'parent', class: '', dedupId: 'annotation' }];
   }

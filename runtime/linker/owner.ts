@@ -1,7 +1,9 @@
 /**
  * Owner-reference linker (spec 4.5): the controller owner (ownerReferences[].controller = true) is the
  * object's parent, class `children`. The object's JSON comes from the job (audit response), else the
- * diff cache's creation snapshot, else the object cache (which falls back to the deletion snapshot).
+ * object cache (which falls back to the deletion snapshot), else the diff cache's creation snapshot.
+ * Unlike the original, the creation snapshot comes last: an object adopted or orphaned since its creation
+ * would otherwise keep its first owner in every later window.
  */
 import type { Counter, Registry } from 'prom-client';
 import type { RichObject } from '../aggregator/types.ts';
@@ -38,11 +40,14 @@ export class OwnerLinker implements Linker {
     this.lookups = counter(deps.registry, 'owner_linker_lookup_count', 'Owner lookups by where the object came from.', ['cluster', 'fetch']);
   }
 
+  inputOf(raw: Record<string, unknown>): OwnerReference[] {
+    return ((raw.metadata as { ownerReferences?: OwnerReference[] } | undefined)?.ownerReferences ?? []).filter((r) => r.controller === true);
+  }
+
   async lookup(object: RichObject): Promise<LinkResult[]> {
     const json = await this.objectJson(object);
-    const refs = ((json?.metadata as { ownerReferences?: OwnerReference[] } | undefined)?.ownerReferences ?? []).filter((r) => r.controller === true);
     const out: LinkResult[] = [];
-    for (const ref of refs) {
+    for (const ref of json ? this.inputOf(json) : []) {
       const owner = await this.ownerOf(object, ref);
       if (owner) out.push({ object: owner, role: 'parent', class: 'children', dedupId: 'ownerReference' });
     }
@@ -54,17 +59,21 @@ export class OwnerLinker implements Linker {
       this.lookups.inc({ cluster: object.cluster, fetch: 'Raw' });
       return object.raw;
     }
-    const snap = await this.deps.diffCache?.fetchSnapshot(object, 'creation').catch((err: unknown) => {
-      this.deps.logger.warn('owner linker: creation snapshot lookup failed', { cluster: object.cluster, object: `${object.group}/${object.resource}/${object.namespace}/${object.name}`, err });
+    const where = { cluster: object.cluster, object: `${object.group}/${object.resource}/${object.namespace}/${object.name}` };
+    const current = await this.deps.objects?.(object).catch((err: unknown) => {
+      this.deps.logger.warn('owner linker: object lookup failed, trying the creation snapshot', { ...where, err });
       return undefined;
     });
-    if (snap) {
-      this.lookups.inc({ cluster: object.cluster, fetch: 'Snapshot' });
-      return snap.Value;
+    if (current) {
+      this.lookups.inc({ cluster: object.cluster, fetch: 'ObjectCache' });
+      return current;
     }
-    const fetched = await this.deps.objects?.(object);
-    this.lookups.inc({ cluster: object.cluster, fetch: fetched ? 'ObjectCache' : 'NotFound' });
-    return fetched;
+    const snap = await this.deps.diffCache?.fetchSnapshot(object, 'creation').catch((err: unknown) => {
+      this.deps.logger.warn('owner linker: creation snapshot lookup failed', { ...where, err });
+      return undefined;
+    });
+    this.lookups.inc({ cluster: object.cluster, fetch: snap ? 'Snapshot' : 'NotFound' });
+    return snap?.Value;
   }
 
   /** The owner as an object (undefined, logged, when its kind is unknown to discovery). */

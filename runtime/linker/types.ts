@@ -15,6 +15,11 @@ export interface LinkResult {
 export interface Linker {
   name: string;
   lookup(object: RichObject): Promise<LinkResult[]>;
+  /**
+   * The part of an object's JSON the lookup depends on (e.g. its owner references), compared between
+   * events of one window so an unchanged object is not looked up again. Absent: always look up.
+   */
+  inputOf?(raw: Record<string, unknown>): unknown;
 }
 
 /** Where linkers read an object's JSON when the job carries none: the apiserver (cached) or snapshots. */

@@ -44,8 +44,11 @@ class RecordingAggregator implements Aggregator {
   onLinkJob(listener: (job: LinkJob) => void): void {
     this.listeners.push(listener);
   }
-  publish(object: RichObject): void {
-    for (const l of this.listeners) l({ object, eventTimeMs: Date.now(), span: this.span() });
+  /** A link job for the object; pass the span of an earlier job to stand for a later event of its window. */
+  publish(object: RichObject, later?: { span: SpanRef }): SpanRef {
+    const span = later?.span ?? this.span();
+    for (const l of this.listeners) l({ object, eventTimeMs: Date.now(), span, trigger: later ? 'updated' : 'created' });
+    return span;
   }
 }
 
@@ -122,6 +125,22 @@ describe('linkers (real kube-apiserver)', () => {
       expect.objectContaining({ dedupId: 'annotation', extraTags: expect.objectContaining({ linkedNamespace: other, linkedName: 'owner', linkRole: 'parent', linkClass: '' }) }),
     ]);
     expect(backward(parent, child)[0]).toMatchObject({ dedupId: `annotation@${keyString(child)}`, extraTags: { linkedNamespace: ns, linkedName: 'linked', linkRole: 'child' } });
+  });
+
+  it('links a ConfigMap adopted by a Deployment after its span was created, once however many events follow', async () => {
+    const owner = await kube.apps.createNamespacedDeployment({ namespace: ns, body: demoDeployment('adopter', 0) });
+    const created = await kube.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'adopted' } } });
+    const child: RichObject = { cluster, group: '', version: 'v1', resource: 'configmaps', namespace: ns, name: 'adopted' };
+    const parent: RichObject = { cluster, group: 'apps', version: 'v1', resource: 'deployments', namespace: ns, name: 'adopter' };
+    const span = aggregator.publish({ ...child, raw: created as Record<string, unknown> });
+    const ownerRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'adopter', uid: owner.metadata!.uid!, controller: true };
+    const adopted = await kube.core.patchNamespacedConfigMap({ name: 'adopted', namespace: ns, body: [{ op: 'add', path: '/metadata/ownerReferences', value: [ownerRef] }] });
+    for (let i = 0; i < 3; i++) aggregator.publish({ ...child, raw: adopted as Record<string, unknown> }, { span });
+    await waitFor('the adoption link', () => backward(parent, child).length === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(forward(child).map((p) => p.dedupId)).toEqual([`ownerReference->${keyString(parent)}`]);
+    expect(forward(child)[0]!.parent).toEqual(span);
+    expect(backward(parent, child).map((p) => p.dedupId)).toEqual([`ownerReference@${keyString(child)}`]);
   });
 
   it('keys the object cache by cluster', async () => {
