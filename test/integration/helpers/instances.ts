@@ -34,6 +34,8 @@ export interface InstanceOptions {
   cachePrefix: string;
   /** Port the consumer's audit webhook listens on (127.0.0.1). */
   auditPort?: number;
+  /** The display-mode file the frontend's ConfigMap would hold (spec.frontend.displayModes); default the built-in modes. */
+  displayModeFile?: string;
 }
 
 /** A shorter election than the defaults, so a test's leaders settle within seconds. */
@@ -51,6 +53,7 @@ function instanceDoc(env: EnvironmentInfo, opts: InstanceOptions): unknown {
       clusters: opts.clusters.map((c) => ({ name: c.name, kubeconfig: { source: 'Secret', secretRef: { name: `kubeconfig-${c.name}`, key: 'kubeconfig' } } })),
       currentCluster: opts.currentCluster,
       audit: { auth: { mode: 'None' } },
+      ...(opts.displayModeFile ? { frontend: { displayModes: { configMapRef: { name: 'display-modes', key: 'modes.yaml' } } } } : {}),
       storage: {
         etcd: { external: { endpoints: [env.etcd.endpoint] } },
         redis: { external: { url: env.redis.endpoint } },
@@ -84,7 +87,9 @@ function adapt(input: ConfigInput, opts: InstanceOptions): ConfigInput {
           },
         }
       : {}),
-    ...(input.plugin ? { plugin: { ...input.plugin, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0' } } : {}),
+    ...(input.plugin
+      ? { plugin: { ...input.plugin, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0', ...(opts.displayModeFile ? { displayModeFile: opts.displayModeFile } : {}) } }
+      : {}),
   };
 }
 
