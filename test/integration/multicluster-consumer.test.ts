@@ -72,6 +72,7 @@ describe('one consumer serving two clusters (cluster from the webhook path /audi
       await kube[cluster]!.kubectl('-n', ns, 'label', 'configmap', 'shared', `touched-in=${cluster}`);
     }
     const found: Record<string, Map<string, StoredSpan[]>> = {};
+    // No informers run here, so the consumer's diff decorator waits its fetch timeout (10 s) for each span.
     for (const cluster of [A, B]) {
       found[cluster] = await waitFor(`the create and patch spans of configmaps/shared in ${cluster}`, async () => {
         const traces = await configMapTraces(cluster, 'shared');
