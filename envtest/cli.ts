@@ -24,6 +24,9 @@ const usage = `usage: npm run env -- <command>
            endpoints are written to ${stateFile}
            options: --detach                leave them running and return (stop with 'down')
                     --cluster NAME          cluster name in the audit webhook path (default tracetest)
+                    --second-cluster NAME   also run a second cluster (its own kube-apiserver on the same etcd,
+                                            controller-manager, scheduler, kwok node) posting audit events to
+                                            /audit/NAME on a port of its own
                     --audit-webhook URL     where the apiserver sends audit events
                     --query-backend H:P     jaeger.storage.v2 server for Jaeger query (default: remote storage)
                     --real-node             also run a real node (containerd, kubelet, kube-proxy, CoreDNS) where
@@ -43,6 +46,19 @@ function nodes(i: EnvironmentInfo): string {
   return `${i.kube.nodeName} (kwok)${real}`;
 }
 
+/** The second cluster's lines, when there is one. */
+function secondCluster(i: EnvironmentInfo): string[] {
+  const c = i.secondCluster;
+  if (!c) return [];
+  return [
+    `second cluster:   ${c.clusterName}, node ${c.kube.nodeName} (kwok)`,
+    `  kubeconfig:     ${c.kube.kubeconfig}`,
+    `  apiserver:      ${c.kube.apiserverUrl}`,
+    `  audit webhook:  ${c.kube.auditWebhook.url}`,
+    `  logs:           ${c.logDir}`,
+  ];
+}
+
 function endpoints(i: EnvironmentInfo): string {
   return [
     `nodes:            ${nodes(i)}`,
@@ -55,6 +71,7 @@ function endpoints(i: EnvironmentInfo): string {
     `remote storage:   ${i.jaeger.storage.remoteStorage}`,
     `Jaeger query UI:  ${i.jaeger.query.url}`,
     `logs:             ${i.logDir}`,
+    ...secondCluster(i),
     `state:            ${stateFile}`,
   ].join('\n');
 }
@@ -71,12 +88,14 @@ async function up(args: string[]): Promise<number> {
   // From the start: Ctrl-C during start-up stops what already runs, detached or not.
   const signals = trapStopSignals(say);
   const webhook = option(args, '--audit-webhook');
+  const second = option(args, '--second-cluster');
   const env = await Promise.race([
     startEnvironment({
       clusterName: option(args, '--cluster'),
       auditWebhook: webhook ? { url: webhook } : undefined,
       queryBackend: option(args, '--query-backend'),
       realNode: args.includes('--real-node'),
+      secondCluster: second ? { name: second } : undefined,
       stateFile,
     }),
     signals.received.then(() => undefined),
@@ -122,6 +141,7 @@ function status(): number {
   const processes = processStatus(state);
   for (const p of processes) console.log(`${p.running ? 'running' : 'STOPPED'}  ${p.name} (pid ${p.pid})`);
   console.log(`Jaeger query UI: ${state.jaeger.query.url}\nkubeconfig: ${state.kube.kubeconfig}\nnodes: ${nodes(state)}`);
+  if (state.secondCluster) console.log(`second cluster ${state.secondCluster.clusterName}: kubeconfig ${state.secondCluster.kube.kubeconfig}`);
   if (state.ownerPid) console.log(`attached to pid ${state.ownerPid} (Ctrl-C there stops it)`);
   return processes.every((p) => p.running) ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 /**
  * The whole test environment: etcd, Redis, a Kubernetes control plane with kwok, and Jaeger v2,
- * on free 127.0.0.1 ports with temp dirs; optionally a real node (envtest/node) where pods really run. Used by vitest's global setup, `npm run env -- up`, and
+ * on free 127.0.0.1 ports with temp dirs; optionally a second cluster (envtest/cluster.ts) and a real node
+ * (envtest/node) where pods really run. Used by vitest's global setup, `npm run env -- up`, and
  * the quickstart. Its servers die with the process that started it unless that process called
  * keepProcessesAfterExit() (process.ts).
  */
@@ -8,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startJaegerQuery, startJaegerStorage, type JaegerQueryInfo, type JaegerStorageInfo } from './jaeger.ts';
+import { startCluster, type ClusterInfo } from './cluster.ts';
 import { dnsServiceIp, startKube, type AuditWebhookTarget, type KubeInfo } from './kube.ts';
 import { cleanUpRealNode, prepareRealNode, startRealNode, stopRealNode, sweepStaleNode, type RealNodeInfo } from './node/realNode.ts';
 import { nodeIp } from './node/host.ts';
@@ -36,6 +38,8 @@ export interface EnvironmentInfo {
   jaeger: { storage: JaegerStorageInfo; query: JaegerQueryInfo };
   pki: { caCert: string; dir: string };
   binaries: Binaries;
+  /** The further cluster, when asked for (`secondCluster`): its own control plane on the same etcd. */
+  secondCluster?: ClusterInfo;
   /** The real node, when asked for (`realNode: true`); the kwok node (kube.nodeName) is always there. */
   realNode?: RealNodeInfo;
   processes: ProcessRecord[];
@@ -67,6 +71,12 @@ export interface EnvironmentOptions {
    * The kwok node is then tainted instead (kwokNodeTaint; fake pods tolerate it) and the real node is not.
    */
   podsOnRealNode?: boolean;
+  /**
+   * Also start a second cluster (envtest/cluster.ts): kube-apiserver on the same etcd under its own prefix,
+   * controller-manager, scheduler, kwok. Its audit webhook posts to /audit/<name> on a port of its own, or with
+   * sharedAuditReceiver on the first cluster's auditReceiverPort (one receiver for both).
+   */
+  secondCluster?: { name: string; sharedAuditReceiver?: boolean };
   log?: Logger;
 }
 
@@ -179,6 +189,14 @@ async function startServers(
   });
   processes.push(...kube.processes);
 
+  const second = opts.secondCluster
+    ? await startCluster(
+        { binaries, etcd: etcd.info, baseDir, logDir },
+        { name: opts.secondCluster.name, auditReceiverPort: opts.secondCluster.sharedAuditReceiver ? auditReceiverPort : undefined, log },
+      )
+    : undefined;
+  if (second) processes.push(...second.processes);
+
   if (ctx.realNode) {
     log('starting the real node (containerd, kubelet, kube-proxy, CoreDNS)');
     await startRealNode(ctx.realNode, { logDir, pki, apiserverUrl: kube.info.apiserverUrl, tainted: !opts.podsOnRealNode, processes, log });
@@ -205,6 +223,7 @@ async function startServers(
     jaeger: { storage: storage.info, query: query.info },
     pki: { caCert: pki.ca.cert, dir: pkiDir },
     binaries,
+    ...(second ? { secondCluster: second.info } : {}),
     realNode: ctx.realNode,
     processes,
     startedAt: new Date().toISOString(),

@@ -61,6 +61,8 @@ export interface StartKubeOptions {
   binaries: KubeBinaries;
   pki: Pki;
   etcdEndpoint: string;
+  /** Key prefix in etcd (default /registry): control planes sharing one etcd keep apart by it. */
+  etcdPrefix?: string;
   clusterName: string;
   auditWebhook: AuditWebhookTarget;
   dir: string;
@@ -198,6 +200,7 @@ function apiserverArgs(opts: StartKubeOptions, port: number, f: ControlPlaneFile
   const loopback = bindAddress.startsWith('127.');
   return [
     `--etcd-servers=${opts.etcdEndpoint}`,
+    ...(opts.etcdPrefix ? [`--etcd-prefix=${opts.etcdPrefix}`] : []),
     `--bind-address=${bindAddress}`,
     `--advertise-address=${bindAddress}`,
     `--secure-port=${port}`,
