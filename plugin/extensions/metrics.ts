@@ -2,7 +2,8 @@
 import { Registry } from 'prom-client';
 import { counter, histogram } from '../../runtime/metrics/define.ts';
 
-export type FetchOutcome = 'ok' | 'error' | 'timeout';
+/** `none`: the provider had nothing to fetch for that span (e.g. an audit span and `forAuditEvent: false`). */
+export type FetchOutcome = 'ok' | 'none' | 'error' | 'timeout';
 
 export class ExtensionMetrics {
   private readonly labels: { extension: string; kind: string };
@@ -12,7 +13,7 @@ export class ExtensionMetrics {
   /** Without a registry (tests, tools) the metrics go to a private one. */
   constructor(extension: string, kind: string, registry: Registry = new Registry()) {
     this.labels = { extension, kind };
-    this.seconds = histogram(registry, 'frontend_extension_fetch_seconds', 'Extension provider fetches and cache loads, by extension (modifier display name), kind and result (ok, error, timeout).', ['extension', 'kind', 'op', 'result']);
+    this.seconds = histogram(registry, 'frontend_extension_fetch_seconds', 'Extension provider fetches and cache loads, by extension (modifier display name), op (fetch, load) and result (ok, none, error, timeout).', ['extension', 'kind', 'op', 'result']);
     this.skipped = counter(registry, 'frontend_extension_fetch_skipped_count', 'Extension fetches not started because the provider\'s totalTimeout had passed.', ['extension', 'kind']);
   }
 

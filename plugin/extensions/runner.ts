@@ -113,7 +113,7 @@ async function runJobs(tree: SpanTree, ext: Extension, jobs: Job[]): Promise<Out
           cut++;
           metrics.observe(job.op, 'timeout', seconds());
         } else {
-          metrics.observe(job.op, 'ok', seconds());
+          metrics.observe(job.op, r ? 'ok' : 'none', seconds());
           if (r) outcomes.push({ parentSpanId: job.parentSpanId, ...r });
         }
       } catch (err) {
