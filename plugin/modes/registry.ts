@@ -2,7 +2,9 @@
  * The display modes of one mode file (spec 8.7): base modes (no link following), then for each modifier
  * in ascending priority a clone of every mode registered so far (`id |= bitmask`, name
  * `<base> [<modifier names sorted, joined by +>]`), skipped when the mode already has a modifier of the
- * same class. Lookup by name (Jaeger "service") and by id (trace ID digits 3–10).
+ * same class. A modifier adds links to follow (`link-selector`, 8.8) or an extension provider (`extension`,
+ * 8.9; one provider per modifier, shared by its modes). Lookup by name (Jaeger "service") and by id (trace
+ * ID digits 3–10).
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
