@@ -45,14 +45,15 @@ interface Servers {
 export async function startPlugin(cfg: PluginConfig, deps: PluginDeps): Promise<RunningPlugin> {
   const logger = deps.logger.child({ component: 'plugin' });
   const metrics = new PluginMetrics(deps.registry);
-  const modes = loadDisplayModes(cfg.displayModeFile);
-  if (modes.skipped.length > 0) logger.warn('display mode file: modifiers skipped', { file: cfg.displayModeFile, skipped: modes.skipped });
-  const remote = new RemoteStorageClient({
+  const storage = {
     address: cfg.backend.remoteStorage,
     ...(cfg.backend.tls ? { tls: cfg.backend.tls } : {}),
     timeoutMs: cfg.backend.timeout,
     maxReceiveMessageMiB: cfg.backend.maxReceiveMessageMiB,
-  });
+  };
+  // Extension providers (JaegerStorage) read the plugin's remote storage unless their config names another.
+  const modes = loadDisplayModes(cfg.displayModeFile, { remoteStorage: storage, registry: deps.registry, logger });
+  const remote = new RemoteStorageClient(storage);
   const backend = new JaegerStorageBackend(remote, cfg.backend.maxSearchDepth, metrics);
   // An empty GetTraces reads nothing: it only shows remote storage is there and answering.
   const probe = new BackendProbe({ probe: (signal) => remote.getTraces([], signal), address: cfg.backend.remoteStorage, logger, registry: deps.registry });
@@ -71,6 +72,7 @@ export async function startPlugin(cfg: PluginConfig, deps: PluginDeps): Promise<
     await probe.stop();
     await stopServers(servers);
     await backend.close();
+    modes.close();
     await deps.traceCache.close();
   };
   try {

@@ -70,12 +70,29 @@ describe('display modes', () => {
 });
 
 describe("the original's display-mode file shape", () => {
-  it('loads: `fields` diff paths, modifiers without priority, extension modifiers skipped', () => {
+  it('loads: `fields` diff paths, modifiers without priority, extension modifiers', () => {
     const modes = loadDisplayModes(new URL('./testdata/original-shape.yaml', import.meta.url).pathname);
-    // Priorities 0 (omitted) then 1; one modifier per class, so no "full tree+ancestors".
-    expect(modes.names()).toEqual(['tracing', 'tracing [full tree]', 'tracing [ancestors]']);
+    // Priorities 0 (omitted) then 1; one modifier per class, so no "full tree+ancestors"; the extension combines with either.
+    expect(modes.names()).toEqual([
+      'tracing', 'tracing [full tree]', 'tracing [apiserver trace]', 'tracing [apiserver trace+full tree]', 'tracing [ancestors]', 'tracing [ancestors+apiserver trace]',
+    ]);
     expect(modes.byName('tracing [ancestors]')!.idHex).toBe('22000000');
-    expect(modes.skipped).toEqual(['apiserver trace (extension modifiers are not supported)']);
+    expect(modes.byName('tracing [ancestors+apiserver trace]')!.idHex).toBe('22000001');
+    expect(modes.byName('tracing [ancestors]')!.extensions).toEqual([]);
+    const [ext] = modes.byName('tracing [apiserver trace+full tree]')!.extensions;
+    expect(ext).toMatchObject({ name: 'apiserver trace', rawConfig: { kind: 'JaegerStorage', service: 'apiserver' }, provider: { kind: 'JaegerStorage', totalTimeoutMs: 15_000 } });
+  });
+
+  it('rejects a bad extension modifier, naming it and the field', () => {
+    const file = (args: unknown) => ({
+      defaultConfig: '1',
+      configs: [{ id: '1', name: 'x', steps: [] }],
+      modifiers: { '2': { displayName: 'ext', modifierName: 'extension', args } },
+    });
+    expect(() => buildDisplayModes(file({ kind: 'Nope' }))).toThrow(/modifier ext: unknown extension kind "Nope"/);
+    expect(() => buildDisplayModes(file({ kind: 'HTTPTrace', traceBackends: [] }))).toThrow(/modifier ext: traceBackends: /);
+    expect(() => buildDisplayModes(file({ kind: 'JaegerStorage', tagTemplates: { a: '{{if .x}}' } }))).toThrow(/modifier ext: tagTemplates "a": unsupported template action/);
+    expect(() => buildDisplayModes(file({ kind: 'JaegerStorage', totalTimeout: 'soon' }))).toThrow(/modifier ext: totalTimeout: invalid duration/);
   });
 
   it('reads `fields` of a diff class as its paths', () => {

@@ -2,10 +2,14 @@
  * The display modes of one mode file (spec 8.7): base modes (no link following), then for each modifier
  * in ascending priority a clone of every mode registered so far (`id |= bitmask`, name
  * `<base> [<modifier names sorted, joined by +>]`), skipped when the mode already has a modifier of the
- * same class. Lookup by name (Jaeger "service") and by id (trace ID digits 3–10).
+ * same class. A modifier adds links to follow (`link-selector`, 8.8) or an extension provider (`extension`,
+ * 8.9; one provider per modifier, shared by its modes). Lookup by name (Jaeger "service") and by id (trace
+ * ID digits 3–10).
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { createExtension, type ExtensionDeps } from '../extensions/factory.ts';
+import type { Extension } from '../extensions/types.ts';
 import { applyLinkSelectorModifier, followNothing, linkSelectorArgsSchema, type LinkSelector } from '../transform/linkSelector.ts';
 import type { Step } from '../transform/types.ts';
 import { modeFileSchema, type ModeFile } from './schema.ts';
@@ -20,6 +24,8 @@ export interface DisplayMode {
   name: string;
   steps: Step[];
   linkSelector: LinkSelector;
+  /** Extension providers (spec 8.9) run before the steps, in modifier order. */
+  extensions: Extension[];
   /** Modifier classes applied (at most one per class). */
   modifierClasses: Set<string>;
   modifierNames: string[];
@@ -33,8 +39,6 @@ export class DisplayModes {
   constructor(
     readonly all: DisplayMode[],
     readonly defaultMode: DisplayMode,
-    /** Modifiers of the file that were not applied, with the reason (logged at start). */
-    readonly skipped: string[] = [],
   ) {
     for (const m of all) {
       this.byIdMap.set(m.id, m);
@@ -55,22 +59,42 @@ export class DisplayModes {
   names(): string[] {
     return [this.defaultMode.name, ...this.all.filter((m) => m !== this.defaultMode).map((m) => m.name)];
   }
+
+  /** Releases the extension providers' connections (each is shared by the modes of its modifier). */
+  close(): void {
+    for (const e of new Set(this.all.flatMap((m) => m.extensions))) e.provider.close();
+  }
 }
 
 export function hex8(id: number): string {
   return (id >>> 0).toString(16).padStart(8, '0');
 }
 
-export function buildDisplayModes(input: unknown, source = 'display modes'): DisplayModes {
+/** `deps` reach the extension providers (the plugin's backend, metrics, logger); tools may omit them. */
+export function buildDisplayModes(input: unknown, source = 'display modes', deps: ExtensionDeps = {}): DisplayModes {
   const parsed = modeFileSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
     throw new Error(`invalid display mode file ${source}: ${issues}`);
   }
-  return fromFile(parsed.data, source);
+  return fromFile(parsed.data, source, deps);
 }
 
-function fromFile(file: ModeFile, source: string): DisplayModes {
+type Modifier = ModeFile['modifiers'][string] & { mask: number };
+
+/** A modifier's class and what it changes in a mode it applies to. */
+function compileModifier(mod: Modifier, source: string, deps: ExtensionDeps): { cls: string; apply(m: DisplayMode): Partial<DisplayMode> } {
+  const where = `invalid display mode file ${source}: modifier ${mod.displayName}`;
+  if (mod.modifierName === 'extension') {
+    const ext = createExtension(mod.displayName, mod.args, deps, where);
+    return { cls: `extension/${ext.modifierClass}`, apply: (m) => ({ extensions: [...m.extensions, ext] }) };
+  }
+  const args = linkSelectorArgsSchema.safeParse(mod.args);
+  if (!args.success) throw new Error(`${where}: ${args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { cls: `link-selector/${args.data.modifierClass}`, apply: (m) => ({ linkSelector: applyLinkSelectorModifier(m.linkSelector, args.data) }) };
+}
+
+function fromFile(file: ModeFile, source: string, deps: ExtensionDeps): DisplayModes {
   const batches = new Map<string, Step[]>();
   for (const b of file.batches) batches.set(b.name, compileSteps(b.steps, batches, `${source}: batch ${b.name}`));
   const modes: DisplayMode[] = file.configs.map((c) => {
@@ -82,6 +106,7 @@ function fromFile(file: ModeFile, source: string): DisplayModes {
       baseName: c.name,
       steps: compileSteps(c.steps, batches, `${source}: config ${c.name}`),
       linkSelector: followNothing,
+      extensions: [],
       modifierClasses: new Set<string>(),
       modifierNames: [],
     };
@@ -89,15 +114,8 @@ function fromFile(file: ModeFile, source: string): DisplayModes {
   const modifiers = Object.entries(file.modifiers)
     .map(([mask, m]) => ({ mask: parseInt(mask, 16) >>> 0, ...m }))
     .sort((a, b) => a.priority - b.priority);
-  const skipped: string[] = [];
   for (const mod of modifiers) {
-    if (mod.modifierName === 'extension') {
-      skipped.push(`${mod.displayName} (extension modifiers are not supported)`);
-      continue;
-    }
-    const args = linkSelectorArgsSchema.safeParse(mod.args);
-    if (!args.success) throw new Error(`invalid display mode file ${source}: modifier ${mod.displayName}: ${args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const cls = `${mod.modifierName}/${args.data.modifierClass}`;
+    const { cls, apply } = compileModifier(mod, source, deps);
     const clones: DisplayMode[] = [];
     for (const m of modes) {
       if (m.modifierClasses.has(cls)) continue;
@@ -108,7 +126,7 @@ function fromFile(file: ModeFile, source: string): DisplayModes {
         id,
         idHex: hex8(id),
         name: `${m.baseName} [${modifierNames.join('+')}]`,
-        linkSelector: applyLinkSelectorModifier(m.linkSelector, args.data),
+        ...apply(m),
         modifierClasses: new Set([...m.modifierClasses, cls]),
         modifierNames,
       });
@@ -122,15 +140,15 @@ function fromFile(file: ModeFile, source: string): DisplayModes {
     seen.set(m.id, m.name);
   }
   const defaultId = parseInt(file.defaultConfig, 16) >>> 0;
-  return new DisplayModes(modes, modes.find((m) => m.id === defaultId)!, skipped);
+  return new DisplayModes(modes, modes.find((m) => m.id === defaultId)!);
 }
 
-export function loadDisplayModes(path = defaultModeFile): DisplayModes {
+export function loadDisplayModes(path = defaultModeFile, deps: ExtensionDeps = {}): DisplayModes {
   let doc: unknown;
   try {
     doc = parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new Error(`cannot read display mode file ${path}: ${(err as Error).message}`);
   }
-  return buildDisplayModes(doc, path);
+  return buildDisplayModes(doc, path, deps);
 }

@@ -54,7 +54,7 @@ export const modifierSchema = z.object({
   priority: z.number().int().default(0),
   /** Shown in the mode name: `tracing [full tree]`. */
   displayName: z.string().min(1),
-  /** `extension` (the original's external trace providers, spec 8.9) is accepted and skipped: see DisplayModes.skipped. */
+  /** `link-selector` (links to follow, spec 8.8) or `extension` (spans of other trace sources, spec 8.9; see plugin/extensions). */
   modifierName: z.enum(['link-selector', 'extension']),
   args: z.unknown(),
 });

@@ -18,7 +18,7 @@ import type { SpanTree } from '../model/tree.ts';
 import type { DisplayMode, DisplayModes } from '../modes/registry.ts';
 import { followNothing } from '../transform/linkSelector.ts';
 import { transform } from '../transform/transformer.ts';
-import type { TraceCache, TraceCacheEntry } from '../tracecache/types.ts';
+import type { ExtensionRecord, TraceCache, TraceCacheEntry } from '../tracecache/types.ts';
 import { QueryError, invalidArgument } from './errors.ts';
 import { followLinks } from './followLinks.ts';
 import { mergeTraces } from './mergeTraces.ts';
@@ -89,12 +89,13 @@ export class Reader {
     return result.warnings;
   }
 
-  private render(tree: SpanTree, mode: DisplayMode, traceId: string, startUs: number, endUs: number, warnings: string[]): Span[] {
+  /** `replay`: extension results recorded with the cached trace being opened. */
+  private async render(tree: SpanTree, mode: DisplayMode, traceId: string, startUs: number, endUs: number, warnings: string[], replay?: ExtensionRecord[]) {
     tree.root.warnings.push(...warnings);
-    transform(tree, mode, { startUs, endUs, newSpanId: randomSpanId });
+    const extensions = await transform(tree, mode, { startUs, endUs, newSpanId: randomSpanId }, replay);
     const spans = tree.all();
     for (const s of spans) s.traceId = traceId;
-    return spans;
+    return { spans, extensions };
   }
 
   async findTraces(q: FindQuery): Promise<RenderedTrace[]> {
@@ -119,8 +120,9 @@ export class Reader {
       const traceId = encodeCacheTraceId({ modeId: mode.id, cacheKey });
       clipToRange(merged.tree, q.startUs, q.endUs);
       this.o.memo.put(cacheKey, mode.id, q.startUs, q.endUs, merged.tree, warnings);
-      rendered.push({ traceId, spans: this.render(merged.tree, mode, traceId, q.startUs, q.endUs, warnings), startUs: q.startUs, endUs: q.endUs });
-      entries.push({ key: cacheKey, entry: { identifiers: merged.identifiers, startUs: q.startUs, endUs: q.endUs, rootObject } });
+      const { spans, extensions } = await this.render(merged.tree, mode, traceId, q.startUs, q.endUs, warnings);
+      rendered.push({ traceId, spans, startUs: q.startUs, endUs: q.endUs });
+      entries.push({ key: cacheKey, entry: { identifiers: merged.identifiers, startUs: q.startUs, endUs: q.endUs, rootObject, ...(extensions.length ? { extensions } : {}) } });
     }
     try {
       await this.o.cache.persist(entries);
@@ -178,6 +180,7 @@ export class Reader {
       clipToRange(tree, startUs, endUs);
       this.o.memo.put(id.cacheKey, mode.id, startUs, endUs, tree, warnings);
     }
-    return { traceId: traceIdHex.toLowerCase(), spans: this.render(tree, mode, traceIdHex.toLowerCase(), startUs, endUs, warnings), startUs, endUs };
+    const { spans } = await this.render(tree, mode, traceIdHex.toLowerCase(), startUs, endUs, warnings, entry.extensions);
+    return { traceId: traceIdHex.toLowerCase(), spans, startUs, endUs };
   }
 }

@@ -20,6 +20,17 @@ describe('trace cache codec', () => {
     expect(doc.startTime).toBe('2025-01-02T10:00:00.123456Z');
     expect(decodeEntry(text, 'k')).toEqual(entry);
   });
+  it('stores extension results under the original field names, and reads them back', () => {
+    const withExt: TraceCacheEntry = {
+      ...entry,
+      extensions: [{ parentTraceId: '0123456789abcdef0123456789abcdef', parentSpanId: '00000000000000ff', providerKind: 'JaegerStorage', providerConfig: { kind: 'JaegerStorage', service: 'apiserver' }, identifier: { traceIds: ['AQ=='] } }],
+    };
+    const doc = JSON.parse(encodeEntry(withExt));
+    expect(doc.extensions).toEqual([{ parentTrace: 'ASNFZ4mrze8BI0VniavN7w==', parentSpan: 'AAAAAAAAAP8=', providerKind: 'JaegerStorage', providerConfig: { kind: 'JaegerStorage', service: 'apiserver' }, cachedIdentifier: { traceIds: ['AQ=='] } }]);
+    expect(decodeEntry(encodeEntry(withExt), 'k')).toEqual(withExt);
+    expect(JSON.parse(encodeEntry(entry)).extensions).toBeNull();
+    expect(decodeEntry(encodeEntry(entry), 'k')).not.toHaveProperty('extensions');
+  });
   it('reads Go-written times and skips null identifiers', () => {
     const e = decodeEntry('{"identifiers":[null],"startTime":"2025-01-02T10:00:00+01:00","endTime":"2025-01-02T10:30:00.5Z","rootObject":null}', 'k');
     expect(e.identifiers).toEqual([]);

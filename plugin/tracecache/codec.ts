@@ -3,7 +3,7 @@
  * TypeScript frontends can share one etcd: key `<prefix><cache key as unsigned decimal>`, value JSON
  * `{identifiers: [{traceId: base64, spanId: base64}], startTime, endTime, rootObject, extensions, spans}`.
  */
-import type { TraceCacheEntry, TraceIdentifier } from './types.ts';
+import type { ExtensionRecord, TraceCacheEntry, TraceIdentifier } from './types.ts';
 
 export function storageKey(prefix: string, cacheKey: string): string {
   if (!/^[0-9a-f]{16}$/.test(cacheKey)) throw new Error(`trace cache key must be 16 lowercase hex digits, got "${cacheKey}"`);
@@ -35,13 +35,16 @@ export function encodeEntry(entry: TraceCacheEntry): string {
     startTime: usToRfc3339(entry.startUs),
     endTime: usToRfc3339(entry.endUs),
     rootObject: entry.rootObject,
-    extensions: null,
+    // The original's field names: ids base64, config and identifier raw JSON.
+    extensions: entry.extensions?.length
+      ? entry.extensions.map((r) => ({ parentTrace: hexToBase64(r.parentTraceId), parentSpan: hexToBase64(r.parentSpanId), providerKind: r.providerKind, providerConfig: r.providerConfig, cachedIdentifier: r.identifier }))
+      : null,
     spans: null,
   });
 }
 
 export function decodeEntry(text: string, where: string): TraceCacheEntry {
-  let doc: { identifiers?: ({ traceId?: string; spanId?: string } | null)[]; startTime?: string; endTime?: string; rootObject?: TraceCacheEntry['rootObject'] };
+  let doc: { identifiers?: ({ traceId?: string; spanId?: string } | null)[]; startTime?: string; endTime?: string; rootObject?: TraceCacheEntry['rootObject']; extensions?: StoredExtension[] | null };
   try {
     doc = JSON.parse(text);
   } catch (err) {
@@ -54,5 +57,23 @@ export function decodeEntry(text: string, where: string): TraceCacheEntry {
     if (!i?.traceId || !i.spanId) continue;
     identifiers.push({ traceId: Buffer.from(i.traceId, 'base64').toString('hex'), spanId: Buffer.from(i.spanId, 'base64').toString('hex') });
   }
-  return { identifiers, startUs: rfc3339ToUs(doc.startTime), endUs: rfc3339ToUs(doc.endTime), rootObject: doc.rootObject ?? null };
+  const extensions = (doc.extensions ?? []).filter((r) => r?.parentTrace && r.parentSpan && r.providerKind).map(decodeExtension);
+  return { identifiers, startUs: rfc3339ToUs(doc.startTime), endUs: rfc3339ToUs(doc.endTime), rootObject: doc.rootObject ?? null, ...(extensions.length ? { extensions } : {}) };
+}
+
+interface StoredExtension {
+  parentTrace?: string;
+  parentSpan?: string;
+  providerKind?: string;
+  providerConfig?: unknown;
+  cachedIdentifier?: unknown;
+}
+
+function hexToBase64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+function decodeExtension(r: StoredExtension): ExtensionRecord {
+  const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
+  return { parentTraceId: hex(r.parentTrace!), parentSpanId: hex(r.parentSpan!), providerKind: r.providerKind!, providerConfig: r.providerConfig ?? null, identifier: r.cachedIdentifier ?? null };
 }

@@ -21,6 +21,20 @@ export interface TraceCacheEntry {
   endUs: number;
   /** The searched object when the search named all five key parts. */
   rootObject: ObjectKey | null;
+  /** What the display mode's extension providers found (spec 8.9), so opening the trace replays it. */
+  extensions?: ExtensionRecord[];
+}
+
+/** One extension provider's result under one span: enough to re-configure the provider and reload it. */
+export interface ExtensionRecord {
+  /** Hex, of the object or audit span the result hangs under. */
+  parentTraceId: string;
+  parentSpanId: string;
+  providerKind: string;
+  /** The provider's config as written in the display-mode file. */
+  providerConfig: unknown;
+  /** The provider's own JSON (e.g. JaegerStorage: the trace IDs it found). */
+  identifier: unknown;
 }
 
 export interface TraceCache {
