@@ -96,7 +96,7 @@ function expectParentOverChild(tree: ReturnType<typeof traceTree>): void {
   expect(tree.children(tree.root).map((c) => [c.service, c.name])).toEqual([[`${B} configmaps`, 'copy']]);
 }
 
-/** The built-in display modes, but [ancestors] also walks up annotation links (class ""), as a user's file may. */
+/** A display-mode file of a user's: the built-in modes, its [ancestors] admitting annotation links (class "") explicitly. */
 function modesWithAnnotationAncestors(): string {
   const modes = parse(readFileSync(join(import.meta.dirname, '../../plugin/modes/default.yaml'), 'utf8')) as { modifiers: Record<string, { args: { ifAll: { linkClass?: unknown }[] } }> };
   modes.modifiers['02000000']!.args.ifAll[0]!.linkClass = { oneOf: ['children', ''] };
@@ -183,13 +183,12 @@ describe('two KelemetryInstances, one per cluster, sharing etcd, Redis and Jaege
     expect(links.map((s) => [s.attrs.linkedCluster, s.attrs.linkedName])).toEqual([[B, 'copy']]);
   });
 
-  it('[ancestors]: the built-in mode follows owner references only (spec 8.7); a mode admitting annotation links shows the parent in A', async () => {
+  it('[ancestors] shows the parent in A above the child in B, built in and from a display-mode file', async () => {
     const childId = await redirect(B, 'configmaps', 'copy');
-    // Built-in [ancestors] walks up links of class "children"; the annotation link has class "" (spec 4.6).
-    const builtIn = traceTree(await traceInMode(childId, '22000000'));
-    expect([builtIn.root.service, builtIn.root.name]).toEqual([`${B} configmaps`, 'copy']);
+    // The built-in [ancestors] walks up annotation links (class "") as it does owner references (class "children").
+    expectParentOverChild(traceTree(await traceInMode(childId, '22000000')));
 
-    // Instance B's frontend ships a display-mode file (spec.frontend.displayModes) whose [ancestors] also admits them.
+    // Instance B's frontend ships a display-mode file (spec.frontend.displayModes) with the same rule.
     const params = new URLSearchParams({ cluster: B, resource: 'configmaps', namespace: ns, name: 'copy', start: new Date(startedMs - 60_000).toISOString(), end: new Date(Date.now() + 60_000).toISOString(), displayMode: 'tracing [ancestors]' });
     const res = await fetch(`http://127.0.0.1:${pluginOf(apps[`${B} frontend`]!).httpPort}/extensions/api/v1/trace?${params}`);
     const body = await res.text();
