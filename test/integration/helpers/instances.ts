@@ -52,7 +52,8 @@ function instanceDoc(env: EnvironmentInfo, opts: InstanceOptions): unknown {
       version: '0.1.0',
       clusters: opts.clusters.map((c) => ({ name: c.name, kubeconfig: { source: 'Secret', secretRef: { name: `kubeconfig-${c.name}`, key: 'kubeconfig' } } })),
       currentCluster: opts.currentCluster,
-      audit: { auth: { mode: 'None' } },
+      // Plain HTTP: the test's apiservers post to 127.0.0.1 (the operator-issued certificate names the in-cluster Service).
+      audit: { auth: { mode: 'None' }, tls: { enabled: false } },
       ...(opts.displayModeFile ? { frontend: { displayModes: { configMapRef: { name: 'display-modes', key: 'modes.yaml' } } } } : {}),
       storage: {
         etcd: { external: { endpoints: [env.etcd.endpoint] } },
