@@ -22,7 +22,9 @@ comparison with the original (both as server processes exporting over OTLP to a 
                      module with Go and cached like the test environment's tools) on the same stream, alternating,
                      and print both rows and the ratios; memory span cache only, --rate and --otlp do not apply
   --rounds N         alternations of the two implementations (default 2)
-  --paced-rate N     events/s of the paced run that measures receipt → export latency (default 1000)`;
+  --paced-rate N     events/s of the paced run that measures receipt → export latency (default 1000)
+  --from-sources     run this project from its TypeScript sources through tsx, as \`kelemetry\` does without dist/
+                     (default: compile it first, as shipped, into .kelemetry/bench-dist; about a minute)`;
 
 export interface Options {
   events: number;
@@ -40,10 +42,12 @@ export interface Options {
   peer?: 'upstream';
   rounds: number;
   pacedRate: number;
+  /** Run this project through tsx instead of compiled. */
+  fromSources: boolean;
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis', 'peer', 'rounds', 'paced-rate']);
+  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis', 'peer', 'rounds', 'paced-rate'], ['from-sources']);
   const peer = args.string('peer');
   if (peer !== undefined && peer !== 'upstream') throw new Error(`--peer wants "upstream", got ${peer}`);
   if (peer && (args.has('rate') || args.has('otlp') || args.string('span-cache', 'memory') !== 'memory')) {
@@ -63,5 +67,6 @@ export function parseOptions(argv: string[]): Options {
     peer,
     rounds: args.positiveInteger('rounds', 2),
     pacedRate: args.positiveInteger('paced-rate', 1000),
+    fromSources: args.has('from-sources'),
   };
 }

@@ -61,12 +61,13 @@ function ratioLine(ours: Row, upstream: Row): string {
   return `${'ours ÷ original'.padEnd(22)}${keys.map((k) => `${fmt(ours[k] / upstream[k], 2)}×`.padStart(12)).join('')}`;
 }
 
-export function formatPeerReport(opts: Options, args: string[], rounds: Round[], upstreamBinary: string): string {
+export function formatPeerReport(opts: Options, args: string[], rounds: Round[], commands: Record<Side, string>): string {
   const rows = (side: Side) => rounds.filter((r) => r.side === side).map(row);
   const [ours, upstream] = [medianRow(rows('ours')), medianRow(rows('upstream'))];
   const label = (r: Round) => `round ${r.round + 1} ${r.side === 'ours' ? 'ours' : 'original'}`;
   return `
-audit pipeline: this project vs the original Kelemetry v0.2.7 (${new Date().toISOString()}, node ${process.version}, ${upstreamBinary})
+audit pipeline: this project vs the original Kelemetry v0.2.7 (${new Date().toISOString()}, node ${process.version})
+  ours: node ${commands.ours} run; original: ${commands.upstream}
   per implementation and round: one unpaced run (events/s, CPU, RSS) and one paced at ${opts.pacedRate}/s (latency), each on a fresh
   server process; ${opts.events.toLocaleString('en-US')} events, ${opts.objects} live objects, batches of ≤${opts.batch}, ${opts.concurrency} concurrent POSTs, ${opts.partitions} partitions;
   both export OTLP/gRPC to a separate receiver process; latency = batch POSTed → audit span received; CPU and peak RSS of the

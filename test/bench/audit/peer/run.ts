@@ -11,16 +11,18 @@ import { startFakeApiserver } from './fakeApiserver.ts';
 import { runPhase } from './phase.ts';
 import { startReceiver } from './receiver.ts';
 import { formatPeerReport, type Round } from './report.ts';
-import type { ServerSettings, Side } from './servers.ts';
+import { oursEntry, type ServerSettings, type Side } from './servers.ts';
 
 const log = (msg: string) => console.error(msg);
 
 export async function runPeer(opts: Options, args: string[]): Promise<void> {
   const upstreamBinary = await ensureUpstreamKelemetry(log);
+  if (!opts.fromSources) log('compiling this project (scripts/build.js)');
+  const entry = await oursEntry(opts.fromSources);
   const dir = mkdtempSync(join(tmpdir(), 'kelemetry-bench-peer-'));
   const receiver = await startReceiver();
   const apiserver = await startFakeApiserver();
-  const settings: ServerSettings = { otlp: receiver.endpoint, partitions: opts.partitions, dir, upstreamBinary, apiserverUrl: apiserver.url };
+  const settings: ServerSettings = { oursEntry: entry, otlp: receiver.endpoint, partitions: opts.partitions, dir, upstreamBinary, apiserverUrl: apiserver.url };
   const rounds: Round[] = [];
   let failed = true;
   try {
@@ -42,5 +44,5 @@ export async function runPeer(opts: Options, args: string[]): Promise<void> {
     // Keep the servers' logs when something failed (the error names the file).
     if (!failed) rmSync(dir, { recursive: true, force: true });
   }
-  console.log(formatPeerReport(opts, args, rounds, upstreamBinary));
+  console.log(formatPeerReport(opts, args, rounds, { ours: entry, upstream: upstreamBinary }));
 }

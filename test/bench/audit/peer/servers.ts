@@ -14,11 +14,12 @@
  *   tracer.exportTimeout 10s (default)     OTEL_BSP_EXPORT_TIMEOUT=10000 (default 30 s)
  *   (no diff decorator without informers)  --diff-decorator-enable=false, --linker-worker-count=0
  *   metrics always on                      --metrics=prom
- *   KELEMETRY_LOG_LEVEL=warn               --log-level=warning
+ *   KELEMETRY_LOG_LEVEL=warn               --log-level=warning, GIN_MODE=release
  *
  * The original also needs an apiserver (discovery, filter ConfigMap): the bench's fake one (fakeApiserver.ts).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../../../envtest/ports.ts';
@@ -38,6 +39,8 @@ export interface ServerProcess {
 }
 
 export interface ServerSettings {
+  /** This project's CLI entry: compiled (compileOurs) or the sources' bin/kelemetry.js. */
+  oursEntry: string;
   /** OTLP receiver host:port. */
   otlp: string;
   partitions: number;
@@ -50,6 +53,17 @@ export interface ServerSettings {
 }
 
 const batchMs = 200;
+
+/**
+ * This project's `kelemetry` entry point as shipped (compiled by scripts/build.js into a folder of the checkout, so
+ * node_modules resolves), or with `fromSources` bin/kelemetry.js, which runs dist/ when current, else tsx.
+ */
+export async function oursEntry(fromSources: boolean): Promise<string> {
+  if (fromSources) return join(repoRoot, 'bin', 'kelemetry.js');
+  const out = join(repoRoot, '.kelemetry', 'bench-dist');
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'build.js'), '--out', out], { cwd: repoRoot });
+  return join(out, 'cli', 'main.js');
+}
 
 function spawnServer(side: Side, command: string, args: string[], env: Record<string, string>, s: ServerSettings, url: string): ServerProcess {
   const logFile = join(s.dir, `${side}-${Date.now()}.log`);
@@ -80,8 +94,7 @@ async function startOurs(s: ServerSettings): Promise<ServerProcess> {
   };
   const file = join(s.dir, 'ours.json');
   writeFileSync(file, JSON.stringify(config));
-  // The `kelemetry` command as installed: dist/ when built and current, else the sources through tsx.
-  const args = [join(repoRoot, 'bin', 'kelemetry.js'), 'run', '--config', file];
+  const args = [s.oursEntry, 'run', '--config', file];
   return spawnServer('ours', process.execPath, args, { KELEMETRY_LOG_LEVEL: 'warn' }, s, `http://127.0.0.1:${port}/audit/bench`);
 }
 
@@ -111,7 +124,7 @@ async function startUpstream(s: ServerSettings): Promise<ServerProcess> {
     '--kube-target-cluster=bench',
     `--kube-apiservers=bench=${s.apiserverUrl}`,
   ];
-  const env = { OTEL_BSP_SCHEDULE_DELAY: String(batchMs), OTEL_BSP_MAX_QUEUE_SIZE: '65536', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048', OTEL_BSP_EXPORT_TIMEOUT: '10000' };
+  const env = { GIN_MODE: 'release', OTEL_BSP_SCHEDULE_DELAY: String(batchMs), OTEL_BSP_MAX_QUEUE_SIZE: '65536', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048', OTEL_BSP_EXPORT_TIMEOUT: '10000' };
   return spawnServer('upstream', s.upstreamBinary, args, env, s, `http://127.0.0.1:${port}/audit/bench`);
 }
 
