@@ -20,7 +20,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../../../envtest/ports.ts';
 
@@ -69,6 +69,7 @@ function spawnServer(side: Side, command: string, args: string[], env: Record<st
   const logFile = join(s.dir, `${side}-${Date.now()}.log`);
   const out = openSync(logFile, 'a');
   const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  closeSync(out); // the child has its own copy
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     side,
