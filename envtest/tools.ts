@@ -201,3 +201,8 @@ export async function ensureNodeBinaries(log: Logger): Promise<NodeBinaries> {
   const corednsDir = await buildTool(goTools.coredns, log);
   return { ...found, kubelet: join(nodeDir, 'kubelet'), kubeProxy: join(nodeDir, 'kube-proxy'), coredns: join(corednsDir, 'coredns') };
 }
+
+/** The original Kelemetry's binary (built when needed), for benchmarks that compare with it. */
+export async function ensureUpstreamKelemetry(log: Logger): Promise<string> {
+  return join(await buildTool(goTools.upstream, log), 'kelemetry');
+}

@@ -29,7 +29,7 @@ function kubeVersionFlags(version: string): Record<string, string> {
   return { [`${pkg}.gitVersion`]: version, [`${pkg}.gitMajor`]: major, [`${pkg}.gitMinor`]: minor };
 }
 
-export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger' | 'node' | 'coredns', GoTool> = {
+export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger' | 'node' | 'coredns' | 'upstream', GoTool> = {
   etcd: {
     module: 'etcd',
     goModule: 'go.etcd.io/etcd/server/v3',
@@ -80,6 +80,16 @@ export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger' | 'node' | 'cor
     binaries: ['coredns'],
     coldBuildHint: 'about 3 minutes',
     packages: ['.'],
+  },
+  // The original Kelemetry, the peer of `npm run bench -- audit --peer upstream`; built only by that bench. go.sum
+  // pins its checksum: the checksum database lookup (through the module proxy) answers 404 for this module, so
+  // regenerating go.sum needs GONOSUMDB=github.com/kubewharf/kelemetry.
+  upstream: {
+    module: 'kelemetry',
+    goModule: 'github.com/kubewharf/kelemetry',
+    version: 'v0.2.7',
+    binaries: ['kelemetry'],
+    coldBuildHint: 'about 5 minutes',
   },
 };
 

@@ -6,7 +6,8 @@
  * (webhook → queue → consumer → aggregator → span cache → OTLP export) exporting to a local OTLP sink
  * (default) or a real collector (--otlp host:port). Measured here, so the generator's CPU is excluded:
  * events/s, CPU-seconds per 1,000 events, webhook-receipt → span-exported latency p50/p99, peak RSS,
- * dropped events. Options: see audit/options.ts (`npm run bench -- audit --help`).
+ * dropped events. Options: see audit/options.ts (`npm run bench -- audit --help`). With `--peer upstream`,
+ * audit/peer/ compares this project with the original Kelemetry, both as server processes.
  */
 import { sampleUsage } from './common/resources.ts';
 import { ascending } from './common/stats.ts';
@@ -14,15 +15,17 @@ import { lossCounts } from './audit/counts.ts';
 import { runGenerator } from './audit/generate.ts';
 import { parseOptions } from './audit/options.ts';
 import { ExportProbe, startPipeline, warmUp } from './audit/pipeline.ts';
+import { runPeer } from './audit/peer/run.ts';
 import { formatReport } from './audit/report.ts';
 
 export { usage } from './audit/options.ts';
 
 export async function main(args: string[]): Promise<void> {
   const opts = parseOptions(args);
+  if (opts.peer) return runPeer(opts, args);
   const pipeline = await startPipeline(opts);
   const probe = new ExportProbe(pipeline.app);
-  await warmUp(pipeline, probe, opts);
+  await warmUp(pipeline, probe);
 
   const sampling = sampleUsage();
   const gen = await runGenerator(pipeline.url, args);

@@ -18,6 +18,8 @@ export interface Generated {
   bytes: number;
   startedAtMs: number;
   elapsedMs: number;
+  /** When batch k (events k·batch … (k+1)·batch-1) was first POSTed, for latency measured outside the server. */
+  postedAtMs: number[];
 }
 
 /** The apiserver's retry delay after a 429, fixed like its audit webhook's. */
@@ -48,18 +50,21 @@ async function generate(url: string, opts: Options): Promise<Generated> {
     return items;
   };
   let batches = 0;
+  const postedAtMs: number[] = [];
   await runWorkers(opts.concurrency, async () => {
     for (let items = nextBatch(); items.length; items = nextBatch()) {
       const body = eventList(items);
+      const k = batches++;
       // Paced mode: batch k leaves at k * batch / rate seconds, like an apiserver under steady load.
-      const due = opts.rate > 0 ? started + ((batches++ * opts.batch) / opts.rate) * 1000 : 0;
+      const due = opts.rate > 0 ? started + ((k * opts.batch) / opts.rate) * 1000 : 0;
       if (due > Date.now()) await sleep(due - Date.now());
+      postedAtMs[k] = Date.now();
       totals.refused += await post(url, body);
       totals.sent += items.length;
       totals.bytes += body.length;
     }
   });
-  return { ...totals, startedAtMs: started, elapsedMs: Date.now() - started };
+  return { ...totals, startedAtMs: started, elapsedMs: Date.now() - started, postedAtMs };
 }
 
 /** Runs the generator as a child process against the webhook at `url`, with the bench's own options. */

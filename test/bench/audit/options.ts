@@ -15,7 +15,16 @@ options:
   --otlp HOST:PORT   export to this collector (default: a local OTLP sink that discards)
   --span-cache memory|etcd|redis   (default memory)
   --etcd URL         etcd for --span-cache etcd (default http://127.0.0.1:2379)
-  --redis URL        Redis for --span-cache redis (default redis://127.0.0.1:6379)`;
+  --redis URL        Redis for --span-cache redis (default redis://127.0.0.1:6379)
+
+comparison with the original (both as server processes exporting over OTLP to a timestamping receiver process):
+  --peer upstream    also run the original Kelemetry (github.com/kubewharf/kelemetry v0.2.7, built from its Go
+                     module with Go and cached like the test environment's tools) on the same stream, alternating,
+                     and print both rows and the ratios; memory span cache only, --rate and --otlp do not apply
+  --rounds N         alternations of the two implementations (default 2)
+  --paced-rate N     events/s of the paced run that measures receipt → export latency (default 1000)
+  --from-sources     run this project from its TypeScript sources through tsx, as \`kelemetry\` does without dist/
+                     (default: compile it first, as shipped, into .kelemetry/bench-dist; about a minute)`;
 
 export interface Options {
   events: number;
@@ -29,10 +38,21 @@ export interface Options {
   spanCache: 'memory' | 'etcd' | 'redis';
   etcd?: string;
   redis?: string;
+  /** The implementation to compare with (only `upstream`). */
+  peer?: 'upstream';
+  rounds: number;
+  pacedRate: number;
+  /** Run this project through tsx instead of compiled. */
+  fromSources: boolean;
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis']);
+  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis', 'peer', 'rounds', 'paced-rate'], ['from-sources']);
+  const peer = args.string('peer');
+  if (peer !== undefined && peer !== 'upstream') throw new Error(`--peer wants "upstream", got ${peer}`);
+  if (peer && (args.has('rate') || args.has('otlp') || args.string('span-cache', 'memory') !== 'memory')) {
+    throw new Error('--peer compares memory span caches exporting to its own receiver: drop --rate, --otlp and --span-cache');
+  }
   return {
     events: args.number('events', 40_000),
     objects: args.number('objects', 2_000),
@@ -44,5 +64,9 @@ export function parseOptions(argv: string[]): Options {
     spanCache: args.string('span-cache', 'memory') as Options['spanCache'],
     etcd: args.string('etcd'),
     redis: args.string('redis'),
+    peer,
+    rounds: args.positiveInteger('rounds', 2),
+    pacedRate: args.positiveInteger('paced-rate', 1000),
+    fromSources: args.has('from-sources'),
   };
 }

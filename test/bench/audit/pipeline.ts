@@ -11,7 +11,7 @@ import { settle } from '../common/settle.ts';
 import { eventList } from './generate.ts';
 import type { Options } from './options.ts';
 import { startOtlpSink, type OtlpSink } from './sink.ts';
-import { stream } from './stream.ts';
+import { warmUpEvents } from './stream.ts';
 
 export interface Pipeline {
   app: RunningApp;
@@ -92,8 +92,8 @@ export class ExportProbe {
 }
 
 /** Not measured: the first export loads the OTLP serializer and connects the channel. */
-export async function warmUp(pipeline: Pipeline, probe: ExportProbe, opts: Options): Promise<void> {
-  const items = [...stream({ ...opts, events: 200, objects: 50 })].map((e) => ({ ...e, auditID: `warm-${e.auditID}` }));
+export async function warmUp(pipeline: Pipeline, probe: ExportProbe): Promise<void> {
+  const items = warmUpEvents();
   const res = await fetch(pipeline.url, { method: 'POST', body: eventList(items) });
   if (res.status !== 200) throw new Error(`warm-up batch refused: ${res.status}`);
   while (probe.exported < items.length) {

@@ -1,4 +1,4 @@
-/** A minimal OTLP/gRPC trace receiver that accepts and discards (counts) export requests. */
+/** A minimal OTLP/gRPC trace receiver that accepts and discards (counts) export requests, optionally showing each body first. */
 import * as grpc from '@grpc/grpc-js';
 import { formatHostPort } from '../../../runtime/util/hostPort.ts';
 
@@ -11,7 +11,8 @@ export interface OtlpSink {
 
 const identity = (b: Buffer) => b;
 
-export async function startOtlpSink(): Promise<OtlpSink> {
+/** `onExport` sees each ExportTraceServiceRequest (protobuf) before it is acknowledged. */
+export async function startOtlpSink(onExport?: (body: Buffer) => void): Promise<OtlpSink> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   let requests = 0;
   server.addService(
@@ -27,8 +28,9 @@ export async function startOtlpSink(): Promise<OtlpSink> {
       },
     },
     {
-      Export: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
         requests++;
+        onExport?.(call.request);
         cb(null, Buffer.alloc(0)); // an empty ExportTraceServiceResponse
       },
     },

@@ -1,0 +1,134 @@
+/**
+ * The two implementations as server processes with equivalent settings: audit webhook → per-object partitioned
+ * queue → consumer → memory span cache → OTLP/gRPC export to the bench's receiver, no diff decorator, no
+ * linkers, Prometheus metrics on, warnings-only logs (to a file). What makes them equivalent:
+ *
+ *   this project (config)                  original (flags / env)
+ *   audit.queue.partitions: N              --audit-consumer-partition=0..N-1 --mq-local-partition-by-object
+ *                                          --audit-producer-partition-key-type=object
+ *   stores.spanCache.backend: memory       --span-cache=local
+ *   tracer.otlpEndpoint (insecure)         --tracer-otel-endpoint --tracer-otel-insecure
+ *   tracer.scheduledDelay: 200ms           OTEL_BSP_SCHEDULE_DELAY=200 (Go SDK default 5 s)
+ *   tracer.maxQueueSize 65536 (default)    OTEL_BSP_MAX_QUEUE_SIZE=65536 (default 2048, per service name)
+ *   tracer.maxExportBatchSize 2048 (dflt)  OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 (default 512)
+ *   tracer.exportTimeout 10s (default)     OTEL_BSP_EXPORT_TIMEOUT=10000 (default 30 s)
+ *   (no diff decorator without informers)  --diff-decorator-enable=false, --linker-worker-count=0
+ *   metrics always on                      --metrics=prom
+ *   KELEMETRY_LOG_LEVEL=warn               --log-level=warning, GIN_MODE=release
+ *
+ * The original also needs an apiserver (discovery, filter ConfigMap): the bench's fake one (fakeApiserver.ts).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../../../envtest/ports.ts';
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
+
+export type Side = 'ours' | 'upstream';
+
+export interface ServerProcess {
+  side: Side;
+  pid: number;
+  /** Where to POST audit events. */
+  url: string;
+  /** The server's log, for a failure message. */
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface ServerSettings {
+  /** This project's CLI entry: compiled (compileOurs) or the sources' bin/kelemetry.js. */
+  oursEntry: string;
+  /** OTLP receiver host:port. */
+  otlp: string;
+  partitions: number;
+  /** Scratch folder for configs and logs. */
+  dir: string;
+  /** The original's binary. */
+  upstreamBinary: string;
+  /** The fake apiserver's URL, for the original. */
+  apiserverUrl: string;
+}
+
+const batchMs = 200;
+
+/**
+ * This project's `kelemetry` entry point as shipped (compiled by scripts/build.js into a folder of the checkout, so
+ * node_modules resolves), or with `fromSources` bin/kelemetry.js, which runs dist/ when current, else tsx.
+ */
+export async function oursEntry(fromSources: boolean): Promise<string> {
+  if (fromSources) return join(repoRoot, 'bin', 'kelemetry.js');
+  const out = join(repoRoot, '.kelemetry', 'bench-dist');
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'build.js'), '--out', out], { cwd: repoRoot });
+  return join(out, 'cli', 'main.js');
+}
+
+function spawnServer(side: Side, command: string, args: string[], env: Record<string, string>, s: ServerSettings, url: string): ServerProcess {
+  const logFile = join(s.dir, `${side}-${Date.now()}.log`);
+  const out = openSync(logFile, 'a');
+  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  closeSync(out); // the child has its own copy
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    side,
+    pid: child.pid!,
+    url,
+    logFile,
+    async stop() {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+async function startOurs(s: ServerSettings): Promise<ServerProcess> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const config = {
+    clusters: [{ name: 'bench' }],
+    tracer: { otlpEndpoint: s.otlp, scheduledDelay: `${batchMs}ms` },
+    metrics: { listen: `127.0.0.1:${metricsPort}` },
+    audit: { webhook: { listen: `127.0.0.1:${port}` }, queue: { partitions: s.partitions } },
+  };
+  const file = join(s.dir, 'ours.json');
+  writeFileSync(file, JSON.stringify(config));
+  const args = [s.oursEntry, 'run', '--config', file];
+  return spawnServer('ours', process.execPath, args, { KELEMETRY_LOG_LEVEL: 'warn' }, s, `http://127.0.0.1:${port}/audit/bench`);
+}
+
+async function startUpstream(s: ServerSettings): Promise<ServerProcess> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const partitions = Array.from({ length: s.partitions }, (_, i) => i).join(',');
+  const args = [
+    '--log-level=warning',
+    `--http-address=127.0.0.1`,
+    `--http-port=${port}`,
+    '--metrics=prom',
+    '--metrics-address=127.0.0.1',
+    `--metrics-port=${metricsPort}`,
+    '--audit-webhook-enable',
+    '--audit-producer-enable',
+    '--audit-producer-partition-key-type=object',
+    '--mq=local',
+    '--mq-local-partition-by-object',
+    '--audit-consumer-enable',
+    `--audit-consumer-partition=${partitions}`,
+    '--span-cache=local',
+    '--tracer=otel',
+    `--tracer-otel-endpoint=${s.otlp}`,
+    '--tracer-otel-insecure',
+    '--diff-decorator-enable=false',
+    '--linker-worker-count=0',
+    '--kube-target-cluster=bench',
+    `--kube-apiservers=bench=${s.apiserverUrl}`,
+  ];
+  const env = { GIN_MODE: 'release', OTEL_BSP_SCHEDULE_DELAY: String(batchMs), OTEL_BSP_MAX_QUEUE_SIZE: '65536', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048', OTEL_BSP_EXPORT_TIMEOUT: '10000' };
+  return spawnServer('upstream', s.upstreamBinary, args, env, s, `http://127.0.0.1:${port}/audit/bench`);
+}
+
+export function startServer(side: Side, s: ServerSettings): Promise<ServerProcess> {
+  return side === 'ours' ? startOurs(s) : startUpstream(s);
+}
