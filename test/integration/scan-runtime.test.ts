@@ -125,9 +125,14 @@ describe('kelemetry scan --url', () => {
   });
 
   it('judges a window: requests keep arriving while objects change', async () => {
-    const running = scan('--url', healthy.metrics, '--window', '4s');
-    await new Promise((r) => setTimeout(r, 1000));
-    await kube.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'during-window' }, data: { a: '1' } } });
+    // Change objects until the scan ends: its window starts only after the CLI's own start-up, which takes
+    // seconds on a loaded machine, so one change at a fixed time may land before the window.
+    let done = false;
+    const running = scan('--url', healthy.metrics, '--window', '4s').finally(() => (done = true));
+    for (let i = 0; !done; i++) {
+      await kube.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `during-window-${i}` }, data: { a: '1' } } });
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const { code, out } = await running;
     expect(out).toMatch(/✓ received [1-9]\d* audit webhook requests in the last 4s/);
     expect(code).toBe(0);
