@@ -4,6 +4,7 @@ export const PORTS = {
   metrics: 9090,
   pluginGrpc: 17271,
   pluginHttp: 8081,
+  diffApi: 8082,
   query: 16686,
   queryGrpc: 16685,
   jaegerHealth: 13133,

@@ -93,9 +93,10 @@ function shared(inst: KelemetryInstance, version: string): ConfigInput {
       otlpEndpoint: otlpEndpoint(inst),
       insecure: jaegerExt ? jaegerExt.insecure : true,
       resourceAttributes: { 'service.version': version, 'k8s.namespace.name': ref(inst).namespace, 'kelemetry.instance': inst.metadata.name },
+      resourceTags: { mapping: spec.resourceTags.mapping },
     },
     // Probes and Prometheus reach the pod IP, so bind every interface inside the pod.
-    metrics: { listen: `0.0.0.0:${PORTS.metrics}` },
+    metrics: { listen: `0.0.0.0:${PORTS.metrics}`, originalNames: spec.metrics.originalNames },
   };
 }
 
@@ -217,6 +218,7 @@ function informersSection(inst: KelemetryInstance): Sections['informers'] {
       configMapSyncInterval: informers.event.syncInterval,
       leaderElection: { namespace, name: leaseName(inst, 'event-controller') },
     },
+    ...(informers.diff.enabled && informers.diff.debugApi ? { diffApi: { listen: `0.0.0.0:${PORTS.diffApi}` } } : {}),
   };
 }
 

@@ -11,6 +11,25 @@ const instance = (spec: Record<string, unknown>) =>
   parseInstance({ apiVersion: 'kelemetry.io/v1alpha1', kind: 'KelemetryInstance', metadata: { name: 'k', namespace: 'ns' }, spec: { version: '0.1.0', clusters: [{ name: 'east' }], ...spec } });
 
 describe('feature fields in the rendered runtime config', () => {
+  it("metrics.originalNames, resourceTags and informers.diff.debugApi reach every role's config (off and the original's tags by default)", () => {
+    const inst = instance({ metrics: { originalNames: true }, resourceTags: { mapping: ['pods#nodes:spec.nodeName', 'deployments.apps#replicas:spec.replicas'] }, informers: { diff: { debugApi: true } } });
+    for (const role of ['consumer', 'informers', 'frontend'] as const) {
+      const config = parseConfig(renderRuntimeConfig(inst, role), role);
+      expect(config.metrics.originalNames, role).toBe(true);
+      if (config.tracer) expect(config.tracer.resourceTags.mapping, role).toEqual(['pods#nodes:spec.nodeName', 'deployments.apps#replicas:spec.replicas']);
+    }
+    expect(parseConfig(renderRuntimeConfig(inst, 'informers'), 'informers').informers?.diffApi).toEqual({ listen: '0.0.0.0:8082' });
+    const informersPod = renderInstance(inst).objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'k-informers') as { spec: { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } } };
+    expect(informersPod.spec.template.spec.containers[0]!.ports).toContainEqual(expect.objectContaining({ name: 'diff-api', containerPort: 8082 }));
+
+    const defaults = parseConfig(renderRuntimeConfig(instance({}), 'informers'), 'informers');
+    expect([defaults.metrics.originalNames, defaults.informers?.diffApi, defaults.tracer?.resourceTags.mapping]).toEqual([false, undefined, ['pods#nodes:spec.nodeName']]);
+  });
+
+  it('refuses a resource tag mapping the runtime could not parse, naming the field', () => {
+    expect(() => instance({ resourceTags: { mapping: ['no-hash-here'] } })).toThrow(/spec.resourceTags.mapping/);
+  });
+
   it('frontend.uiUrl becomes plugin.uiUrl (absent by default)', () => {
     const withUi = parseConfig(renderRuntimeConfig(instance({ frontend: { uiUrl: 'https://ui.example.com/jaeger/' } }), 'frontend'), 'frontend');
     expect(withUi.plugin?.uiUrl).toBe('https://ui.example.com/jaeger/');

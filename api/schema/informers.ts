@@ -30,6 +30,13 @@ export const informersSpec = z
           .meta({ description: 'Regular expression on group/version/resource/namespace/name; matching objects keep no diff content.' })
           .optional(),
         storeTimeout: durationText.default('10s').meta({ description: 'How long one write to the diff cache may take before it fails (e.g. 10s).' }),
+        debugApi: z
+          .boolean()
+          .default(false)
+          .meta({
+            description:
+              'Serve the diff debug API (the original\'s --diff-api-enable) on port 8082 of the informers pods: GET /diff/<group>/<version>/<resource>/<namespace>/<name>[/<resourceVersion>]; reach it with kubectl port-forward. It shows object diffs, so it is off by default.',
+          }),
         patchTtl: durationText.default('1h').meta({ description: 'How long a diff is kept in the diff cache (e.g. 1h).' }),
         snapshotTtl: durationText.default('1h').meta({ description: 'How long creation and deletion snapshots of objects are kept in the diff cache (e.g. 1h).' }),
       })

@@ -10,6 +10,7 @@ import { dnsLabel } from './common.ts';
 import { frontendIssues, frontendSpec } from './frontend.ts';
 import { imagesSpec } from './images.ts';
 import { informersIssues, informersSpec } from './informers.ts';
+import { parseTagMapping } from '../../runtime/tagger/mapping.ts';
 import { storageIssues, storageSpec } from './storage.ts';
 
 const CURRENT_CLUSTER_KNOWN = {
@@ -57,6 +58,25 @@ export const kelemetryInstanceSpec = z
     informers: informersSpec.prefault({}),
     storage: storageSpec.prefault({}),
     frontend: frontendSpec.prefault({}),
+    metrics: z
+      .object({
+        originalNames: z
+          .boolean()
+          .default(false)
+          .meta({ description: "Also serve the original Kelemetry's metric series (<name>_histogram in ns, _summary, _gauge) on every pod's /metrics, for dashboards built for it." }),
+      })
+      .meta({ description: 'The Prometheus metrics every Kelemetry pod serves on port 9090.' })
+      .prefault({}),
+    resourceTags: z
+      .object({
+        mapping: z
+          .array(z.string().min(1).max(512))
+          .max(64)
+          .default(['pods#nodes:spec.nodeName'])
+          .meta({ description: "Tags copied from objects onto their spans (the original's resource tagger): resource[.group]#tag:path[;tag:path...]; the default tags Pods with their node." }),
+      })
+      .meta({ description: 'Span tags taken from the objects themselves.' })
+      .prefault({}),
   })
   .meta(cel(CURRENT_CLUSTER_KNOWN, MEMORY_CACHES_SINGLE_REPLICA, REQUEST_TIMEOUTS_KNOWN))
   .meta({ description: 'Desired state of one Kelemetry installation in the instance namespace.' });
@@ -87,7 +107,18 @@ export function crossFieldIssues(spec: KelemetryInstanceSpec): string[] {
     ...specRuleIssues(spec),
     ...auditIssues(spec.audit),
     ...informersIssues(spec.informers),
+    ...tagMappingIssues(spec.resourceTags.mapping),
     ...storageIssues(spec.storage),
     ...frontendIssues(spec.frontend),
   ];
+}
+
+/** A resource tag mapping the runtime would refuse, as a spec error (no CEL: the grammar is not a regex). */
+function tagMappingIssues(mapping: string[]): string[] {
+  try {
+    parseTagMapping(mapping);
+    return [];
+  } catch (err) {
+    return [`spec.resourceTags.mapping: ${(err as Error).message}`];
+  }
 }
