@@ -19,7 +19,7 @@ describe('feature fields in the rendered runtime config', () => {
       if (config.tracer) expect(config.tracer.resourceTags.mapping, role).toEqual(['pods#nodes:spec.nodeName', 'deployments.apps#replicas:spec.replicas']);
     }
     expect(parseConfig(renderRuntimeConfig(inst, 'informers'), 'informers').informers?.diffApi).toEqual({ listen: '0.0.0.0:8082' });
-    const informersPod = renderInstance(inst).objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'k-informers') as { spec: { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } } };
+    const informersPod = (renderInstance(inst).objects as { kind: string; metadata: { name: string } }[]).find((o) => o.kind === 'Deployment' && o.metadata.name === 'k-informers') as unknown as { spec: { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } } };
     expect(informersPod.spec.template.spec.containers[0]!.ports).toContainEqual(expect.objectContaining({ name: 'diff-api', containerPort: 8082 }));
 
     const defaults = parseConfig(renderRuntimeConfig(instance({}), 'informers'), 'informers');

@@ -1,10 +1,12 @@
 /**
  * Parent-link annotation linker (spec 4.6): `kelemetry.kubewharf.io/parent-link` holds JSON
  * `{"cluster"?, "group", "version", "resource", "namespace"?, "name", "uid"?}` naming the parent, which
- * may live in another namespace or (with `cluster`) another cluster. No link class.
+ * may live in another namespace or (with `cluster`) another cluster. No link class. A namespace written for a
+ * cluster-scoped parent (discovery says so) is dropped, since that object's trace is keyed without one.
  */
 import type { RichObject } from '../aggregator/types.ts';
 import { parentLinkAnnotation } from '../model/constants.ts';
+import type { Discovery } from '../k8s/discovery.ts';
 import type { Linker, LinkResult, ObjectSource } from './types.ts';
 
 interface ParentLink {
@@ -42,9 +44,11 @@ export function parseParentLink(object: RichObject, text: string): RichObject {
 export class AnnotationLinker implements Linker {
   readonly name = 'annotation-linker';
   private readonly objects: ObjectSource | undefined;
+  private readonly discovery: Discovery | undefined;
 
-  constructor(deps: { objects?: ObjectSource }) {
+  constructor(deps: { objects?: ObjectSource; discovery?: Discovery }) {
     this.objects = deps.objects;
+    this.discovery = deps.discovery;
   }
 
   inputOf(raw: Record<string, unknown>): string | undefined {
@@ -55,6 +59,19 @@ export class AnnotationLinker implements Linker {
     const json = object.raw ?? (await this.objects?.(object));
     const text = json && this.inputOf(json);
     if (text === undefined) return [];
-    return [{ object: parseParentLink(object, text), role: 'parent', class: '', dedupId: 'annotation' }];
+    const parent = parseParentLink(object, text);
+    if (parent.namespace && (await this.clusterScoped(parent))) parent.namespace = '';
+    return [{ object: parent, role: 'parent', class: '', dedupId: 'annotation' }];
+  }
+
+  /** Whether discovery knows the parent's resource as cluster-scoped (unknown: keep what the annotation says). */
+  private async clusterScoped(parent: RichObject): Promise<boolean> {
+    if (!this.discovery) return false;
+    try {
+      const info = await this.discovery.for(parent.cluster).lookupResource(parent.group, parent.resource);
+      return info?.namespaced === false;
+    } catch {
+      return false;
+    }
   }
 }

@@ -26,7 +26,7 @@ export function startLinkers(config: LinkerConfig, deps: LinkersDeps): RunningCo
   const objects: ObjectSource = (o) => kube.objectCache.get(o);
   const linkers: Linker[] = [];
   if (config.ownerReference) linkers.push(new OwnerLinker({ discovery: kube.discovery, diffCache: deps.diffCache, objects, logger, registry }));
-  if (config.annotation) linkers.push(new AnnotationLinker({ objects }));
+  if (config.annotation) linkers.push(new AnnotationLinker({ objects, discovery: kube.discovery }));
   const pool = new LinkerPool(config, { aggregator, linkers, logger, registry });
   pool.start();
   return { name: 'linkers', stop: () => pool.stop() };
