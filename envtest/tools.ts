@@ -201,3 +201,8 @@ export async function ensureNodeBinaries(log: Logger): Promise<NodeBinaries> {
   const corednsDir = await buildTool(goTools.coredns, log);
   return { ...found, kubelet: join(nodeDir, 'kubelet'), kubeProxy: join(nodeDir, 'kube-proxy'), coredns: join(corednsDir, 'coredns') };
 }
+
+/** Helm v3 for the chart's tests, built on first use (not by ensureBinaries: only those tests need it). */
+export async function ensureHelm(log: Logger): Promise<string> {
+  return join(await buildTool(goTools.helm, log), 'helm');
+}

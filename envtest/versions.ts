@@ -29,7 +29,7 @@ function kubeVersionFlags(version: string): Record<string, string> {
   return { [`${pkg}.gitVersion`]: version, [`${pkg}.gitMajor`]: major, [`${pkg}.gitMinor`]: minor };
 }
 
-export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger' | 'node' | 'coredns', GoTool> = {
+export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger' | 'node' | 'coredns' | 'helm', GoTool> = {
   etcd: {
     module: 'etcd',
     goModule: 'go.etcd.io/etcd/server/v3',
@@ -80,6 +80,22 @@ export const goTools: Record<'etcd' | 'kube' | 'kwok' | 'jaeger' | 'node' | 'cor
     binaries: ['coredns'],
     coldBuildHint: 'about 3 minutes',
     packages: ['.'],
+  },
+  // Helm v3 for the chart's tests (deploy/helm), built on first use by them, not by ensureBinaries.
+  helm: {
+    module: 'helm',
+    goModule: 'helm.sh/helm/v3',
+    version: 'v3.22.0',
+    binaries: ['helm'],
+    coldBuildHint: 'about 3 minutes',
+    ldflagsX: {
+      'helm.sh/helm/v3/internal/version.version': 'v3.22.0',
+      // The Kubernetes version `helm template`/`lint` assume without a cluster: that of its client-go (v0.37).
+      'helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor': '1',
+      'helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor': '37',
+      'helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor': '1',
+      'helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor': '37',
+    },
   },
 };
 
