@@ -2,7 +2,7 @@
  * The chart's Chart.yaml, values.yaml and values.schema.json. Defaults come from the install rendered
  * with its defaults, so `helm template` with default values is deploy/install.yaml (minus the Namespace).
  */
-import { stringify } from 'yaml';
+import { Scalar, stringify } from 'yaml';
 
 export interface ChartDefaults {
   repository: string;
@@ -25,7 +25,8 @@ export function chartYaml(pkg: PackageInfo): string {
     description: `The Kelemetry operator. ${pkg.description}`,
     type: 'application',
     version: pkg.version,
-    appVersion: pkg.version,
+    // Quoted: a version like 1.0 would otherwise be a YAML number.
+    appVersion: Object.assign(new Scalar(pkg.version), { type: Scalar.QUOTE_DOUBLE }),
     keywords: ['kubernetes', 'tracing', 'audit', 'jaeger', 'operator'],
   }, { lineWidth: 0 });
 }
