@@ -206,3 +206,8 @@ export async function ensureNodeBinaries(log: Logger): Promise<NodeBinaries> {
 export async function ensureUpstreamKelemetry(log: Logger): Promise<string> {
   return join(await buildTool(goTools.upstream, log), 'kelemetry');
 }
+
+/** Helm v3 for the chart's tests, built on first use (not by ensureBinaries: only those tests need it). */
+export async function ensureHelm(log: Logger): Promise<string> {
+  return join(await buildTool(goTools.helm, log), 'helm');
+}

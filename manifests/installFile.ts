@@ -1,11 +1,13 @@
 /**
  * deploy/install.yaml: the operator's install with its defaults (namespace kelemetry-system, watching
  * only that namespace), rendered by the same chart as `kelemetry synth --operator`, so nobody keeps a
- * copy by hand. `npm run generate` writes it; manifests/installFile.test.ts fails when it is stale.
+ * copy by hand. `npm run generate` writes it, and the Helm chart made from the same rendering
+ * (manifests/helmChart.ts); manifests/installFile.test.ts and helmChart.test.ts fail when they are stale.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HELM_CHART_DIR, writeHelmChart } from './helmChart.ts';
 import { DEFAULT_OPERATOR_IMAGE, DEFAULT_OPERATOR_NAMESPACE } from './constructs/operator/metadata.ts';
 import { renderOperatorInstall } from './operatorInstall.ts';
 import { toYaml } from './yaml.ts';
@@ -25,4 +27,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   writeFileSync(join(root, INSTALL_FILE), installYaml());
   console.log(`wrote ${INSTALL_FILE}`);
+  writeHelmChart(root);
+  console.log(`wrote ${HELM_CHART_DIR}`);
 }
