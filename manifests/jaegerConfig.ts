@@ -3,13 +3,22 @@
  *  - storage: OTLP in, Badger on disk, served over jaeger.storage.v2 by the remote_storage extension;
  *  - collector: a stateless OTLP front door that batches and forwards to storage;
  *  - query: the UI/API, reading traces from Kelemetry's storage plugin in the same pod.
+ * With `tlsDir` (the managed install always passes it), storage and collector serve OTLP and remote storage
+ * over TLS with the certificate there (re-read hourly, as the kubelet updates the Secret's files in place),
+ * and the collector verifies storage's certificate with the instance CA there. Query reaches the plugin
+ * over plaintext: both listen on the pod's loopback only, so nothing outside the pod sees that traffic.
  */
 import { PATHS, PORTS } from './ports.ts';
 
 const health = { healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${PORTS.jaegerHealth}` } } };
 const telemetry = (name: string) => ({ resource: { 'service.name': name }, logs: { level: 'info' } });
 
-export function jaegerStorageConfig(): object {
+/** OpenTelemetry configtls of a server: the certificate in `tlsDir`, reloaded so renewals need no restart. */
+const serverTls = (tlsDir: string | undefined) => (tlsDir ? { tls: { cert_file: `${tlsDir}/tls.crt`, key_file: `${tlsDir}/tls.key`, reload_interval: '1h' } } : {});
+
+const otlpReceiver = (tlsDir: string | undefined) => ({ otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${PORTS.otlpGrpc}`, ...serverTls(tlsDir) } } } });
+
+export function jaegerStorageConfig(tlsDir?: string): object {
   return {
     service: {
       extensions: ['jaeger_storage', 'remote_storage', 'healthcheckv2'],
@@ -29,15 +38,15 @@ export function jaegerStorageConfig(): object {
           },
         },
       },
-      remote_storage: { endpoint: `0.0.0.0:${PORTS.remoteStorage}`, storage: 'badger' },
+      remote_storage: { endpoint: `0.0.0.0:${PORTS.remoteStorage}`, ...serverTls(tlsDir), storage: 'badger' },
     },
-    receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${PORTS.otlpGrpc}` } } } },
+    receivers: otlpReceiver(tlsDir),
     processors: { batch: {} },
     exporters: { jaeger_storage_exporter: { trace_storage: 'badger' } },
   };
 }
 
-export function jaegerCollectorConfig(storageOtlp: string): object {
+export function jaegerCollectorConfig(storageOtlp: string, tlsDir?: string): object {
   return {
     service: {
       extensions: ['healthcheckv2'],
@@ -45,9 +54,10 @@ export function jaegerCollectorConfig(storageOtlp: string): object {
       telemetry: telemetry('jaeger-collector'),
     },
     extensions: health,
-    receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${PORTS.otlpGrpc}` } } } },
+    receivers: otlpReceiver(tlsDir),
     processors: { batch: {} },
-    exporters: { otlp: { endpoint: storageOtlp, tls: { insecure: true } } },
+    // The server name checked is the endpoint's host, storage's Service name, which its certificate names.
+    exporters: { otlp: { endpoint: storageOtlp, tls: tlsDir ? { ca_file: `${tlsDir}/ca.crt` } : { insecure: true } } },
   };
 }
 
@@ -67,6 +77,7 @@ export function jaegerQueryConfig(): object {
         http: { endpoint: `0.0.0.0:${PORTS.query}` },
         grpc: { endpoint: `0.0.0.0:${PORTS.queryGrpc}` },
       },
+      // Loopback inside the frontend pod (the plugin binds 127.0.0.1 only): plaintext, as it never leaves the pod.
       jaeger_storage: { backends: { kelemetry: { grpc: { endpoint: `127.0.0.1:${PORTS.pluginGrpc}`, tls: { insecure: true } } } } },
     },
     receivers: { nop: {} },

@@ -26,7 +26,11 @@ export const PATHS = {
   etcdTls: '/etc/kelemetry/etcd-tls',
   redisTls: '/etc/kelemetry/redis-tls',
   displayModes: '/etc/kelemetry/display-modes',
+  /** The instance CA (ca.crt only) the Kelemetry pods verify the managed Jaeger's certificates with. */
+  jaegerCa: '/etc/kelemetry/jaeger-ca',
   jaegerConfig: '/etc/jaeger',
+  /** A managed Jaeger process's serving certificate (tls.crt, tls.key) and the instance CA (ca.crt). */
+  jaegerTls: '/etc/jaeger-tls',
   jaegerData: '/var/lib/jaeger',
 } as const;
 

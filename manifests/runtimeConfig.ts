@@ -80,7 +80,6 @@ function shared(inst: KelemetryInstance, version: string): ConfigInput {
       ...(redis.passwordSecretRef ? { passwordEnv: ENV.redisPassword } : {}),
     };
   }
-  const jaegerExt = spec.storage.jaeger.external;
   return {
     // The cluster this instance runs in comes first: it is the one whose informers run here.
     clusters: orderedClusters(inst).map((c) => ({
@@ -91,13 +90,20 @@ function shared(inst: KelemetryInstance, version: string): ConfigInput {
     stores,
     tracer: {
       otlpEndpoint: otlpEndpoint(inst),
-      insecure: jaegerExt ? jaegerExt.insecure : true,
+      ...tracerTls(inst),
       resourceAttributes: { 'service.version': version, 'k8s.namespace.name': ref(inst).namespace, 'kelemetry.instance': inst.metadata.name },
       resourceTags: { mapping: spec.resourceTags.mapping },
     },
     // Probes and Prometheus reach the pod IP, so bind every interface inside the pod.
     metrics: { listen: `0.0.0.0:${PORTS.metrics}`, originalNames: spec.metrics.originalNames },
   };
+}
+
+/** The managed collector is verified with the instance CA; an external one keeps its own `insecure` setting. */
+function tracerTls(inst: KelemetryInstance): Pick<NonNullable<ConfigInput['tracer']>, 'insecure' | 'tls'> {
+  const external = inst.spec.storage.jaeger.external;
+  if (external) return { insecure: external.insecure };
+  return managedJaegerTls(inst) ? { insecure: false, tls: { caFile: `${PATHS.jaegerCa}/ca.crt` } } : { insecure: true };
 }
 
 function cacheOf(inst: KelemetryInstance, which: 'span' | 'diff' | 'trace') {
@@ -142,6 +148,16 @@ export function instanceCaSecretName(inst: KelemetryInstance): string {
 export function managedEtcdTls(inst: KelemetryInstance): { serverSecret: string; clientSecret: string } | undefined {
   if (!inst.spec.storage.etcd.managed) return undefined;
   return { serverSecret: objectName(ref(inst), 'etcd-tls'), clientSecret: objectName(ref(inst), 'etcd-client-tls') };
+}
+
+/**
+ * The managed Jaeger's serving certificates: the collector's (OTLP from the Kelemetry pods) and storage's
+ * (OTLP from the collector, remote storage for the frontend); undefined with an external Jaeger, which
+ * keeps its own settings.
+ */
+export function managedJaegerTls(inst: KelemetryInstance): { collectorSecret: string; storageSecret: string } | undefined {
+  if (!inst.spec.storage.jaeger.managed) return undefined;
+  return { collectorSecret: objectName(ref(inst), 'jaeger-collector-tls'), storageSecret: objectName(ref(inst), 'jaeger-storage-tls') };
 }
 
 function auditSection(inst: KelemetryInstance): Sections['audit'] {
@@ -228,7 +244,7 @@ function pluginSection(inst: KelemetryInstance): Sections['plugin'] {
     // Jaeger query runs in the same pod and is the plugin's only client.
     grpcListen: `127.0.0.1:${PORTS.pluginGrpc}`,
     httpListen: `0.0.0.0:${PORTS.pluginHttp}`,
-    backend: { remoteStorage: remoteStorageEndpoint(inst) },
+    backend: { remoteStorage: remoteStorageEndpoint(inst), ...(managedJaegerTls(inst) ? { tls: { caFile: `${PATHS.jaegerCa}/ca.crt` } } : {}) },
     traceCache: cacheOf(inst, 'trace'),
     ...(dm ? { displayModeFile: `${PATHS.displayModes}/${dm.key}` } : {}),
     ...(inst.spec.frontend.uiUrl ? { uiUrl: inst.spec.frontend.uiUrl } : {}),

@@ -6,7 +6,7 @@
 import type { k8s } from 'cdk8s-plus-33';
 import type { PodOptions } from '../../api/types.ts';
 import { ENV, PATHS, PORTS } from '../ports.ts';
-import { managedEtcdTls, usesBackend, type Role } from '../runtimeConfig.ts';
+import { managedEtcdTls, managedJaegerTls, usesBackend, type Role } from '../runtimeConfig.ts';
 import { KELEMETRY_UID, containerPort, httpProbe, kelemetryImage, nonRootPod, podIdentityEnv, resources, restrictedContainer } from '../workload.ts';
 import type { InstanceContext } from './context.ts';
 
@@ -62,6 +62,12 @@ export function kelemetryFiles(ctx: InstanceContext): KelemetryFiles {
   const managedEtcd = managedEtcdTls(ctx.inst);
   if (managedEtcd && usesBackend(ctx.inst, 'etcd')) {
     files.mount({ name: 'etcd-tls', secret: { secretName: managedEtcd.clientSecret } }, PATHS.etcdTls);
+  }
+  const managedJaeger = managedJaegerTls(ctx.inst);
+  if (managedJaeger) {
+    // Every role exports spans to the collector; the frontend also reads storage. Both certificates come
+    // from the instance CA, so its ca.crt from either Secret verifies both (and the key stays out of the pod).
+    files.mountSecretKey('jaeger-ca', { name: managedJaeger.collectorSecret, key: 'ca.crt' }, PATHS.jaegerCa);
   }
   for (const store of stores) {
     if (!store.external || !usesBackend(ctx.inst, store.backend)) continue;

@@ -74,13 +74,20 @@ describe('ensureCertificates', () => {
     expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['CARotated']);
   });
 
-  it('wants the webhook certificate unless the spec names its own or turns TLS off, and the managed etcd pair', () => {
+  it('wants the webhook certificate unless the spec names its own or turns TLS off, the managed etcd pair and the managed Jaeger servers', () => {
     const secrets = (audit: object, storage?: object) => wantedCertificates(parseInstance({ apiVersion: 'kelemetry.io/v1alpha1', kind: 'KelemetryInstance', metadata: { name: 'k', namespace: 'ns' }, spec: { version: '0.1.0', clusters: [{ name: 'a' }], audit, ...(storage ? { storage } : {}) } }), undefined).map((w) => `${w.secret} ${w.usages.join(',')}`);
-    expect(secrets({})).toEqual(['k-webhook-tls server', 'k-etcd-tls server', 'k-etcd-client-tls client']);
-    expect(secrets({ tls: { secretName: 'mine' } })).toEqual(['k-etcd-tls server', 'k-etcd-client-tls client']);
-    expect(secrets({ tls: { enabled: false } }, { etcd: { external: { endpoints: ['https://etcd:2379'] } } })).toEqual([]);
-    const etcd = wantedCertificates(inst(), undefined).find((w) => w.secret === 'k-etcd-tls')!;
+    const jaeger = ['k-jaeger-collector-tls server', 'k-jaeger-storage-tls server'];
+    expect(secrets({})).toEqual(['k-webhook-tls server', 'k-etcd-tls server', 'k-etcd-client-tls client', ...jaeger]);
+    expect(secrets({ tls: { secretName: 'mine' } })).toEqual(['k-etcd-tls server', 'k-etcd-client-tls client', ...jaeger]);
+    expect(secrets({ tls: { enabled: false } }, { etcd: { external: { endpoints: ['https://etcd:2379'] } } })).toEqual(jaeger);
+    const externalJaeger = { jaeger: { external: { otlpEndpoint: 'jaeger:4317', remoteStorageEndpoint: 'jaeger:17271' } } };
+    expect(secrets({ tls: { enabled: false } }, { etcd: { external: { endpoints: ['https://etcd:2379'] } }, ...externalJaeger })).toEqual([]);
+    const wanted = wantedCertificates(inst(), undefined);
+    const etcd = wanted.find((w) => w.secret === 'k-etcd-tls')!;
     expect(etcd.hosts).toEqual(expect.arrayContaining(['k-etcd.ns.svc', '*.k-etcd.ns.svc', '127.0.0.1']));
+    // The names the clients dial: the Kelemetry pods the collector, the collector and the frontend storage.
+    expect(wanted.find((w) => w.secret === 'k-jaeger-collector-tls')!.hosts).toContain('k-jaeger-collector.ns.svc');
+    expect(wanted.find((w) => w.secret === 'k-jaeger-storage-tls')!.hosts).toContain('k-jaeger-storage.ns.svc');
   });
 
   it('reports a refused write as a problem naming the Secret', async () => {

@@ -1,7 +1,8 @@
 /**
  * The certificates of an instance's components, from the instance's own CA (Secret `<instance>-ca`:
  * ca.crt, ca.key): the audit webhook's serving certificate (when TLS is on and the spec names no Secret),
- * and the managed etcd's serving certificate and the client certificate the Kelemetry pods present to it.
+ * the managed etcd's serving certificate and the client certificate the Kelemetry pods present to it, and
+ * the managed Jaeger collector's and storage's serving certificates (OTLP, remote storage).
  * Each is a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt), re-issued when a name or address is
  * missing, when another CA signed it, or when a third of its life remains; etcd and the webhook reload
  * the files, which the kubelet updates in place. The CA is replaced when a third of its ten years remains;
@@ -10,7 +11,7 @@
 import { X509Certificate } from 'node:crypto';
 import { API_VERSION, KIND, type KelemetryInstance } from '../../api/types.ts';
 import { FIELD_MANAGER, commonLabels, objectName } from '../../manifests/naming.ts';
-import { instanceCaSecretName, managedEtcdTls, webhookTlsSecretName } from '../../manifests/runtimeConfig.ts';
+import { instanceCaSecretName, managedEtcdTls, managedJaegerTls, webhookTlsSecretName } from '../../manifests/runtimeConfig.ts';
 import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { issueCa, issueLeaf, type CertificatePem, type Usage } from '../pki/certificate.ts';
@@ -71,6 +72,16 @@ export function wantedCertificates(inst: KelemetryInstance, liveWebhook: LiveWeb
     const hosts = [...names, ...names.slice(1).map((n) => `*.${n}`), 'localhost', '127.0.0.1'];
     out.push({ secret: etcd.serverSecret, what: 'managed etcd', commonName: names[0]!, hosts, usages: ['server'] });
     out.push({ secret: etcd.clientSecret, what: 'etcd client', commonName: `${inst.metadata.name}-kelemetry`, hosts: [], usages: ['client'] });
+  }
+  const jaeger = managedJaegerTls(inst);
+  if (jaeger) {
+    // Clients reach both through their Service's name (storage's is headless, resolving to its one pod).
+    const server = (secret: string, what: string, suffix: string) => {
+      const hosts = serviceNames(inst, suffix);
+      out.push({ secret, what, commonName: hosts[0]!, hosts, usages: ['server'] });
+    };
+    server(jaeger.collectorSecret, 'Jaeger collector', 'jaeger-collector');
+    server(jaeger.storageSecret, 'Jaeger storage', 'jaeger-storage');
   }
   return out;
 }

@@ -7,6 +7,7 @@
  * checks (spec 11.3 deployment, 11.4 ancestors) through Jaeger query's /api/traces/{id} after the plugin's
  * /redirect, and `quickstart down` leaving no process, container or host change behind.
  */
+import * as grpc from '@grpc/grpc-js';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -197,6 +198,18 @@ function podRssMiB(uid: string): number {
   return Math.round(kib / 1024);
 }
 
+/** One unary gRPC call with an empty request message: its status code (OK when it succeeded). */
+function emptyCall(address: string, method: string, credentials: grpc.ChannelCredentials, serverName?: string): Promise<grpc.status> {
+  const client = new grpc.Client(address, credentials, serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {});
+  const bytes = (b: Buffer) => b;
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(method, bytes, bytes, Buffer.alloc(0), { deadline: Date.now() + 10_000 }, (err) => {
+      client.close();
+      resolve(err ? err.code : grpc.status.OK);
+    });
+  });
+}
+
 describe('the install path on real pods (what the quickstart did)', () => {
   it('every pod of the operator and the instance runs on the real node, Ready through its own probes', async () => {
     const lines: string[] = [];
@@ -215,6 +228,25 @@ describe('the install path on real pods (what the quickstart did)', () => {
       }
     }
     console.log(`pod memory on the real node (RSS of the pod's processes):\n  ${lines.join('\n  ')}`);
+  });
+
+  it('the managed Jaeger serves OTLP and remote storage over TLS only, with certificates from the instance CA', async () => {
+    const secret = await kubectl('get', 'secret', `${quickstartInstance}-ca`, '-n', quickstartNamespace, '-o', 'jsonpath={.data.ca\\.crt}');
+    const ca = Buffer.from(secret.stdout, 'base64');
+    const podIp = async (component: string) => (await kubectl('get', 'pods', '-n', quickstartNamespace, '-l', `app.kubernetes.io/component=${component}`, '-o', 'jsonpath={.items[0].status.podIP}')).stdout;
+    const otlpExport = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+    const listeners = [
+      { component: 'jaeger-collector', port: 4317, method: otlpExport },
+      { component: 'jaeger-storage', port: 4317, method: otlpExport },
+      { component: 'jaeger-storage', port: 17271, method: '/jaeger.storage.v2.TraceReader/GetServices' },
+    ];
+    for (const l of listeners) {
+      const address = `${await podIp(l.component)}:${l.port}`;
+      // The name the Kelemetry pods and the collector dial: the Service's, which the certificate must name.
+      const name = `${quickstartInstance}-${l.component}.${quickstartNamespace}.svc`;
+      expect(await emptyCall(address, l.method, grpc.credentials.createSsl(ca), name), `${l.component}:${l.port} over TLS`).toBe(grpc.status.OK);
+      expect(await emptyCall(address, l.method, grpc.credentials.createInsecure()), `${l.component}:${l.port} in plaintext`).toBe(grpc.status.UNAVAILABLE);
+    }
   });
 
   it("the API server's audit webhook is the address the instance reports (a ClusterIP, not a .svc name), with its token", async () => {
