@@ -249,6 +249,20 @@ describe('the install path on real pods (what the quickstart did)', () => {
     }
   });
 
+  it('the managed etcd serves its clients over TLS only, and only with a client certificate from the instance CA', async () => {
+    const key = async (secret: string, k: string) =>
+      Buffer.from((await kubectl('get', 'secret', secret, '-n', quickstartNamespace, '-o', `jsonpath={.data.${k.replace('.', '\\.')}}`)).stdout, 'base64');
+    const client = `${quickstartInstance}-etcd-client-tls`;
+    const [ca, tlsKey, tlsCert] = [await key(client, 'ca.crt'), await key(client, 'tls.key'), await key(client, 'tls.crt')];
+    const ip = (await kubectl('get', 'pods', '-n', quickstartNamespace, '-l', 'app.kubernetes.io/component=etcd', '-o', 'jsonpath={.items[0].status.podIP}')).stdout;
+    const address = `${ip}:2379`;
+    const name = `${quickstartInstance}-etcd.${quickstartNamespace}.svc`;
+    const status = '/etcdserverpb.Maintenance/Status';
+    expect(await emptyCall(address, status, grpc.credentials.createSsl(ca, tlsKey, tlsCert), name), 'with the client certificate').toBe(grpc.status.OK);
+    expect(await emptyCall(address, status, grpc.credentials.createSsl(ca), name), 'without a client certificate').toBe(grpc.status.UNAVAILABLE);
+    expect(await emptyCall(address, status, grpc.credentials.createInsecure()), 'in plaintext').toBe(grpc.status.UNAVAILABLE);
+  });
+
   it("the API server's audit webhook is the address the instance reports (a ClusterIP, not a .svc name), with its token", async () => {
     const { stdout } = await kubectl('get', 'kelemetryinstance', quickstartInstance, '-n', quickstartNamespace, '-o', 'jsonpath={.status.auditWebhook.clusters[0].url}');
     expect(stdout).toMatch(/^https?:\/\/\d+\.\d+\.\d+\.\d+:\d+\/audit\//);
