@@ -25,6 +25,9 @@ export const PATHS = {
   webhookToken: '/etc/kelemetry/webhook-token',
   etcdTls: '/etc/kelemetry/etcd-tls',
   redisTls: '/etc/kelemetry/redis-tls',
+  /** Store passwords, one Secret key each (the runtime config names the file, never the value). */
+  etcdPassword: '/etc/kelemetry/etcd-password',
+  redisPassword: '/etc/kelemetry/redis-password',
   displayModes: '/etc/kelemetry/display-modes',
   /** The instance CA (ca.crt only) the Kelemetry pods verify the managed Jaeger's certificates with. */
   jaegerCa: '/etc/kelemetry/jaeger-ca',
@@ -34,8 +37,4 @@ export const PATHS = {
   jaegerData: '/var/lib/jaeger',
 } as const;
 
-/** Environment variables holding secrets (the runtime config names the variable, never the value). */
-export const ENV = {
-  etcdPassword: 'KELEMETRY_ETCD_PASSWORD',
-  redisPassword: 'KELEMETRY_REDIS_PASSWORD',
-} as const;
+

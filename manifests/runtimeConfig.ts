@@ -10,7 +10,7 @@ import type { ConfigInput } from '../runtime/config/schema.ts';
 import type { KelemetryInstance } from '../api/types.ts';
 import { auditDumpConfig, auditFilterConfig } from './auditConfig.ts';
 import { objectName } from './naming.ts';
-import { ENV, PATHS, PORTS } from './ports.ts';
+import { PATHS, PORTS } from './ports.ts';
 
 export type Role = 'consumer' | 'informers' | 'frontend';
 export const ROLES: Role[] = ['consumer', 'informers', 'frontend'];
@@ -69,7 +69,7 @@ function shared(inst: KelemetryInstance, version: string): ConfigInput {
       endpoints: etcdEndpoints(inst),
       ...(ext?.tlsSecretRef || managedEtcdTls(inst) ? { tls: tlsFiles(PATHS.etcdTls, true) } : {}),
       ...(ext?.username ? { username: ext.username } : {}),
-      ...(ext?.passwordSecretRef ? { passwordEnv: ENV.etcdPassword } : {}),
+      ...(ext?.passwordSecretRef ? { passwordFile: `${PATHS.etcdPassword}/${ext.passwordSecretRef.key}` } : {}),
     };
   }
   const redis = spec.storage.redis?.external;
@@ -77,7 +77,7 @@ function shared(inst: KelemetryInstance, version: string): ConfigInput {
     stores.redis = {
       url: redis.url,
       ...(redis.tlsSecretRef ? { tls: tlsFiles(PATHS.redisTls, false) } : {}),
-      ...(redis.passwordSecretRef ? { passwordEnv: ENV.redisPassword } : {}),
+      ...(redis.passwordSecretRef ? { passwordFile: `${PATHS.redisPassword}/${redis.passwordSecretRef.key}` } : {}),
     };
   }
   return {

@@ -5,7 +5,7 @@
  */
 import type { k8s } from 'cdk8s-plus-33';
 import type { PodOptions } from '../../api/types.ts';
-import { ENV, PATHS, PORTS } from '../ports.ts';
+import { PATHS, PORTS } from '../ports.ts';
 import { managedEtcdTls, managedJaegerTls, usesBackend, type Role } from '../runtimeConfig.ts';
 import { KELEMETRY_UID, containerPort, httpProbe, kelemetryImage, nonRootPod, podIdentityEnv, resources, restrictedContainer } from '../workload.ts';
 import type { InstanceContext } from './context.ts';
@@ -41,10 +41,6 @@ export class KelemetryFiles {
     this.mount({ name, secret: { secretName: ref.name, items: [{ key: ref.key, path: ref.key }] } }, mountPath);
   }
 
-  /** An environment variable holding one key of a Secret (the runtime config names the variable). */
-  secretEnv(name: string, ref: SecretKeyRef): void {
-    this.env.push({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
-  }
 }
 
 /** The files every role needs: config, cluster kubeconfigs, store TLS and passwords. */
@@ -56,8 +52,8 @@ export function kelemetryFiles(ctx: InstanceContext): KelemetryFiles {
     if (cluster.kubeconfig.source === 'Secret' && secret) files.mountSecretKey(`cluster-${cluster.name}`, secret, `${PATHS.clusters}/${cluster.name}`);
   }
   const stores = [
-    { backend: 'etcd', external: spec.storage.etcd.external, volume: 'etcd-tls', path: PATHS.etcdTls, env: ENV.etcdPassword },
-    { backend: 'redis', external: spec.storage.redis?.external, volume: 'redis-tls', path: PATHS.redisTls, env: ENV.redisPassword },
+    { backend: 'etcd', external: spec.storage.etcd.external, volume: 'etcd-tls', path: PATHS.etcdTls, passwordPath: PATHS.etcdPassword },
+    { backend: 'redis', external: spec.storage.redis?.external, volume: 'redis-tls', path: PATHS.redisTls, passwordPath: PATHS.redisPassword },
   ] as const;
   const managedEtcd = managedEtcdTls(ctx.inst);
   if (managedEtcd && usesBackend(ctx.inst, 'etcd')) {
@@ -72,7 +68,8 @@ export function kelemetryFiles(ctx: InstanceContext): KelemetryFiles {
   for (const store of stores) {
     if (!store.external || !usesBackend(ctx.inst, store.backend)) continue;
     if (store.external.tlsSecretRef) files.mount({ name: store.volume, secret: { secretName: store.external.tlsSecretRef.name } }, store.path);
-    if (store.external.passwordSecretRef) files.secretEnv(store.env, store.external.passwordSecretRef);
+    // A file, not an environment variable: it does not show in `kubectl describe pod` or /proc/<pid>/environ.
+    if (store.external.passwordSecretRef) files.mountSecretKey(`${store.backend}-password`, store.external.passwordSecretRef, store.passwordPath);
   }
   return files;
 }

@@ -94,6 +94,8 @@ export const etcdConnection = z.object({
   username: z.string().optional(),
   /** Read from this environment variable, never from the file, so it stays out of ConfigMaps. */
   passwordEnv: z.string().optional(),
+  /** Or read from this file (a mounted Secret key; what the operator renders: not visible in the pod's environment). */
+  passwordFile: z.string().min(1).optional(),
   dialTimeout: duration.prefault('5s'),
 });
 
@@ -103,6 +105,8 @@ export const redisConnection = z.object({
   tls: clientTls.optional(),
   /** Read from this environment variable, never from the file. */
   passwordEnv: z.string().optional(),
+  /** Or read from this file (a mounted Secret key). */
+  passwordFile: z.string().min(1).optional(),
 });
 
 /** Which store backs a cache. `memory` is per process: use it only with a single replica. */

@@ -9,10 +9,18 @@ type EtcdConnection = z.output<typeof etcdConnection>;
 type RedisConnection = z.output<typeof redisConnection>;
 type ClientTls = z.output<typeof clientTls>;
 
-function secretFromEnv(name: string | undefined, what: string): string | undefined {
-  if (!name) return undefined;
-  const v = process.env[name];
-  if (v === undefined) throw new Error(`${what}: environment variable ${name} (passwordEnv) is not set`);
+/** The password from `passwordFile` (trailing newline dropped) or `passwordEnv`; undefined when neither is set. */
+function password(conn: { passwordEnv?: string; passwordFile?: string }, what: string): string | undefined {
+  if (conn.passwordFile) {
+    try {
+      return readFileSync(conn.passwordFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new Error(`${what}: cannot read passwordFile ${conn.passwordFile}: ${(err as Error).message}`);
+    }
+  }
+  if (!conn.passwordEnv) return undefined;
+  const v = process.env[conn.passwordEnv];
+  if (v === undefined) throw new Error(`${what}: environment variable ${conn.passwordEnv} (passwordEnv) is not set`);
   return v;
 }
 
@@ -31,11 +39,11 @@ function readTls(tls: ClientTls | undefined, what: string): { ca?: Buffer; cert?
 
 export function connectEtcd(conn: EtcdConnection): Etcd3 {
   const tls = readTls(conn.tls, 'stores.etcd');
-  const password = secretFromEnv(conn.passwordEnv, 'stores.etcd');
+  const secret = password(conn, 'stores.etcd');
   const opts: IOptions = {
     hosts: conn.endpoints,
     dialTimeout: conn.dialTimeout,
-    ...(conn.username && password !== undefined ? { auth: { username: conn.username, password } } : {}),
+    ...(conn.username && secret !== undefined ? { auth: { username: conn.username, password: secret } } : {}),
     ...(tls ? { credentials: { rootCertificate: tls.ca ?? Buffer.alloc(0), certChain: tls.cert, privateKey: tls.key } } : {}),
   };
   return new Etcd3(opts);
@@ -44,7 +52,7 @@ export function connectEtcd(conn: EtcdConnection): Etcd3 {
 export function connectRedis(conn: RedisConnection): Redis {
   const tls = readTls(conn.tls, 'stores.redis');
   const opts: RedisOptions = {
-    password: secretFromEnv(conn.passwordEnv, 'stores.redis'),
+    password: password(conn, 'stores.redis'),
     // Fail a command after a few reconnect attempts instead of queueing it forever.
     maxRetriesPerRequest: 3,
     ...(tls || conn.url.startsWith('rediss://') ? { tls: { ...tls, rejectUnauthorized: !conn.tls?.insecureSkipVerify } } : {}),
