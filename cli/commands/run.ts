@@ -113,8 +113,11 @@ export async function run(argv: string[]): Promise<number> {
 
   const logger = createLogger({}, { app: 'kelemetry' });
   const { config: file, sets } = args;
+  // Listen before starting: a SIGTERM during start-up is then handled once the components are up. (As PID 1 in
+  // a container, a signal without a handler is ignored by the kernel, so one sent early would be lost.)
+  const stopSignal = nextStopSignal();
   const app = await startApp({ config, logger, reloadConfig: () => loadRunConfig(file, sets) });
-  const signal = await nextStopSignal();
+  const signal = await stopSignal;
   if (args.shutdownDelayS > 0) {
     logger.info('terminating: not ready, still serving until the delay ends', { signal, delaySeconds: args.shutdownDelayS });
     app.terminating();
