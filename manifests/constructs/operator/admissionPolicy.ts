@@ -68,14 +68,13 @@ export const SECRET_REFERENCES: Reference = { list: 'secrets', resource: 'secret
 export const CONFIG_MAP_REFERENCES: Reference = { list: 'configMaps', resource: 'configmaps', kind: 'ConfigMap', fields: CONFIG_MAP_NAME_FIELDS, named: 1 };
 
 const USER = "'user ' + request.userInfo.username";
+const inNamespace = (ref: Reference) => `authorizer.group('').resource('${ref.resource}').namespace(request.namespace)`;
 const HOW = 'ask for get on it (a Role and RoleBinding in that namespace)';
 
 function referenceVariables(ref: Reference): k8s.Variable[] {
-  const names = `variables.${ref.list}`;
-  const inNamespace = `authorizer.group('').resource('${ref.resource}').namespace(request.namespace)`;
   return [
     { name: ref.list, expression: ref.fields.map(namesAt).join(' + ') },
-    { name: `${ref.list}AllReadable`, expression: `size(${names}) == 0 || ${inNamespace}.check('get').allowed()` },
+    { name: `${ref.list}AllReadable`, expression: `size(variables.${ref.list}) == 0 || ${inNamespace(ref)}.check('get').allowed()` },
   ];
 }
 
@@ -83,10 +82,9 @@ function referenceVariables(ref: Reference): k8s.Variable[] {
 function referenceValidations(ref: Reference): k8s.Validation[] {
   const names = `variables.${ref.list}`;
   const all = `variables.${ref.list}AllReadable`;
-  const inNamespace = `authorizer.group('').resource('${ref.resource}').namespace(request.namespace)`;
   const where = "' in namespace ' + request.namespace";
   const slots = Array.from({ length: ref.named }, (_, i) => ({
-    expression: `size(${names}) <= ${i} || ${all} || ${inNamespace}.name(${names}[${i}]).check('get').allowed()`,
+    expression: `size(${names}) <= ${i} || ${all} || ${inNamespace(ref)}.name(${names}[${i}]).check('get').allowed()`,
     messageExpression: `size(${names}) <= ${i} ? '' : ${USER} + ' cannot get ${ref.kind} ' + ${names}[${i}] + ${where} + ', which the instance hands to its pods: ${HOW}, or name a ${ref.kind} you may read'`,
     reason: 'Forbidden',
   }));
