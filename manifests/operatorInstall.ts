@@ -1,6 +1,7 @@
 /**
  * The operator's own install as a cdk8s chart: Namespace (first, so `kubectl apply -f` creates it
- * before what lives in it), CRD, the fixed ClusterRoles instances bind, service account, RBAC,
+ * before what lives in it), CRD, the fixed ClusterRoles instances bind, the admission policy that
+ * checks who writes an instance may grant them, service account, RBAC,
  * Deployment and PodDisruptionBudget, rendered the same way as an instance, so `kelemetry synth
  * --operator`, `cdk8s synth` and deploy/install.yaml print it.
  */
@@ -8,6 +9,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { buildCrd } from '../api/crd.ts';
+import { InstanceAdmissionPolicy } from './constructs/operator/admissionPolicy.ts';
 import { OperatorDeployment } from './constructs/operator/deployment.ts';
 import { OPERATOR_NAME, operatorMetadata, type OperatorInstallOptions } from './constructs/operator/metadata.ts';
 import { OperatorRbac } from './constructs/operator/rbac.ts';
@@ -29,6 +31,8 @@ export class OperatorInstallChart extends Chart {
     // `x-kubernetes-*` keys (it expects them camel-cased, as xKubernetes*).
     new ApiObject(this, 'crd', { ...buildCrd(), ...k8s.KubeCustomResourceDefinition.GVK });
     new SharedRoles(this, 'roles');
+    // Who writes an instance must hold what it grants; enforced by the apiserver.
+    new InstanceAdmissionPolicy(this, 'admission');
     new OperatorRbac(this, 'rbac', opts);
     new OperatorDeployment(this, 'operator', opts);
   }

@@ -15,8 +15,8 @@ const help = `usage: kelemetry synth -f instance.yaml [-f more.yaml]
        kelemetry synth --operator [--namespace NS] [--image IMAGE] [--watch-namespaces NS,NS|*]
 
 Prints Kubernetes manifests as multi-document YAML on stdout. --operator prints the operator's install:
-its Namespace (first), the CRD, the fixed ClusterRoles instances bind, RBAC, Deployment and
-PodDisruptionBudget. --watch-namespaces: the namespaces that may hold instances, where the operator is
+its Namespace (first), the CRD, the fixed ClusterRoles instances bind, the admission policy on who
+writes instances, RBAC, Deployment and PodDisruptionBudget. --watch-namespaces: the namespaces that may hold instances, where the operator is
 granted Secrets and pods/proxy (default: the install namespace; * for every namespace).`;
 
 export async function run(args: string[]): Promise<number> {

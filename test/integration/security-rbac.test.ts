@@ -4,8 +4,10 @@
  * applied; the operator runs in-process impersonating its service account, with namespace A watched.
  * A user with rights only in namespace A creates an instance there: the operator, holding no escalate,
  * reconciles it, and neither the instance's service accounts nor the operator can read a Secret in B.
+ * The install's admission policy first refuses her, until she may bind the reader role her instance grants.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ADMISSION_POLICY_NAME } from '../../manifests/constructs/operator/admissionPolicy.ts';
 import { renderOperatorInstall } from '../../manifests/operatorInstall.ts';
 import { toYaml } from '../../manifests/yaml.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -52,6 +54,25 @@ describe('RBAC without escalation (real kube-apiserver authorization and imperso
   afterAll(async () => {
     await deleteInstance(client, nsA, INSTANCE).catch(() => undefined);
     await op?.stop();
+    // The environment is shared: leave no admission policy behind for the next file.
+    await kubectl(env, ['delete', '--ignore-not-found', `validatingadmissionpolicybinding/${ADMISSION_POLICY_NAME}`, `validatingadmissionpolicy/${ADMISSION_POLICY_NAME}`]);
+    await kubectl(env, ['delete', '--ignore-not-found', `clusterrolebinding/alice-bind-reader-${nsA}`, `clusterrole/alice-bind-reader-${nsA}`]);
+  });
+
+  it('refuses Alice an instance until she may bind the reader role it grants (the admission policy)', async () => {
+    const doc = JSON.stringify(instanceDoc(INSTANCE, nsA, smallSpec()));
+    // The apiserver loads policies from an informer: wait until the installed one refuses her.
+    const refused = await waitFor('the admission policy to refuse Alice', async () => {
+      const r = await kubectl(env, ['create', '--dry-run=server', `--as=${ALICE}`, '-f', '-'], doc);
+      return r.code !== 0 ? r : false;
+    });
+    expect(refused.stderr).toContain(`user ${ALICE} cannot bind ClusterRole kelemetry-reader`);
+    expect(await can(ALICE, 'bind', 'clusterroles/kelemetry-reader')).toBe(false);
+    // A cluster admin lets her grant it: a ClusterRole with that one rule, bound to her.
+    const role = `alice-bind-reader-${nsA}`;
+    await kubectl(env, ['create', 'clusterrole', role, '--verb=bind', '--resource=clusterroles.rbac.authorization.k8s.io', '--resource-name=kelemetry-reader']);
+    await kubectl(env, ['create', 'clusterrolebinding', role, `--clusterrole=${role}`, `--user=${ALICE}`]);
+    expect(await can(ALICE, 'bind', 'clusterroles/kelemetry-reader')).toBe(true);
   });
 
   it('reconciles an instance Alice creates in namespace A while holding no escalate', async () => {
