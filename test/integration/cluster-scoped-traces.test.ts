@@ -127,8 +127,8 @@ beforeAll(async () => {
   created.push(['nodes', node]);
   for (const line of table.trim().split('\n')) {
     const cols = line.trim().split(/\s+/);
-    // The first bracketed list is VERBS (CATEGORIES may follow).
-    const verbs = (/\[([^\]]*)\]/.exec(line)?.[1] ?? '').split(/\s+/);
+    // VERBS is the comma-separated column (e.g. create,delete,get,list,patch,update,watch); CATEGORIES may follow.
+    const verbs = (cols.find((c) => c.includes(',') && c.split(',').includes('get')) ?? '').split(',');
     const resource = cols[0]!;
     const apiVersion = cols.find((c) => /^[a-z0-9.-]*\/?v\d[a-z0-9]*$/.test(c) && c !== resource) ?? 'v1';
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
