@@ -162,11 +162,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const t of targets) await kubectl(['label', `${t.resource}.${t.group}`.replace(/\.$/, ''), t.name, `${label}-`]).catch(() => undefined);
-  for (const [type, name] of created.reverse()) await kubectl(['delete', type!, name!, '--wait=false']).catch(() => undefined);
+  // The app first: it holds the environment's audit receiver port, which the next test file binds.
   reader?.close();
   await app?.stop();
-});
+  await Promise.all([
+    ...targets.map((t) => kubectl(['label', `${t.resource}.${t.group}`.replace(/\.$/, ''), t.name, `${label}-`]).catch(() => undefined)),
+    ...created.map(([type, name]) => kubectl(['delete', type!, name!, '--wait=false']).catch(() => undefined)),
+  ]);
+}, 60_000);
 
 describe('every cluster-scoped type the API server serves: one object trace per window, keyed without a namespace', () => {
   it('covers every watchable, patchable cluster-scoped type (or excludes it with a reason)', () => {
