@@ -9,12 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type RunningApp } from '../../app/app.ts';
-import { parseConfig } from '../../runtime/config/load.ts';
+import type { RunningApp } from '../../app/app.ts';
 import { windowOf, windowStartMs } from '../../runtime/model/window.ts';
-import { createLogger } from '../../runtime/util/log.ts';
 import { TraceReaderClient } from './audit-traces.ts';
 import { createTestNamespace, kubeClients } from './helpers/kube.ts';
+import { startAllProducers } from './helpers/allProducers.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const env = inject('env');
@@ -104,21 +103,7 @@ const created: string[][] = [];
 
 beforeAll(async () => {
   const ns = await createTestNamespace(kube.core, 'scoped');
-  const election = { namespace: ns, leaseDuration: '4s', renewDeadline: '3s', retryPeriod: '1s' };
-  const config = parseConfig({
-    clusters: [{ name: cluster, kubeconfig: env.kube.kubeconfig }],
-    tracer: { otlpEndpoint: env.jaeger.storage.otlpGrpc, scheduledDelay: '100ms', pseudoSpanTags: { testRun: suffix } },
-    audit: { webhook: { listen: `127.0.0.1:${env.auditReceiverPort}` } },
-    informers: {
-      diffController: { enabled: true, leaderElection: { ...election, name: 'diff-watch' }, writerElection: { ...election, name: 'diff-writer' } },
-      eventController: { enabled: true, configMapNamespace: ns, leaderElection: { ...election, name: 'events' } },
-    },
-    metrics: { listen: '127.0.0.1:0' },
-  });
-  app = await startApp({ config, logger: createLogger({ level: 'error' }) });
-  reader = new TraceReaderClient(env.jaeger.storage.remoteStorage);
-  // Give the controllers a moment to list, so that they write for the changes below too.
-  await new Promise((r) => setTimeout(r, 3000));
+  ({ app, reader } = await startAllProducers(env, ns, { testRun: suffix }));
 
   // NAME SHORTNAMES APIVERSION NAMESPACED KIND VERBS
   const table = await kubectl(['api-resources', '--namespaced=false', '-o', 'wide', '--no-headers']);

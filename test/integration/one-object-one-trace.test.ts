@@ -10,12 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type RunningApp } from '../../app/app.ts';
-import { parseConfig } from '../../runtime/config/load.ts';
+import type { RunningApp } from '../../app/app.ts';
 import { windowOf, windowStartMs } from '../../runtime/model/window.ts';
-import { createLogger } from '../../runtime/util/log.ts';
 import { TraceReaderClient, type StoredSpan } from './audit-traces.ts';
 import { createTestNamespace, kubeClients } from './helpers/kube.ts';
+import { startAllProducers } from './helpers/allProducers.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const env = inject('env');
@@ -37,21 +36,7 @@ const windows = () => new Set([windowOf(startedMs), windowOf(Date.now())]).size;
 
 beforeAll(async () => {
   ns = await createTestNamespace(kube.core, 'onekey');
-  const election = { namespace: ns, leaseDuration: '4s', renewDeadline: '3s', retryPeriod: '1s' };
-  const config = parseConfig({
-    clusters: [{ name: cluster, kubeconfig: env.kube.kubeconfig }],
-    tracer: { otlpEndpoint: env.jaeger.storage.otlpGrpc, scheduledDelay: '100ms' },
-    audit: { webhook: { listen: `127.0.0.1:${env.auditReceiverPort}` } },
-    informers: {
-      diffController: { enabled: true, leaderElection: { ...election, name: 'diff-watch' }, writerElection: { ...election, name: 'diff-writer' } },
-      eventController: { enabled: true, configMapNamespace: ns, leaderElection: { ...election, name: 'events' } },
-    },
-    metrics: { listen: '127.0.0.1:0' },
-  });
-  app = await startApp({ config, logger: createLogger({ level: 'error' }) });
-  reader = new TraceReaderClient(env.jaeger.storage.remoteStorage);
-  // Give the controllers a moment to list, so that they write for the changes below too.
-  await new Promise((r) => setTimeout(r, 3000));
+  ({ app, reader } = await startAllProducers(env, ns));
   await kubectl('create', 'namespace', `ns-${suffix}`);
   await kubectl('label', 'namespace', `ns-${suffix}`, 'team=a');
   await kubectl('create', 'clusterrole', `cr-${suffix}`, '--verb=get', '--resource=pods');
