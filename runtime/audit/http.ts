@@ -110,5 +110,9 @@ export function createWebhookServer(tls: AuditWebhookConfig['tls'], listener: Re
   // Bound slow clients: a request (headers and body) must arrive within a minute.
   server.requestTimeout = 60_000;
   server.headersTimeout = 30_000;
+  // Outlive the client's idle timeout (Go's transport, which the API server uses: 90 s) so the client, not
+  // this server, closes idle connections. Node's default (5 s) races with a batch being sent on a connection
+  // as it is closed; that POST fails with EOF and the API server does not retry it.
+  server.keepAliveTimeout = 120_000;
   return server;
 }

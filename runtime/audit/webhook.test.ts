@@ -3,6 +3,8 @@
  * aggregator, memory span cache and OTel SDK (in-memory exporter). Each case checks the status code,
  * the `audit_webhook_request` metric, and that a valid request right after is accepted and traced.
  */
+import { Agent, request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import { parseConfig } from '../config/load.ts';
 import { MemorySpanCache } from '../spancache/memory.ts';
 import { OtlpTracer } from '../tracer/otlp.ts';
 import { nullLogger } from '../util/log.ts';
+import { createWebhookServer } from './http.ts';
 import { startAuditPipeline, type RunningAuditPipeline } from './pipeline.ts';
 import { auditEvent, eventList } from './testdata.ts';
 
@@ -204,6 +207,42 @@ describe('audit webhook refusals', () => {
     const res = await post(`${h.url}/audit`, JSON.stringify(eventList([auditEvent({ name: 'by-ip' })])));
     expect(res.status).toBe(200);
     expect(await requestCount(h.registry, { cluster: 'tracetest', code: '200' })).toBe(1);
+  });
+});
+
+describe('audit webhook keep-alive', () => {
+  /** POSTs one batch through `agent` and reports whether it reused a pooled connection. */
+  function postVia(agent: Agent, url: string, name: string): Promise<{ status: number; connection: string; reused: boolean; socket: Socket }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, connection: String(res.headers.connection), reused: req.reusedSocket, socket: req.socket! }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(eventList([auditEvent({ name })])));
+    });
+  }
+
+  it('outlives the API server idle timeout (Go: 90 s), so the client closes idle connections, not the server', () => {
+    expect(createWebhookServer(undefined, () => undefined).keepAliveTimeout).toBeGreaterThan(90_000);
+  });
+
+  it('keeps idle connections open once terminating; each response then closes its own', async () => {
+    const h = await start();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await postVia(agent, `${h.url}/audit/tracetest`, 'ka-1');
+      expect(first).toMatchObject({ status: 200, connection: 'keep-alive', reused: false });
+      h.pipeline.terminating!();
+      await new Promise((r) => setTimeout(r, 200));
+      // Closing it here would race with a batch the API server may be writing on it (EOF is not retried).
+      expect(first.socket.destroyed).toBe(false);
+      const second = await postVia(agent, `${h.url}/audit/tracetest`, 'ka-2');
+      expect(second).toMatchObject({ status: 200, connection: 'close', reused: true });
+      await waitFor(() => second.socket.destroyed, 'the connection to close after its response');
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

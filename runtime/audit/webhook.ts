@@ -92,12 +92,13 @@ export class AuditWebhook {
   }
 
   /**
-   * Keeps accepting, but ends each connection after its response and closes the idle ones now: a client
-   * holding a keep-alive connection would otherwise keep sending to this pod after it left the endpoints.
+   * Keeps accepting, but ends each connection after its response: a client holding a keep-alive connection
+   * would otherwise keep sending to this pod after it left the endpoints. Idle connections are left open on
+   * purpose: closing one races with a request the API server may be writing on it, and a POST that meets a
+   * closed connection fails with EOF, which the API server's webhook does not retry (that batch is lost).
    */
   terminating(): void {
     this.closeConnections = true;
-    this.server.closeIdleConnections();
   }
 
   /** Refuses new requests (503), finishes the ones in flight, and closes idle and (after 5 s) busy connections. */
