@@ -2,8 +2,8 @@
  * Per-cluster API clients built from the config's `clusters` (kubeconfig file, or in-cluster
  * credentials when none is given). Every pipeline addresses a cluster by its configured name.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/schema.ts';
+import { inClusterCredentials, kubeconfigCredentials, type KubeCredentials } from './credentials.ts';
 import { KubeRest } from './rest.ts';
 
 export interface KubeClient {
@@ -19,15 +19,12 @@ export interface KubeClients {
   close(): void;
 }
 
-export function loadKubeConfig(cluster: Pick<ClusterConfig, 'name' | 'kubeconfig'>): KubeConfig {
-  const kc = new KubeConfig();
+export function loadKubeConfig(cluster: Pick<ClusterConfig, 'name' | 'kubeconfig'>): KubeCredentials {
   try {
-    if (cluster.kubeconfig) kc.loadFromFile(cluster.kubeconfig);
-    else kc.loadFromCluster();
+    return cluster.kubeconfig ? kubeconfigCredentials(cluster.kubeconfig) : inClusterCredentials();
   } catch (err) {
     throw new Error(`cluster ${cluster.name}: cannot load ${cluster.kubeconfig ? `kubeconfig ${cluster.kubeconfig}` : 'in-cluster credentials'}: ${(err as Error).message}`, { cause: err });
   }
-  return kc;
 }
 
 export function createKubeClients(clusters: Array<Pick<ClusterConfig, 'name' | 'kubeconfig'>>, requestTimeoutMs = 30_000): KubeClients {

@@ -1,5 +1,5 @@
 /**
- * The JSON REST transport to one apiserver, on top of client-node's KubeConfig for credentials, and
+ * The JSON REST transport to one apiserver, on top of credentials (ours, or client-node's KubeConfig), and
  * the verbs every caller needs (get, paginated list, create, replace, server-side apply, patches,
  * delete). Why not the generated clients: we need raw JSON (diffs must see exactly what the apiserver
  * sent; client-node 1.x turns timestamps into Dates), our own content types (apply, patches), streaming
@@ -10,6 +10,7 @@ import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Counter } from 'prom-client';
+import type { KubeCredentials } from './credentials.ts';
 import { apiErrorFromBody, isNotFound, type KubeApiError } from './errors.ts';
 import { listAll, type KubeObject, type ListOptions, type ListResult } from './list.ts';
 
@@ -59,19 +60,19 @@ export class KubeRest {
 
   constructor(
     readonly cluster: string,
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeCredentials | KubeConfig,
     private readonly opts: KubeRestOptions = {},
   ) {
-    const current = kc.getCurrentCluster();
-    if (!current) throw new Error(`cluster ${cluster}: kubeconfig has no current cluster`);
-    this.server = new URL(current.server);
+    const server = 'getCurrentCluster' in kc ? kc.getCurrentCluster()?.server : kc.server;
+    if (!server) throw new Error(`cluster ${cluster}: kubeconfig has no current cluster`);
+    this.server = new URL(server);
   }
 
   /** Options for one request: fresh credentials (tokens may rotate) and a shared keep-alive agent. */
   private async requestOptions(): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = {};
     try {
-      // Throws for plain http without skipTLSVerify (client-node 1.x policy), with the reason in the message.
+      // client-node's throws for plain http without skipTLSVerify (its 1.x policy), with the reason in the message.
       await this.kc.applyToHTTPSOptions(opts);
     } catch (err) {
       throw new Error(`cluster ${this.cluster}: cannot build client credentials: ${(err as Error).message}`, { cause: err });
