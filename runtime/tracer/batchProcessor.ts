@@ -207,6 +207,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
       }
     }
     this.metrics.batches.inc({ result: 'failed' });
+    this.droppedCount += batch.length;
     this.metrics.dropped.inc({ reason: 'export_failed' }, batch.length);
     this.logger.error('span export failed, batch dropped', { attempts: this.cfg.exportAttempts, spans: batch.length, err: lastError });
   }

@@ -74,7 +74,10 @@ export class LeaseManager {
   }
 
   get owned(): number[] {
-    return [...this.held].filter(([, s]) => s === 'owned').map(([p]) => p);
+    return [...this.held]
+      .filter(([, s]) => s === 'owned')
+      .map(([p]) => p)
+      .sort((x, y) => x - y);
   }
 
   /** One round: heartbeat, renew, hand back, take. Public for tests; the loop calls it. */
