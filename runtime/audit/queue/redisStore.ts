@@ -50,6 +50,16 @@ export function connectQueueRedis(cfg: AuditQueueRedisConfig, blocking = false):
   });
 }
 
+/**
+ * The entries of a one-stream XREADGROUP reply: RESP2 gives `[[key, entries]]`, ioredis 6 over RESP3
+ * flattens the map to `[key, entries]`; null when a blocking read timed out.
+ */
+export function streamEntries(reply: unknown[] | null): StreamEntry[] {
+  if (!reply || reply.length === 0) return [];
+  const pair = typeof reply[0] === 'string' || Buffer.isBuffer(reply[0]) ? reply : (reply[0] as unknown[]);
+  return (pair[1] as StreamEntry[] | undefined) ?? [];
+}
+
 export class QueueKeys {
   constructor(readonly prefix: string) {}
   stream(p: number): string {
@@ -105,10 +115,8 @@ export class RedisQueueStore implements LeaseStore {
   /** Reads as `consumer`: `after` = an ID reads its own pending entries after it; '>' reads new ones (blocking). */
   async read(client: Redis, p: number, consumer: string, after: string, count: number, blockMs: number): Promise<StreamEntry[]> {
     const block = after === '>' ? ['BLOCK', String(blockMs)] : [];
-    const reply = (await client.call('XREADGROUP', 'GROUP', this.group, consumer, 'COUNT', String(count), ...block, 'STREAMS', this.keys.stream(p), after)) as
-      | [string, StreamEntry[]][]
-      | null;
-    return reply?.[0]?.[1] ?? [];
+    const reply = (await client.call('XREADGROUP', 'GROUP', this.group, consumer, 'COUNT', String(count), ...block, 'STREAMS', this.keys.stream(p), after)) as unknown[] | null;
+    return streamEntries(reply);
   }
 
   async ack(p: number, ids: string[]): Promise<void> {
