@@ -41,7 +41,7 @@ async function startWorker(replica: string): Promise<Worker> {
     sinkFile,
     replica,
     partitions: PARTITIONS,
-    delayMs: 15,
+    delayMs: 40,
   };
   const r = runInTerminal(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'audit-queue-worker.ts'), JSON.stringify(job)], { cwd: process.cwd(), env: process.env });
   await r.waitFor('"url"', 60_000);

@@ -2,7 +2,8 @@
  * Reads one partition stream while this replica holds its lease. It first delivers again what an
  * earlier holder took and never acknowledged (its pending entries, from ID 0, in order), then new
  * entries. Each read batch is processed (one chain per object, in order; objects side by side), then
- * the export barrier waits until the spans written are exported, and only then are the entries acked.
+ * the export barrier waits until the spans written are exported, and only then are the entries acked;
+ * that wait overlaps the processing of the next batch (one batch's ack outstanding at a time).
  * An entry whose handling failed, and the later entries of its object, stay pending and are read again
  * after a pause, so per-object order holds; one that keeps failing is given up after `maxAttempts`.
  *
@@ -49,6 +50,16 @@ export interface ReaderDeps<T> {
   logger: Logger;
 }
 
+/** A handled batch, waiting for its spans' export before its ack. */
+interface Handled {
+  /** Entries to ack: handled, or given up. */
+  ids: string[];
+  /** Objects whose chain stopped at a failure (their remaining entries stay pending). */
+  failed: number;
+  droppedBefore: number;
+  entries: number;
+}
+
 interface Parsed<T> {
   id: string;
   key: string;
@@ -88,6 +99,13 @@ export class PartitionReader<T> {
     const p = this.cfg.partition;
     // '0' re-reads this partition's pending entries; undefined = read new ones.
     let cursor: string | undefined = '0';
+    // The previous batch's wait for export and ack, which runs while the next batch is handled.
+    let acking: Promise<boolean> | undefined;
+    const acked = async () => {
+      const ok = acking ? await acking : true;
+      acking = undefined;
+      return ok;
+    };
     while (!this.stopping.signal.aborted) {
       try {
         const entries = await store.read(client, p, this.consumer, cursor ?? '>', this.cfg.readBatch, this.cfg.blockMs);
@@ -99,7 +117,12 @@ export class PartitionReader<T> {
           cursor = entries[entries.length - 1]![0];
           this.deps.metrics.redelivered(entries.length);
         }
-        if (!(await this.process(entries))) {
+        const handled = await this.handle(entries);
+        const previousOk = await acked();
+        acking = this.ackAfterExport(handled);
+        // A failed object must not run ahead: read the pending entries again, after the acks so only what is left.
+        if (handled.failed > 0 || !previousOk) {
+          await acked();
           cursor = '0';
           await sleep(this.backoff.next(), this.stopping.signal);
         } else this.backoff.reset();
@@ -107,34 +130,50 @@ export class PartitionReader<T> {
         if (this.stopping.signal.aborted) break;
         this.deps.metrics.readErrors();
         logger.warn('audit queue partition read failed, retrying', { partition: p, stream: store.keys.stream(p), err });
+        await acked();
         cursor = '0';
         await sleep(this.backoff.next(), this.stopping.signal);
         if (/NOGROUP/.test((err as Error).message)) await store.ensureGroup(p).catch(() => undefined);
       }
     }
+    await acked();
   }
 
-  /** Handles, waits for export, acks. False when something stays pending (to be read again). */
-  private async process(entries: StreamEntry[]): Promise<boolean> {
-    const { barrier, store, metrics } = this.deps;
-    const p = this.cfg.partition;
+  /** Handles a batch: one chain per object, in order. */
+  private async handle(entries: StreamEntry[]): Promise<Handled> {
+    const { barrier, metrics } = this.deps;
     const { parsed, giveUp } = this.parse(entries);
-    const droppedBefore = barrier?.dropped();
+    const droppedBefore = barrier?.dropped() ?? 0;
     metrics.inFlight(parsed.length);
     const { done, failed } = await this.handleAll(parsed).finally(() => metrics.inFlight(-parsed.length));
-    if (barrier) {
-      await barrier.settled();
-      if (barrier.dropped() !== droppedBefore) {
-        // A span may be among those lost: ack nothing, deliver the batch again (duplicates are dropped by span ID).
-        this.deps.logger.warn('spans dropped while exporting an audit batch: it will be delivered again', { partition: p, entries: parsed.length });
-        return false;
+    return { ids: [...giveUp, ...done], failed, droppedBefore, entries: parsed.length };
+  }
+
+  /**
+   * Waits until the spans written are exported, then acks. False (nothing acked) when a span may have been
+   * dropped meanwhile or the ack failed: the entries stay pending and are delivered again.
+   */
+  private async ackAfterExport(h: Handled): Promise<boolean> {
+    const { barrier, store, metrics, logger } = this.deps;
+    const p = this.cfg.partition;
+    try {
+      if (barrier) {
+        await barrier.settled();
+        if (barrier.dropped() !== h.droppedBefore) {
+          // Duplicates of what was exported are dropped by span ID on the query side.
+          logger.warn('spans dropped while exporting an audit batch: it will be delivered again', { partition: p, entries: h.entries });
+          return false;
+        }
       }
+      await store.ack(p, h.ids);
+    } catch (err) {
+      metrics.readErrors();
+      logger.warn('audit queue ack failed: the batch will be delivered again', { partition: p, stream: store.keys.stream(p), entries: h.ids.length, err });
+      return false;
     }
-    const ids = [...giveUp, ...done];
-    await store.ack(p, ids);
-    for (const id of ids) this.attempts.delete(id);
-    metrics.acked(ids.length);
-    return failed === 0;
+    for (const id of h.ids) this.attempts.delete(id);
+    metrics.acked(h.ids.length);
+    return true;
   }
 
   /** Splits the entries into those to handle and those to ack unhandled (trimmed, unparsable, given up). */
