@@ -15,7 +15,9 @@ class FakeStream {
     this.entries.push([id, ['k', key, 'm', JSON.stringify({ key, n })]]);
   }
   store(): RedisQueueStore {
-    const self = this;
+    return this.asStore(this);
+  }
+  private asStore(self: FakeStream): RedisQueueStore {
     return {
       keys: new QueueKeys('t'),
       async read(_c: Redis, _p: number, _consumer: string, after: string, count: number) {
