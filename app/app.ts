@@ -95,6 +95,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           logger,
           registry,
           aggregator: write?.aggregator,
+          tracer: write?.tracer,
           decorators: informers.decorators,
           listen: opts.auditListen,
           reload: opts.reloadConfig && (() => opts.reloadConfig!().audit),
@@ -120,6 +121,8 @@ function startAudit(
     logger: Logger;
     registry: Registry;
     aggregator?: Aggregator;
+    /** Its batch processor tells the durable audit queue when spans are exported (ack after export). */
+    tracer?: OtlpTracer;
     decorators: RunningAuditPipeline['decorators'];
     listen?: HostPort;
     reload?: () => AuditConfig | undefined;
@@ -136,6 +139,7 @@ function startAudit(
     observe: kelemetrix?.observe,
     decorators: deps.decorators,
     reload: deps.reload,
+    barrier: deps.tracer && { dropped: () => deps.tracer!.processor.dropped, settled: () => deps.tracer!.processor.settled() },
   });
 }
 

@@ -28,6 +28,9 @@ export const PATHS = {
   /** Store passwords, one Secret key each (the runtime config names the file, never the value). */
   etcdPassword: '/etc/kelemetry/etcd-password',
   redisPassword: '/etc/kelemetry/redis-password',
+  /** The durable audit queue's Redis (spec.audit.queue.redis), mounted in the consumer only. */
+  auditQueueRedisTls: '/etc/kelemetry/audit-queue-redis-tls',
+  auditQueueRedisPassword: '/etc/kelemetry/audit-queue-redis-password',
   displayModes: '/etc/kelemetry/display-modes',
   /** The instance CA (ca.crt only) the Kelemetry pods verify the managed Jaeger's certificates with. */
   jaegerCa: '/etc/kelemetry/jaeger-ca',

@@ -180,10 +180,29 @@ function auditSection(inst: KelemetryInstance): Sections['audit'] {
       ...(token ? { bearerTokenFile: `${PATHS.webhookToken}/${token.key}` } : {}),
       forward: (audit.forward ?? []).map((f) => ({ name: f.name, url: f.url })),
     },
-    queue: { partitions: audit.workers },
+    queue: auditQueueConfig(inst),
     consumer: { enabled: true, inferObjectRef: audit.inferObjectRef },
     filter: auditFilterConfig(inst),
     ...auditDumpConfig(inst),
+  };
+}
+
+/** spec.audit.queue → audit.queue: with Redis, the password and CA as files mounted by the consumer construct. */
+function auditQueueConfig(inst: KelemetryInstance) {
+  const { workers, queue } = inst.spec.audit;
+  const redis = queue.backend === 'redis' ? queue.redis : undefined;
+  if (!redis) return { partitions: workers };
+  return {
+    backend: 'redis' as const,
+    partitions: workers,
+    redis: {
+      address: redis.address,
+      db: redis.db,
+      streamPrefix: redis.streamPrefix,
+      maxLen: redis.maxLen,
+      ...(redis.tlsSecretRef ? { tls: tlsFiles(PATHS.auditQueueRedisTls, false) } : {}),
+      ...(redis.passwordSecretRef ? { passwordFile: `${PATHS.auditQueueRedisPassword}/${redis.passwordSecretRef.key}` } : {}),
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { kelemetrixSectionOf } from '../../runtime/config/sections/kelemetrix.ts
 import { brokenAt, cel } from '../cel.ts';
 import { auditDumpSpec } from './auditDump.ts';
 import { auditFilterSpec } from './auditFilter.ts';
+import { auditQueueIssues, auditQueueSpec } from './auditQueue.ts';
 import { dnsLabel, objectName, replicas, secretKeyRef, workers } from './common.ts';
 import { podOptionsFor, serviceIssues, serviceOptions } from './pod.ts';
 import { RESOURCE_DEFAULTS } from './resourceDefaults.ts';
@@ -27,6 +28,7 @@ export const auditSpec = z
     workers: workers(8).meta({
       description: "Queue partitions, each with one consumer worker (the original's source.webhook.workerCount); events of one object stay in one partition, in order.",
     }),
+    queue: auditQueueSpec.prefault({}),
     tls: z
       .object({
         // On by default: kube-apiserver sends bearer tokens (the default authentication) over TLS only.
@@ -100,5 +102,6 @@ export function auditIssues(audit: z.output<typeof auditSpec>): string[] {
     ...brokenAt(auth.mode === 'ClientCertificate' && !auth.clientCaSecretRef, 'spec.audit.auth', CLIENT_CERT_NEEDS_CA.message),
     ...brokenAt(auth.mode === 'ClientCertificate' && !tls.enabled, 'spec.audit', CLIENT_CERT_NEEDS_TLS.message),
     ...serviceIssues(audit.service, 'spec.audit.service'),
+    ...auditQueueIssues(audit.queue),
   ];
 }

@@ -22,6 +22,9 @@ export class Consumer extends Construct {
     // A file, never an environment variable: the token does not show in `kubectl describe pod` or /proc/<pid>/environ.
     const token = auditTokenRef(ctx.inst);
     if (token) files.mountSecretKey('webhook-token', token, PATHS.webhookToken);
+    const queueRedis = audit.queue.backend === 'redis' ? audit.queue.redis : undefined;
+    if (queueRedis?.tlsSecretRef) files.mount({ name: 'audit-queue-redis-tls', secret: { secretName: queueRedis.tlsSecretRef.name } }, PATHS.auditQueueRedisTls);
+    if (queueRedis?.passwordSecretRef) files.mountSecretKey('audit-queue-redis-password', queueRedis.passwordSecretRef, PATHS.auditQueueRedisPassword);
     const container = kelemetryContainer(ctx, 'consumer', audit.pod, files, [containerPort('webhook', PORTS.webhook)]);
 
     const ports = [servicePort('webhook', PORTS.webhook, audit.service.nodePort)];

@@ -5,6 +5,7 @@
  */
 import { pseudoTraceSources, realTraceSources } from '../../runtime/model/constants.ts';
 import type { PluginMetrics } from '../metrics.ts';
+import { dropDuplicateSpans } from '../model/dedupe.ts';
 import { SpanTree } from '../model/tree.ts';
 import type { Span } from '../model/span.ts';
 import type { TraceIdentifier } from '../tracecache/types.ts';
@@ -20,7 +21,8 @@ export class JaegerStorageBackend implements Backend {
 
   private toTree(spans: Span[]): SpanTree | undefined {
     if (spans.length === 0) return undefined;
-    const { tree, orphans } = SpanTree.fromSpans(spans);
+    // A redelivered audit event is written again with the same span ID: show it once.
+    const { tree, orphans } = SpanTree.fromSpans(dropDuplicateSpans(spans).spans);
     if (orphans.length) this.metrics.orphanSpans.inc(orphans.length);
     return tree;
   }

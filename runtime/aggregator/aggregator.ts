@@ -210,6 +210,7 @@ export class SpanAggregator implements Aggregator {
             ...this.eventSpanTags,
           },
           logs: event.logs.map((l) => ({ name: l.message, timeMs: event.startMs, attributes: { [logTypeAttr]: l.type, ...l.attrs } })),
+          ...(event.spanId ? { spanId: event.spanId } : {}),
         })
         .end();
       // The object may have changed its owner or parent-link since its span was created: let the linkers look again.

@@ -33,6 +33,8 @@ export interface SpanEvent {
   endMs?: number;
   tags: Record<string, string>;
   logs: SpanLog[];
+  /** Deterministic span ID (16 hex digits), so a span written again after a redelivery is recognisably the same. */
+  spanId?: string;
 }
 
 /**

@@ -60,7 +60,8 @@ export class AuditConsumer {
     };
   }
 
-  async handle(queued: AuditMessage, partition: number): Promise<void> {
+  /** False when the span could not be written (a durable queue delivers the event again). */
+  async handle(queued: AuditMessage, partition: number): Promise<boolean> {
     const inferred = !queued.object && this.infer ? await this.infer(queued) : undefined;
     const msg = inferred ? { ...queued, object: inferred } : queued;
     const { cluster, event, object } = msg;
@@ -70,7 +71,7 @@ export class AuditConsumer {
       // The filter drops events without an object; `!object` only narrows the type.
       this.metrics.filtered.inc({ cluster, reason: reason ?? 'noObject' });
       end({ hasTrace: 'false', error: '' });
-      return;
+      return true;
     }
     const input = toAuditSpan(msg, object, this.ignoreImpersonatedUser);
     await this.decorate(msg, object, input.span);
@@ -81,6 +82,7 @@ export class AuditConsumer {
     }
     const error = await this.send(msg, input.object, input.span);
     end({ hasTrace: 'true', error });
+    return error === '';
   }
 
   private async decorate(message: AuditMessage, object: AuditObject, span: SpanEvent): Promise<void> {

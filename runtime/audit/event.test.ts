@@ -88,3 +88,15 @@ describe('audit filter', () => {
     expect(check('tracetest', { ...auditEvent(), objectRef: undefined })).toBe('noObject');
   });
 });
+
+describe('audit span ID', () => {
+  it('is derived from cluster, audit ID and stage, so a redelivered event writes the same span', () => {
+    const e = auditEvent();
+    const first = toAuditSpan(msg(e), msg(e).object!, false).span.spanId;
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
+    expect(toAuditSpan(msg(e), msg(e).object!, false).span.spanId).toBe(first);
+    expect(toAuditSpan(msg(e, 'other'), msg(e, 'other').object!, false).span.spanId).not.toBe(first);
+    expect(toAuditSpan(msg({ ...e, stage: 'ResponseStarted' }), msg(e).object!, false).span.spanId).not.toBe(first);
+    expect(toAuditSpan(msg({ ...e, auditID: undefined }), msg(e).object!, false).span.spanId).toBeUndefined();
+  });
+});

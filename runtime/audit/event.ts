@@ -2,6 +2,7 @@
  * From an audit message (its object already resolved at the webhook) to the audit span to write
  * (spec 3.5, 5.5). Pure functions; the consumer sequences them.
  */
+import { createHash } from 'node:crypto';
 import { Tag, TraceSource } from '../model/constants.ts';
 import type { RichObject, SpanEvent } from '../aggregator/types.ts';
 import { responseMeta } from './object.ts';
@@ -70,6 +71,17 @@ function auditTags(msg: AuditMessage, object: AuditObject, username: string): Re
   return tags;
 }
 
+/**
+ * The audit span's ID from (cluster, auditID, stage): a redelivered event writes the same span again,
+ * which the query side drops as a duplicate. Random (undefined) when the event has no audit ID.
+ */
+export function auditSpanId(cluster: string, event: AuditEvent): string | undefined {
+  if (!event.auditID) return undefined;
+  const id = createHash('sha256').update(`${cluster}\0${event.auditID}\0${event.stage ?? ''}`).digest('hex').slice(0, 16);
+  // The all-zero span ID is invalid in OTel.
+  return /^0+$/.test(id) ? undefined : id;
+}
+
 export interface AuditSpanInput {
   object: RichObject;
   span: SpanEvent;
@@ -80,6 +92,7 @@ export function toAuditSpan(msg: AuditMessage, object: AuditObject, ignoreImpers
   const username = auditUsername(msg.event, ignoreImpersonatedUser);
   const startMs = timeMs(msg.event.requestReceivedTimestamp, msg.receivedAtMs);
   const endMs = Math.max(startMs, timeMs(msg.event.stageTimestamp, startMs));
+  const spanId = auditSpanId(msg.cluster, msg.event);
   return {
     object: richObject(object, msg.event),
     span: {
@@ -89,6 +102,7 @@ export function toAuditSpan(msg: AuditMessage, object: AuditObject, ignoreImpers
       endMs,
       tags: auditTags(msg, object, username),
       logs: [],
+      ...(spanId ? { spanId } : {}),
     },
   };
 }

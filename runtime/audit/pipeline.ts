@@ -1,12 +1,12 @@
 /**
  * The audit pipeline as one component: it builds the parts and wires them one way,
  *
- *   webhook ──► (envelope filter) bounded partitioned queue ──► consumer workers ──► aggregator
+ *   webhook ──► (envelope filter) partitioned queue (memory, or Redis Streams) ──► consumer workers ──► aggregator
  *      └──► observers (kelemetrix, dump), forwarder       filter reload + dynamic filter ConfigMaps (pipelineParts.ts)
  *
  * and stops them in that order: the webhook refuses new batches (503) and finishes the ones in flight,
  * the forwarder finishes its requests, the queue drains for up to ten seconds, and whatever is left is
- * counted and logged.
+ * counted and logged (memory; the Redis queue leaves unread entries to the other replicas).
  */
 import type { Registry } from 'prom-client';
 import type { Aggregator } from '../aggregator/types.ts';
@@ -22,7 +22,7 @@ import type { AuditDecorator } from './decorator.ts';
 import { AuditFilter } from './filter.ts';
 import { AuditForwarder } from './forward.ts';
 import { PipelineParts } from './pipelineParts.ts';
-import { PartitionedQueue } from './queue.ts';
+import { createAuditQueue, type AuditQueue, type ExportBarrier } from './queue/index.ts';
 import type { AuditMessage, ReceivedAuditEvent } from './types.ts';
 import { AuditWebhook } from './webhook.ts';
 
@@ -45,13 +45,15 @@ export interface AuditPipelineDeps {
   observe?: (received: ReceivedAuditEvent) => void;
   /** Reads the config again, for applying a changed `audit.filter` without a restart (`kelemetry run` passes it). */
   reload?: () => AuditConfig | undefined;
+  /** Durable queue: entries are acked once this says the spans written are exported (the tracer's processor). */
+  barrier?: ExportBarrier;
 }
 
 export interface RunningAuditPipeline extends RunningComponent {
   /** Webhook base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   port: number;
-  queue?: PartitionedQueue<AuditMessage>;
+  queue?: AuditQueue<AuditMessage>;
   /** Decorators applied to every audit span (append to add one). */
   decorators: AuditDecorator[];
 }
@@ -65,7 +67,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
 
   const aggregator = config.consumer.enabled ? deps.aggregator : undefined;
   if (config.consumer.enabled && !aggregator) throw new Error('audit consumer is enabled but no aggregator was built (configure tracer)');
-  const queue = aggregator ? new PartitionedQueue<AuditMessage>({ ...config.queue, consumerGroup: config.consumer.group }, { registry, logger }) : undefined;
+  const queue = aggregator ? await createAuditQueue<AuditMessage>(config.queue, config.consumer.group, { registry, logger, barrier: deps.barrier }) : undefined;
   const parts = new PipelineParts(config, { clusters: deps.clusters, filter, registry, logger, observe: deps.observe, reload: deps.reload });
   const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger, infer: parts.infer }) : undefined;
   const forwarder = config.webhook.forward.length > 0 ? new AuditForwarder(config.webhook.forward, { registry, logger }) : undefined;

@@ -5,7 +5,7 @@
  *
  *   200 accepted · 400 not an EventList / unattributable source · 401 bad token · 404 unknown cluster or
  *   path · 405 not POST · 413 body (or batch) over the limit · 429 queue full (Retry-After; the apiserver retries) ·
- *   503 shutting down.
+ *   503 shutting down, or the durable queue's Redis did not store the batch (Retry-After).
  *
  * An accepted batch flows one way from here: its events into the queue (admit.ts), each received event to
  * the observer (kelemetrix), and the body to the forwarder.
@@ -24,7 +24,7 @@ import type { AuditFilter } from './filter.ts';
 import { forwardHeader, forwardHeaderValue, type AuditForwarder } from './forward.ts';
 import { createWebhookServer, HttpError, loadToken, readBody, statusBody, tokenMatches } from './http.ts';
 import { BadAuditBody, parseEventList } from './parse.ts';
-import type { PartitionedQueue } from './queue.ts';
+import type { AuditQueue } from './queue/types.ts';
 import type { AuditMessage, EventList, ReceivedAuditEvent } from './types.ts';
 
 export interface AuditWebhookDeps {
@@ -32,7 +32,7 @@ export interface AuditWebhookDeps {
   /** Its envelope part drops events before they are queued. */
   filter: AuditFilter;
   /** Absent when the consumer is disabled: batches are accepted, nothing is queued. */
-  queue?: PartitionedQueue<AuditMessage>;
+  queue?: AuditQueue<AuditMessage>;
   /** Sees every event of every accepted batch, before filtering; not refused ones, which the apiserver resends. */
   observe?: (received: ReceivedAuditEvent) => void;
   forwarder?: AuditForwarder;
@@ -143,12 +143,17 @@ export class AuditWebhook {
     const body = await readBody(req, this.config.maxBodyBytes);
     const list = parseBody(body);
     const batch = list.items.map((event): ReceivedAuditEvent => ({ cluster, sourceAddr, event, receivedAtMs }));
-    const result = admit(batch, this.deps.filter, this.deps.queue);
+    const result = await admit(batch, this.deps.filter, this.deps.queue);
     if (result.status === 'full') {
       this.events.inc({ cluster, result: 'refused' }, batch.length);
       throw new HttpError(429, 'audit queue is full, retry later', { 'Retry-After': '1' });
     }
     if (result.status === 'closed') throw new HttpError(503, 'shutting down', { 'Retry-After': '1' });
+    if (result.status === 'unavailable') {
+      // Logged with its cause by the queue; counted there (audit_queue_unavailable_total) and here per cluster.
+      this.events.inc({ cluster, result: 'refused' }, batch.length);
+      throw new HttpError(503, `audit queue store unavailable, retry later: ${result.reason}`, { 'Retry-After': '1' });
+    }
     if (result.status === 'tooLarge') {
       this.events.inc({ cluster, result: 'refused' }, batch.length);
       throw new HttpError(413, `batch of ${result.events} events exceeds the audit queue capacity of ${result.capacity} (audit.queue.capacity)`);

@@ -49,12 +49,14 @@ export function connectEtcd(conn: EtcdConnection): Etcd3 {
   return new Etcd3(opts);
 }
 
-export function connectRedis(conn: RedisConnection): Redis {
-  const tls = readTls(conn.tls, 'stores.redis');
+/** `what` names the setting in errors; `extra` adds client options (the audit queue's timeouts). */
+export function connectRedis(conn: RedisConnection, what = 'stores.redis', extra: RedisOptions = {}): Redis {
+  const tls = readTls(conn.tls, what);
   const opts: RedisOptions = {
-    password: password(conn, 'stores.redis'),
+    password: password(conn, what),
     // Fail a command after a few reconnect attempts instead of queueing it forever.
     maxRetriesPerRequest: 3,
+    ...extra,
     ...(tls || conn.url.startsWith('rediss://') ? { tls: { ...tls, rejectUnauthorized: !conn.tls?.insecureSkipVerify } } : {}),
   };
   return new Redis(conn.url, opts);

@@ -90,3 +90,36 @@ describe('bounded batch processor', () => {
     await tracer.shutdown();
   });
 });
+
+describe('export barrier (settled, preset span IDs)', () => {
+  it('settled() resolves once the spans ended before it are exported, though more keep coming', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = tracerWith(exporter, new Registry(), { scheduledDelay: 10_000 });
+    for (let i = 0; i < 5; i++) tracer.start(spec(i)).end();
+    const settled = tracer.processor.settled();
+    for (let i = 5; i < 8; i++) tracer.start(spec(i)).end();
+    await settled;
+    expect(exporter.getFinishedSpans().length).toBeGreaterThanOrEqual(5);
+    expect(tracer.processor.dropped).toBe(0);
+    await tracer.shutdown();
+  });
+
+  it('settled() resolves after a failed export too, and dropped counts the loss', async () => {
+    const failing: SpanExporter = { export: (_s, cb) => cb({ code: ExportResultCode.FAILED, error: new Error('down') }), shutdown: () => Promise.resolve() };
+    const tracer = tracerWith(failing, new Registry(), { exportAttempts: 1 });
+    tracer.start(spec(1)).end();
+    await tracer.processor.settled();
+    expect(tracer.processor.dropped).toBe(1);
+    await tracer.shutdown();
+  });
+
+  it('a preset span ID is used for that span only', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = tracerWith(exporter, new Registry());
+    const a = tracer.start({ ...spec(1), spanId: '00000000000000ab' });
+    const b = tracer.start(spec(2));
+    expect(a.ref.spanId).toBe('00000000000000ab');
+    expect(b.ref.spanId).not.toBe('00000000000000ab');
+    await tracer.shutdown();
+  });
+});

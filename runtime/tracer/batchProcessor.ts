@@ -40,6 +40,13 @@ export type ExportListener = (spans: ReadableSpan[], doneAtMs: number) => void;
 
 export class BoundedBatchProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
+  /** Spans taken into the queue so far; the queue holds numbers ended-queue.length+1 … ended. */
+  private ended = 0;
+  /** Spans dropped so far, for callers that must not trust a span that may be among them. */
+  private droppedCount = 0;
+  /** First span number of each export in flight. */
+  private readonly inFlightFrom = new Map<Promise<void>, number>();
+  private waiters: { upTo: number; resolve: () => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
   private shutDown = false;
@@ -88,11 +95,13 @@ export class BoundedBatchProcessor implements SpanProcessor {
       return;
     }
     this.queue.push(span);
+    this.ended++;
     if (this.queue.length >= this.cfg.maxExportBatchSize) this.pump();
     else this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
   }
 
   private drop(reason: string, n: number): void {
+    this.droppedCount += n;
     this.metrics.dropped.inc({ reason }, n);
     this.droppedSinceLog += n;
     const now = Date.now();
@@ -111,14 +120,51 @@ export class BoundedBatchProcessor implements SpanProcessor {
       this.timer = undefined;
     }
     while (this.queue.length > 0 && this.inFlight.size < this.cfg.maxConcurrentExports) {
+      const from = this.ended - this.queue.length + 1;
       const batch = this.queue.splice(0, this.cfg.maxExportBatchSize);
       const p: Promise<void> = this.exportWithRetry(batch).finally(() => {
         this.inFlight.delete(p);
+        this.inFlightFrom.delete(p);
+        this.wakeWaiters();
         if (this.queue.length >= this.cfg.maxExportBatchSize || (this.shutDown && this.queue.length > 0)) this.pump();
         else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
       });
       this.inFlight.add(p);
+      this.inFlightFrom.set(p, from);
     }
+  }
+
+  /** Spans dropped since start (queue full, export failed, shut down). */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /**
+   * Resolves once every span ended before the call has been exported or dropped (compare `dropped`
+   * before and after to know which). Unlike forceFlush it does not wait for spans ended later, so it
+   * returns under steady load; it does start exporting what is queued.
+   */
+  settled(): Promise<void> {
+    const upTo = this.ended;
+    if (this.firstUnsettled() > upTo) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiters.push({ upTo, resolve }));
+    this.pump();
+    return done;
+  }
+
+  /** The number of the oldest span still queued or being exported (ended + 1 when none). */
+  private firstUnsettled(): number {
+    let first = this.ended - this.queue.length + 1;
+    for (const from of this.inFlightFrom.values()) first = Math.min(first, from);
+    return first;
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const first = this.firstUnsettled();
+    const ready = this.waiters.filter((w) => w.upTo < first);
+    this.waiters = this.waiters.filter((w) => w.upTo >= first);
+    for (const w of ready) w.resolve();
   }
 
   private exportOnce(batch: ReadableSpan[]): Promise<ExportResult> {
@@ -161,6 +207,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
       }
     }
     this.metrics.batches.inc({ result: 'failed' });
+    this.droppedCount += batch.length;
     this.metrics.dropped.inc({ reason: 'export_failed' }, batch.length);
     this.logger.error('span export failed, batch dropped', { attempts: this.cfg.exportAttempts, spans: batch.length, err: lastError });
   }

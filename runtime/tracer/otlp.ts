@@ -9,7 +9,7 @@ import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, RandomIdGenerator, type IdGenerator, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../util/log.ts';
 import { BoundedBatchProcessor, type BatchConfig, type TracerConfig } from './batchProcessor.ts';
@@ -43,9 +43,27 @@ export function createOtlpExporter(cfg: TracerConfig): SpanExporter {
   });
 }
 
+/**
+ * Random IDs, except a span ID preset for the next span started: spans written again after a
+ * redelivery (audit spans) keep their ID, so the query side can drop the copy.
+ */
+class PresetIdGenerator implements IdGenerator {
+  next: string | undefined;
+  private readonly random = new RandomIdGenerator();
+  generateTraceId(): string {
+    return this.random.generateTraceId();
+  }
+  generateSpanId(): string {
+    const id = this.next;
+    this.next = undefined;
+    return id ?? this.random.generateSpanId();
+  }
+}
+
 export class OtlpTracer implements Tracer {
   readonly processor: BoundedBatchProcessor;
   private readonly resourceAttributes: Record<string, string>;
+  private readonly ids = new PresetIdGenerator();
   private readonly providers = new Map<string, { provider: BasicTracerProvider; tracer: ReturnType<BasicTracerProvider['getTracer']> }>();
 
   constructor(cfg: OtlpTracerConfig, deps: OtlpTracerDeps) {
@@ -59,6 +77,7 @@ export class OtlpTracer implements Tracer {
       const provider = new BasicTracerProvider({
         resource: resourceFromAttributes({ ...this.resourceAttributes, 'service.name': service }),
         spanProcessors: [this.processor],
+        idGenerator: this.ids,
         // Event spans carry many tags and diff logs; the SDK's default of 128 of each is enough but keep it explicit.
         spanLimits: { attributeCountLimit: 256, eventCountLimit: 512 },
       });
@@ -72,7 +91,10 @@ export class OtlpTracer implements Tracer {
     const parentCtx = spec.parent
       ? trace.setSpanContext(ROOT_CONTEXT, { traceId: spec.parent.traceId, spanId: spec.parent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true })
       : ROOT_CONTEXT;
-    const span: Span = this.tracerFor(spec.service).startSpan(
+    const tracer = this.tracerFor(spec.service);
+    // startSpan asks the generator synchronously, once, for this span's ID.
+    this.ids.next = spec.spanId;
+    const span: Span = tracer.startSpan(
       spec.name,
       { kind: SpanKind.INTERNAL, startTime: spec.startMs, attributes: spec.attributes, root: !spec.parent },
       parentCtx,

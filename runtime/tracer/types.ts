@@ -17,6 +17,8 @@ export interface SpanSpec {
   parent?: SpanRef;
   attributes: Record<string, string>;
   logs?: SpanLogSpec[];
+  /** 16 hex digits; random when absent. Set for spans that may be written twice (audit redelivery). */
+  spanId?: string;
 }
 
 /** A span whose identity is known but which is exported only once `end()` is called. */

@@ -11,7 +11,7 @@
  */
 import { sampleUsage } from './common/resources.ts';
 import { ascending } from './common/stats.ts';
-import { lossCounts } from './audit/counts.ts';
+import { lossCounts, sumLosses } from './audit/counts.ts';
 import { runGenerator } from './audit/generate.ts';
 import { parseOptions } from './audit/options.ts';
 import { ExportProbe, startPipeline, warmUp } from './audit/pipeline.ts';
@@ -24,7 +24,7 @@ export async function main(args: string[]): Promise<void> {
   const opts = parseOptions(args);
   if (opts.peer) return runPeer(opts, args);
   const pipeline = await startPipeline(opts);
-  const probe = new ExportProbe(pipeline.app);
+  const probe = new ExportProbe(pipeline.apps);
   await warmUp(pipeline, probe);
 
   const sampling = sampleUsage();
@@ -33,7 +33,7 @@ export async function main(args: string[]): Promise<void> {
   const usage = sampling.stop();
   const wallMs = (probe.lastExportMs || Date.now()) - gen.startedAtMs;
 
-  const losses = await lossCounts(pipeline.registry);
+  const losses = sumLosses(await Promise.all(pipeline.registries.map((r) => lossCounts(r))));
   await pipeline.stop();
   console.log(formatReport({ opts, args, gen, usage, wallMs, latencies: ascending(probe.latencies), exported: probe.exported, losses }));
 }

@@ -29,6 +29,8 @@ export const SECRET_NAME_FIELDS = [
   'storage.etcd.external.passwordSecretRef.name',
   'storage.redis.external.tlsSecretRef.name',
   'storage.redis.external.passwordSecretRef.name',
+  'audit.queue.redis.tlsSecretRef.name',
+  'audit.queue.redis.passwordSecretRef.name',
 ];
 /** ConfigMaps of the instance namespace the spec names (audit.filter.configMap lives in each traced cluster, read under the reader role). */
 export const CONFIG_MAP_NAME_FIELDS = ['frontend.displayModes.configMapRef.name'];

@@ -5,7 +5,7 @@
  * to a bounded queue partitioned by object, from which the consumer writes audit spans.
  */
 import { z } from 'zod';
-import { DEFAULT_EXCLUDED_RESOURCES, checkRegexes, duration, listenAddress, serverTls } from '../common.ts';
+import { DEFAULT_EXCLUDED_RESOURCES, checkRegexes, clientTls, duration, listenAddress, serverTls } from '../common.ts';
 
 const forwardTarget = z.object({
   /** Label in metrics and logs. */
@@ -43,14 +43,54 @@ export const auditWebhookSection = z.object({
   forward: z.array(forwardTarget).default([]),
 });
 
+/**
+ * The durable queue backend (runtime/audit/queue/redis.ts): one Redis stream per partition, a consumer
+ * group, and one replica owning each partition at a time through a lease. The connection fields are the
+ * span cache's Redis connection (`stores.redis`) with `address` instead of a URL.
+ */
+export const auditQueueRedisSection = z.object({
+  /** host:port of the Redis server. */
+  address: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'want host:port, e.g. redis:6379'),
+  /** Database number. */
+  db: z.number().int().min(0).default(0),
+  /** Connect over TLS (rediss). */
+  tls: clientTls.optional(),
+  /** Read the password from this environment variable, never from the file. */
+  passwordEnv: z.string().optional(),
+  /** Or from this file (a mounted Secret key). */
+  passwordFile: z.string().min(1).optional(),
+  /** Key prefix: streams `<prefix>:p<N>`, leases `<prefix>:lease:<N>`, replicas `<prefix>:replicas`. */
+  streamPrefix: z.string().min(1).default('kelemetry:audit'),
+  /**
+   * Approximate bound of each partition stream (XADD MAXLEN ~). Trimming drops the oldest entries, acked
+   * or not: keep it well above what the consumers can fall behind by.
+   */
+  maxLen: z.number().int().positive().default(1_000_000),
+  /** A partition lease lasts this long without renewal; a dead replica's partitions move after it. */
+  leaseDuration: duration.prefault('10s'),
+  /** How often leases are renewed, the replica heartbeat written and the fair share recomputed. */
+  renewInterval: duration.prefault('3s'),
+  /** Entries read per XREADGROUP per partition (one batch: processed, flushed, then acked). */
+  readBatch: z.number().int().min(1).max(10_000).default(256),
+  /** How long one blocking read waits for new entries. */
+  blockTimeout: duration.prefault('1s'),
+});
+
 export const auditQueueSection = z.object({
+  /** `memory`: in-process, lost on a crash, single replica. `redis`: durable Redis Streams, several replicas. */
+  backend: z.enum(['memory', 'redis']).default('memory'),
   /** Partitions = consumer workers; events of one object always go to the same partition, in order. */
   partitions: z.number().int().min(1).max(1024).default(8),
   /**
-   * Events held across all partitions. A batch that does not fit is refused with 429 (the apiserver
-   * retries). Memory: roughly 5-10 KiB per queued RequestResponse event.
+   * Events held across all partitions (memory backend); the largest batch either backend accepts. A
+   * batch that does not fit is refused with 429 (the apiserver retries). Memory: roughly 5-10 KiB per
+   * queued RequestResponse event.
    */
   capacity: z.number().int().positive().default(20_000),
+  /** Required with backend `redis`. */
+  redis: auditQueueRedisSection.optional(),
+}).superRefine((q, ctx) => {
+  if (q.backend === 'redis' && !q.redis) ctx.addIssue({ code: 'custom', path: ['redis'], message: 'audit.queue.backend is "redis" but audit.queue.redis is not set' });
 });
 
 export const auditConsumerSection = z.object({
@@ -123,6 +163,7 @@ export const auditSection = z.object({
 export type AuditConfig = z.output<typeof auditSection>;
 export type AuditWebhookConfig = z.output<typeof auditWebhookSection>;
 export type AuditQueueConfig = z.output<typeof auditQueueSection>;
+export type AuditQueueRedisConfig = z.output<typeof auditQueueRedisSection>;
 export type AuditConsumerConfig = z.output<typeof auditConsumerSection>;
 export type AuditFilterConfig = z.output<typeof auditFilterSection>;
 export type AuditDumpConfig = z.output<typeof auditDumpSection>;

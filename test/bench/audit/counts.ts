@@ -22,3 +22,8 @@ export async function lossCounts(registry: Registry): Promise<LossCounts> {
     filtered: await metricSum(registry, 'audit_consumer_filtered_total'),
   };
 }
+
+/** The losses of several replicas together. */
+export function sumLosses(all: LossCounts[]): LossCounts {
+  return all.reduce((a, b) => ({ droppedSpans: a.droppedSpans + b.droppedSpans, sendErrors: a.sendErrors + b.sendErrors, filtered: a.filtered + b.filtered }), { droppedSpans: 0, sendErrors: 0, filtered: 0 });
+}

@@ -15,7 +15,10 @@ options:
   --otlp HOST:PORT   export to this collector (default: a local OTLP sink that discards)
   --span-cache memory|etcd|redis   (default memory)
   --etcd URL         etcd for --span-cache etcd (default http://127.0.0.1:2379)
-  --redis URL        Redis for --span-cache redis (default redis://127.0.0.1:6379)
+  --redis URL        Redis for --span-cache redis and --queue redis (default redis://127.0.0.1:6379)
+  --queue memory|redis   audit queue backend (default memory); redis = durable Redis Streams, acked after export
+  --replicas N       consumer replicas (runtimes in this process sharing the Redis queue; needs --queue redis
+                     for N > 1; default 1). The generator posts to the first one's webhook; all consume.
 
 comparison with the original (both as server processes exporting over OTLP to a timestamping receiver process):
   --peer upstream    also run the original Kelemetry (github.com/kubewharf/kelemetry v0.2.7, built from its Go
@@ -36,6 +39,8 @@ export interface Options {
   rate: number;
   otlp?: string;
   spanCache: 'memory' | 'etcd' | 'redis';
+  queue: 'memory' | 'redis';
+  replicas: number;
   etcd?: string;
   redis?: string;
   /** The implementation to compare with (only `upstream`). */
@@ -47,12 +52,16 @@ export interface Options {
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis', 'peer', 'rounds', 'paced-rate'], ['from-sources']);
+  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis', 'peer', 'rounds', 'paced-rate', 'queue', 'replicas'], ['from-sources']);
   const peer = args.string('peer');
   if (peer !== undefined && peer !== 'upstream') throw new Error(`--peer wants "upstream", got ${peer}`);
-  if (peer && (args.has('rate') || args.has('otlp') || args.string('span-cache', 'memory') !== 'memory')) {
-    throw new Error('--peer compares memory span caches exporting to its own receiver: drop --rate, --otlp and --span-cache');
+  if (peer && (args.has('rate') || args.has('otlp') || args.string('span-cache', 'memory') !== 'memory' || args.has('queue') || args.has('replicas'))) {
+    throw new Error('--peer compares memory span caches and queues exporting to its own receiver: drop --rate, --otlp, --span-cache, --queue and --replicas');
   }
+  const queue = args.string('queue', 'memory');
+  if (queue !== 'memory' && queue !== 'redis') throw new Error(`--queue wants memory or redis, got ${queue}`);
+  const replicas = args.positiveInteger('replicas', 1);
+  if (replicas > 1 && queue !== 'redis') throw new Error('--replicas above 1 needs --queue redis (the memory queue is per process)');
   return {
     events: args.number('events', 40_000),
     objects: args.number('objects', 2_000),
@@ -62,6 +71,8 @@ export function parseOptions(argv: string[]): Options {
     rate: args.number('rate', 0),
     otlp: args.string('otlp'),
     spanCache: args.string('span-cache', 'memory') as Options['spanCache'],
+    queue,
+    replicas,
     etcd: args.string('etcd'),
     redis: args.string('redis'),
     peer,

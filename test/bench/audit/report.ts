@@ -24,7 +24,7 @@ export function formatReport({ opts, args, gen, usage, wallMs, latencies, export
   const { cpuSeconds, peakRss } = usage;
   const dropped = gen.sent - exported - losses.filtered;
   return `
-audit pipeline benchmark (${new Date().toISOString()}, node ${process.version}, ${opts.spanCache} span cache, export to ${opts.otlp ?? 'local OTLP sink'})
+audit pipeline benchmark (${new Date().toISOString()}, node ${process.version}, ${opts.spanCache} span cache, ${opts.queue} queue × ${opts.replicas} replica${opts.replicas > 1 ? 's (one process)' : ''}, export to ${opts.otlp ?? 'local OTLP sink'})
   events sent          ${gen.sent.toLocaleString('en-US')} ${opts.rate ? `paced at ${opts.rate}/s` : 'unpaced (saturation)'} in ${Math.ceil(gen.sent / opts.batch)} batches of ≤${opts.batch}, ${fmt(gen.bytes / gen.sent / 1024)} KiB/event, ${opts.objects} live objects, ${opts.concurrency} concurrent POSTs
   throughput           ${fmt(gen.sent / (wallMs / 1000), 0)} events/s (first POST → last audit span exported, ${fmt(wallMs / 1000, 2)} s)
   CPU                  ${fmt((cpuSeconds / gen.sent) * 1000, 3)} CPU-s per 1,000 events (runtime process only; ${fmt(cpuSeconds, 2)} CPU-s total)

@@ -4,24 +4,12 @@
  * partition is consumed by one loop in order, so one object's events are processed sequentially.
  */
 import type { Registry } from 'prom-client';
-import { gauge } from '../metrics/define.ts';
-import type { Logger } from '../util/log.ts';
-import { sleep } from '../util/sleep.ts';
+import { gauge } from '../../metrics/define.ts';
+import type { Logger } from '../../util/log.ts';
+import { sleep } from '../../util/sleep.ts';
+import { partitionOf, type AuditQueue, type EnqueueResult, type QueueHandler, type QueueItem } from './types.ts';
 
-/** FNV-1a, 32 bit. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-interface Entry<T> {
-  key: string;
-  value: T;
-}
+type Entry<T> = QueueItem<T>;
 
 class Partition<T> {
   items: Entry<T>[] = [];
@@ -66,7 +54,7 @@ class Partition<T> {
   }
 }
 
-export type QueueHandler<T> = (value: T, partition: number) => Promise<void>;
+export type { QueueHandler } from './types.ts';
 
 export interface QueueSettings {
   partitions: number;
@@ -80,7 +68,8 @@ export interface QueueSettings {
   perPartitionConcurrency?: number;
 }
 
-export class PartitionedQueue<T> {
+export class PartitionedQueue<T> implements AuditQueue<T> {
+  readonly backend = 'memory';
   readonly partitions: number;
   readonly capacity: number;
   private readonly perPartitionConcurrency: number;
@@ -113,16 +102,17 @@ export class PartitionedQueue<T> {
     return this.total;
   }
 
-  private partitionOf(key: string): number {
-    return fnv1a(key) % this.partitions;
-  }
-
   /** Admits every item or none (false: not enough room, or the queue is closed). */
   tryEnqueueAll(items: { key: string; value: T }[]): boolean {
     if (this.closed || this.total + items.length > this.capacity) return false;
-    for (const { key, value } of items) this.parts[this.partitionOf(key)]!.push({ key, value });
+    for (const { key, value } of items) this.parts[partitionOf(key, this.partitions)]!.push({ key, value });
     this.total += items.length;
     return true;
+  }
+
+  enqueueAll(items: QueueItem<T>[]): Promise<EnqueueResult> {
+    if (this.closed) return Promise.resolve({ status: 'closed' });
+    return Promise.resolve(this.tryEnqueueAll(items) ? { status: 'accepted' } : { status: 'full' });
   }
 
   /** Starts one consumer loop per partition. The handler must not throw (it owns its errors). */

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { nullLogger } from '../util/log.ts';
-import { PartitionedQueue } from './queue.ts';
+import { nullLogger } from '../../util/log.ts';
+import { PartitionedQueue } from './memory.ts';
 
 describe('partitioned queue', () => {
   it('keeps per-key order across partitions processed concurrently', async () => {
