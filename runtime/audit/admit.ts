@@ -5,7 +5,7 @@
  */
 import type { AuditFilter } from './filter.ts';
 import { partitionKey, toMessage } from './object.ts';
-import type { AuditQueue } from './queue/types.ts';
+import type { AuditQueue, QueueItem } from './queue/types.ts';
 import type { AuditMessage, ReceivedAuditEvent } from './types.ts';
 
 /** What became of a batch. */
@@ -19,14 +19,16 @@ export type Admission =
   | { status: 'tooLarge'; events: number; capacity: number };
 
 /** Without a queue (consumer disabled) every event counts as filtered: accepted, never traced. */
-export async function admit(batch: ReceivedAuditEvent[], filter: AuditFilter, queue: AuditQueue<AuditMessage> | undefined): Promise<Admission> {
+export async function admit(batch: ReceivedAuditEvent[], filter: AuditFilter, queue: AuditQueue<AuditMessage> | undefined, bodyBytes = 0): Promise<Admission> {
   if (!queue) return { status: 'accepted', queued: 0, filtered: batch.length };
   if (queue.isClosed) return { status: 'closed' };
-  const items: { key: string; value: AuditMessage }[] = [];
+  // Each event's share of the body: what the memory queue's byte bound counts, without serialising again.
+  const bytes = batch.length > 0 ? Math.ceil(bodyBytes / batch.length) : 0;
+  const items: QueueItem<AuditMessage>[] = [];
   for (const received of batch) {
     if (filter.testEnvelope(received.cluster, received.event)) continue;
     const msg = toMessage(received);
-    items.push({ key: partitionKey(msg), value: msg });
+    items.push({ key: partitionKey(msg), value: msg, bytes });
   }
   const filtered = batch.length - items.length;
   if (items.length === 0) return { status: 'accepted', queued: 0, filtered };

@@ -143,7 +143,7 @@ export class AuditWebhook {
     const body = await readBody(req, this.config.maxBodyBytes);
     const list = parseBody(body);
     const batch = list.items.map((event): ReceivedAuditEvent => ({ cluster, sourceAddr, event, receivedAtMs }));
-    const result = await admit(batch, this.deps.filter, this.deps.queue);
+    const result = await admit(batch, this.deps.filter, this.deps.queue, body.length);
     if (result.status === 'full') {
       this.events.inc({ cluster, result: 'refused' }, batch.length);
       throw new HttpError(429, 'audit queue is full, retry later', { 'Retry-After': '1' });

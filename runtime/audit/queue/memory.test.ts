@@ -115,6 +115,28 @@ describe('partitioned queue', () => {
     expect(again.values.reduce((s, v) => s + v.value, 0)).toBe(3);
   });
 
+  it('bounds the bytes held as well as the count; an empty queue takes any batch; bytes are freed as events finish', async () => {
+    const registry = new Registry();
+    const q = new PartitionedQueue<string>({ partitions: 2, capacity: 1_000, capacityBytes: 1_000 }, { registry, logger: nullLogger });
+    const item = (key: string, bytes: number) => ({ key, value: key, bytes });
+    expect(q.tryEnqueueAll([item('big', 5_000)])).toBe(true);
+    expect(q.tryEnqueueAll([item('a', 10)])).toBe(false);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    q.start(async (v) => {
+      if (v === 'big') await gate;
+    });
+    expect(q.tryEnqueueAll([item('a', 10)])).toBe(false);
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(q.tryEnqueueAll([item('b', 600), item('c', 300)])).toBe(true);
+    expect(q.tryEnqueueAll([item('d', 200)])).toBe(q.depth === 0);
+    const bytes = (await registry.getSingleMetric('audit_queue_capacity_bytes')!.get()).values[0]!.value;
+    expect(bytes).toBe(1_000);
+    expect(await q.stop(5_000)).toBe(0);
+    expect((await registry.getSingleMetric('audit_queue_bytes')!.get()).values[0]!.value).toBe(0);
+  });
+
   it('stop abandons what cannot drain in time and reports how much', async () => {
     const q = new PartitionedQueue<number>({ partitions: 1, capacity: 100 }, { registry: new Registry(), logger: nullLogger });
     q.start(() => new Promise((r) => setTimeout(r, 50)));

@@ -59,6 +59,8 @@ export type { QueueHandler } from './types.ts';
 export interface QueueSettings {
   partitions: number;
   capacity: number;
+  /** Bound on the items' `bytes` held at once (default: none). */
+  capacityBytes?: number;
   /** The `consumerGroup` label of the lag metric (`audit.consumer.group`). */
   consumerGroup?: string;
   /**
@@ -72,10 +74,12 @@ export class PartitionedQueue<T> implements AuditQueue<T> {
   readonly backend = 'memory';
   readonly partitions: number;
   readonly capacity: number;
+  private readonly capacityBytes: number;
   private readonly perPartitionConcurrency: number;
   private readonly logger: Logger;
   private readonly parts: Partition<T>[];
   private total = 0;
+  private totalBytes = 0;
   private closed = false;
   private aborted = false;
   private loops: Promise<void>[] = [];
@@ -83,6 +87,7 @@ export class PartitionedQueue<T> implements AuditQueue<T> {
   constructor(config: QueueSettings, deps: { registry: Registry; logger: Logger }) {
     this.partitions = config.partitions;
     this.capacity = config.capacity;
+    this.capacityBytes = config.capacityBytes ?? Infinity;
     this.perPartitionConcurrency = config.perPartitionConcurrency ?? 16;
     this.logger = deps.logger;
     const group = config.consumerGroup ?? 'kelemetry';
@@ -92,6 +97,8 @@ export class PartitionedQueue<T> implements AuditQueue<T> {
     });
     gauge(deps.registry, 'audit_queue_depth', 'Events waiting in the audit queue (all partitions)', [], (g) => g.set(this.total));
     gauge(deps.registry, 'audit_queue_capacity', 'Bound of the audit queue', [], (g) => g.set(this.capacity));
+    gauge(deps.registry, 'audit_queue_bytes', 'Bytes of audit JSON held in the memory queue', [], (g) => g.set(this.totalBytes));
+    gauge(deps.registry, 'audit_queue_capacity_bytes', 'Byte bound of the memory queue', [], (g) => g.set(Number.isFinite(this.capacityBytes) ? this.capacityBytes : 0));
   }
 
   get isClosed(): boolean {
@@ -103,10 +110,14 @@ export class PartitionedQueue<T> implements AuditQueue<T> {
   }
 
   /** Admits every item or none (false: not enough room, or the queue is closed). */
-  tryEnqueueAll(items: { key: string; value: T }[]): boolean {
+  tryEnqueueAll(items: QueueItem<T>[]): boolean {
     if (this.closed || this.total + items.length > this.capacity) return false;
-    for (const { key, value } of items) this.parts[partitionOf(key, this.partitions)]!.push({ key, value });
+    const bytes = items.reduce((n, i) => n + (i.bytes ?? 0), 0);
+    // An empty queue takes any batch, so one larger than the byte bound is not refused for ever.
+    if (this.total > 0 && this.totalBytes + bytes > this.capacityBytes) return false;
+    for (const item of items) this.parts[partitionOf(item.key, this.partitions)]!.push(item);
     this.total += items.length;
+    this.totalBytes += bytes;
     return true;
   }
 
@@ -170,6 +181,7 @@ export class PartitionedQueue<T> implements AuditQueue<T> {
       }
       part.inFlight--;
       this.total--;
+      this.totalBytes -= entry.bytes ?? 0;
     }
     // Deleted in the same turn as the backlog was found empty, so no event can be left behind in it.
     part.backlog.delete(first.key);

@@ -9,6 +9,8 @@ export interface QueueItem<T> {
   /** The object key: events with the same key land in the same partition, in order. */
   key: string;
   value: T;
+  /** Its share of the request body, for the memory queue's byte bound. */
+  bytes?: number;
 }
 
 /**

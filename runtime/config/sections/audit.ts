@@ -87,6 +87,12 @@ export const auditQueueSection = z.object({
    * queued RequestResponse event.
    */
   capacity: z.number().int().positive().default(20_000),
+  /**
+   * Bytes of audit JSON held in memory (memory backend): bounds the queue by size as well as by count, since
+   * one RequestResponse event may be 1 KiB or 1 MiB. Parsed events take about 2-3 times their JSON size in
+   * the heap. A batch that does not fit is refused with 429; an empty queue takes any batch.
+   */
+  capacityBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Required with backend `redis`. */
   redis: auditQueueRedisSection.optional(),
 }).superRefine((q, ctx) => {
