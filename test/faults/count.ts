@@ -35,7 +35,8 @@ export class JaegerCounter {
         const id = s.attrs.auditId;
         if (s.service === 'audit' && id?.startsWith(`${run}-`)) seen.set(id, (seen.get(id) ?? 0) + 1);
         if (s.service === 'object' && !s.parentSpanId) {
-          const key = `${s.attrs.resource}/${s.attrs.namespace}/${s.attrs.name}`;
+          // An object span starts at its window's start: a run across a window boundary rightly has two.
+          const key = `${s.attrs.resource}/${s.attrs.namespace}/${s.attrs.name}@${s.startMs}`;
           objectSpans.set(key, (objectSpans.get(key) ?? 0) + 1);
         }
       }

@@ -35,6 +35,8 @@ export interface Row {
   split: number;
   /** End of the fault → an event posted then readable in Jaeger, ms. */
   recoverMs?: number;
+  /** The sender's answers by status ('refused', 'reset', 'timeout' for connection failures). */
+  answers: Record<string, number>;
   notes: string[];
 }
 
@@ -130,6 +132,7 @@ export async function loadedRun(ctx: SuiteContext, o: LoadedRunOptions): Promise
       duplicated: found.duplicated,
       split: found.split,
       recoverMs,
+      answers: t.answers,
       notes,
     };
   } catch (err) {

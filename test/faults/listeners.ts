@@ -65,7 +65,9 @@ export function rawSend(port: number, bytes: Buffer | string, ms = 1000): Promis
     let answer = '';
     const done = (how: string) => {
       socket.destroy();
-      resolve(answer ? answer.split('\r\n')[0]!.slice(0, 40) : how);
+      if (!answer) return resolve(how);
+      // An HTTP/1 status line, or binary (HTTP/2 frames).
+      resolve(answer.startsWith('HTTP/') ? answer.split('\r\n')[0]!.slice(9, 40) : `${answer.length} bytes of binary`);
     };
     socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
     socket.on('error', () => done('reset'));

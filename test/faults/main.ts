@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEnvironment } from '../../envtest/environment.ts';
+import { repoRoot, startEnvironment } from '../../envtest/environment.ts';
 import { JaegerCounter } from './count.ts';
 import type { Row, SuiteContext } from './harness.ts';
 import { parseOptions, usage } from './options.ts';
@@ -24,8 +24,10 @@ const env = await startEnvironment();
 const rows: Row[] = [];
 const counter = new JaegerCounter(env.info.jaeger.storage.remoteStorage);
 try {
-  const dir = join(env.info.baseDir, 'faults');
-  mkdirSync(dir);
+  // Outside the environment's temp dir, which its stop removes: the runtime logs stay for a look at a bad row.
+  const dir = join(repoRoot, '.kelemetry', `faults-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(dir, { recursive: true });
+  console.error(`fault suite: runtime configs and logs in ${dir}`);
   const ctx: SuiteContext = { env: env.info, opts, dir, counter };
   for (const s of selected) {
     console.error(`fault suite: ${s.name} (${s.title})`);
@@ -37,5 +39,6 @@ try {
   counter.close();
   await env.stop();
 }
-console.log(formatTable(rows, opts));
-process.exitCode = rows.some((r) => r.status === 'loss' || r.status === 'fail' || r.status === 'error') ? 1 : 0;
+const failed = rows.some((r) => r.status === 'loss' || r.status === 'fail' || r.status === 'error');
+// Exit explicitly: a client library's socket left behind must not keep the process (and the CI lock) alive.
+process.stdout.write(formatTable(rows, opts) + '\n', () => process.exit(failed ? 1 : 0));

@@ -16,6 +16,8 @@ export interface RestartOptions {
   /** Resolves true once the server serves again. */
   ready: () => Promise<boolean>;
   readyTimeoutMs?: number;
+  /** The command line to start it with, for a server that rewrites its process title (Redis does). */
+  commandLine?: string[];
 }
 
 function commandLine(record: ProcessRecord): string[] {
@@ -28,7 +30,7 @@ export async function restartServer(env: EnvironmentInfo, name: string, opts: Re
   const index = env.processes.findIndex((p) => p.name === name && isAlive(p.pid));
   if (index < 0) throw new Error(`no running ${name} in the environment`);
   const old = env.processes[index]!;
-  const [command, ...args] = commandLine(old);
+  const [command, ...args] = opts.commandLine ?? commandLine(old);
   if (!command) throw new Error(`cannot read the command line of ${name} (pid ${old.pid})`);
   if (opts.signal === 'SIGKILL') {
     process.kill(-old.pid, 'SIGKILL');

@@ -20,8 +20,9 @@ export function withPlugin(ctx: SuiteContext) {
 
 type Abuse = { name: string; send: () => Promise<string> };
 
-const post = (url: string, body: string | Buffer) => async () => String(await httpStatus(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
-const get = (url: string) => async () => String(await httpStatus(url));
+const shown = (status: number) => (status ? String(status) : 'connection closed');
+const post = (url: string, body: string | Buffer) => async () => shown(await httpStatus(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
+const get = (url: string) => async () => shown(await httpStatus(url));
 
 /** Events that pass the webhook's envelope checks but carry wrong types inside. */
 const oddEvents = JSON.stringify({

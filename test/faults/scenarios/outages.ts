@@ -3,6 +3,7 @@
  * started again), the Jaeger collector (off the network for the outage), the span cache's etcd and Redis
  * (SIGKILL, restarted in place with the same data dir and port).
  */
+import { join } from 'node:path';
 import { httpOk, redisPing } from '../../../envtest/probes.ts';
 import { sleep } from '../../../runtime/util/sleep.ts';
 import { loadedRun, type Row, type RuntimeDoc, type SuiteContext } from '../harness.ts';
@@ -22,9 +23,13 @@ export const consumerKill = (ctx: SuiteContext): Promise<Row> =>
     },
   });
 
-export const collectorDown = (ctx: SuiteContext): Promise<Row> =>
+/** `exportAttempts`: tracer.exportAttempts (default: the runtime's, 5, about 4 s of retries). */
+export const collectorDown = (ctx: SuiteContext, exportAttempts?: number): Promise<Row> =>
   loadedRun(ctx, {
-    name: 'collector-down',
+    name: exportAttempts ? `collector-down-${exportAttempts}-attempts` : 'collector-down',
+    configure: (doc) => {
+      if (exportAttempts) (doc.tracer as Record<string, unknown>).exportAttempts = exportAttempts;
+    },
     fault: async (r) => {
       await r.proxy.down();
       await sleep(ctx.opts.outageMs);
@@ -61,7 +66,10 @@ export const redisRestart = (ctx: SuiteContext): Promise<Row> =>
     name: 'redis-restart',
     configure: spanCacheIn('redis', ctx),
     fault: async (r) => {
-      const ms = await restartServer(ctx.env, 'redis', { signal: 'SIGKILL', downMs: storeDownMs, ready: () => redisPing(ctx.env.redis.port) });
+      const { redis, binaries, baseDir } = ctx.env;
+      // As envtest/stores.ts starts it: Redis shows "redis-server host:port" as its command line.
+      const commandLine = [binaries.redisServer, '--bind', redis.host, '--port', String(redis.port), '--dir', join(baseDir, 'redis'), '--save', '', '--appendonly', 'no'];
+      const ms = await restartServer(ctx.env, 'redis', { signal: 'SIGKILL', downMs: storeDownMs, ready: () => redisPing(redis.port), commandLine });
       r.notes.push(`redis SIGKILL, down ${storeDownMs / 1000} s, ready ${(ms / 1000).toFixed(1)} s after start (span cache in Redis, no persistence: its keys are gone)`);
     },
   });
