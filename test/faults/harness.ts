@@ -60,6 +60,8 @@ export interface LoadedRunOptions {
   name: string;
   /** Adds to the runtime config (stores, capacity, plugin …). */
   configure?: (doc: RuntimeDoc, r: { ports: Running['ports'] }) => void;
+  /** The sender's first retry delay, when not the suite's (--backoff). */
+  backoffMs?: number;
   /** Injects the fault; resolves when it is over (the component is back). */
   fault: (r: Running) => Promise<void>;
 }
@@ -102,7 +104,7 @@ export async function loadedRun(ctx: SuiteContext, o: LoadedRunOptions): Promise
   const notes: string[] = [];
   try {
     await runtime.start();
-    const sender = new BatchSender({ url: `http://127.0.0.1:${webhook}/audit/${cluster}`, initialBackoffMs: ctx.opts.backoffMs });
+    const sender = new BatchSender({ url: `http://127.0.0.1:${webhook}/audit/${cluster}`, initialBackoffMs: o.backoffMs ?? ctx.opts.backoffMs });
     const source = new EventSource(run, ctx.opts.objects);
     const startedMs = Date.now();
     const load = new Load(source, sender, ctx.opts.rate);

@@ -18,7 +18,7 @@ options:
   --objects N            live objects at once in the stream (default 300)
   --outage S             seconds a component stays down (default 30, --quick 5)
   --backoff S            the sender's first retry delay (kube-apiserver: --audit-webhook-initial-backoff, 10 s
-                         by default there) (default 1, --quick 0.5)
+                         by default there) (default 1, --quick 0.5; the burst always uses 10)
   --help                 this text`;
 
 export interface SuiteOptions {

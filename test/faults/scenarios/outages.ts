@@ -41,7 +41,7 @@ export const collectorDown = (ctx: SuiteContext, exportAttempts?: number): Promi
 /** A short store outage: long enough for clients to notice, as a restart of a real store is. */
 const storeDownMs = 2_000;
 
-function spanCacheIn(backend: 'etcd' | 'redis', ctx: SuiteContext) {
+export function spanCacheIn(backend: 'etcd' | 'redis', ctx: SuiteContext) {
   return (doc: RuntimeDoc) => {
     const prefix = `/faults-${backend}-${Date.now().toString(36)}/`;
     doc.stores = {
