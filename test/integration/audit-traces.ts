@@ -61,15 +61,15 @@ export class TraceReaderClient {
     this.client = new TraceReader(address, grpc.credentials.createInsecure()) as typeof this.client;
   }
 
-  /** Traces with at least one span of `service` carrying all `attributes`, grouped by trace ID. */
-  findTraces(service: string, attributes: Record<string, string>, fromMs: number, toMs: number): Promise<Map<string, StoredSpan[]>> {
+  /** Traces (at most `searchDepth`) with at least one span of `service` carrying all `attributes`, grouped by trace ID. */
+  findTraces(service: string, attributes: Record<string, string>, fromMs: number, toMs: number, searchDepth = 1000): Promise<Map<string, StoredSpan[]>> {
     const request = {
       query: {
         service_name: service,
         attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: { string_value: value } })),
         start_time_min: ts(fromMs),
         start_time_max: ts(toMs),
-        search_depth: 1000,
+        search_depth: searchDepth,
       },
     };
     return new Promise((resolve, reject) => {
