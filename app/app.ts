@@ -78,7 +78,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     const original = config.metrics.originalNames ? () => originalSeries(registry) : undefined;
     const metrics = await startMetricsServer(opts.metricsListen ?? parseHostPort(config.metrics.listen, 'metrics.listen'), registry, () => components, logger, original);
     components.push({ name: 'metrics', stop: () => metrics.stop(), ready: () => !leaving });
-    const stores = new StoreClients(config.stores);
+    const stores = new StoreClients(config.stores, logger.child({ component: 'stores' }));
     components.push({ name: 'stores', stop: () => stores.close() });
 
     const tracerConfig = config.tracer;

@@ -81,7 +81,7 @@ describe('aggregator', () => {
     expect(c.traceId).not.toBe(a.traceId);
   });
 
-  it('does not export a pseudo span whose context could not be stored (no orphan traces)', async () => {
+  it('retries a store failure until the store answers, and exports only the span whose context was stored', async () => {
     const inner = new MemorySpanCache();
     let failures = 1;
     const flaky: SpanCache = {
@@ -94,14 +94,24 @@ describe('aggregator', () => {
       },
       close: () => inner.close(),
     };
-    const agg = setup(flaky, { reserveTtl: 50 });
-    await expect(agg.ensureObjectSpan(deployment, t0)).rejects.toThrow(/etcd unavailable/);
-    expect(await spans()).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 60)); // the failed writer's reservation expires
-    const ref = await agg.ensureObjectSpan(deployment, t0);
+    // The failed writer's reservation expires after 50 ms; the retry then reserves and stores its own span.
+    const ref = await setup(flaky, { reserveTtl: 50 }).ensureObjectSpan(deployment, t0);
     const written = await spans();
     expect(written).toHaveLength(1);
     expect(written[0]!.spanContext().spanId).toBe(ref.spanId);
+  });
+
+  it('gives up on a store that stays down past the deadline, exporting nothing (no orphan traces)', async () => {
+    const inner = new MemorySpanCache();
+    const down: SpanCache = {
+      backend: 'down',
+      fetchOrReserve: (k, t) => inner.fetchOrReserve(k, t),
+      fetch: (k) => inner.fetch(k),
+      setReserved: () => Promise.reject(new Error('etcd unavailable')),
+      close: () => inner.close(),
+    };
+    await expect(setup(down, { reserveTtl: 50, maxReserveWait: 200 }).ensureObjectSpan(deployment, t0)).rejects.toThrow(/etcd unavailable/);
+    expect(await spans()).toHaveLength(0);
   });
 
   it('waits for another writer and then attaches to its span', async () => {

@@ -123,7 +123,10 @@ export class SpanAggregator implements Aggregator {
         this.metrics.retries.observe({ ...labels, result: outcome }, attempt);
         return result;
       } catch (err) {
-        if (isRetryable(err) && this.now() < deadline) {
+        // A conflict clears when the other creator finishes; a store failure (etcd or Redis restarting) when
+        // the store is back. Both are retried until the deadline, so a short outage delays events, not drops them.
+        if (this.now() < deadline) {
+          if (!isRetryable(err)) this.metrics.storeFailures.inc({ cluster: req.object.cluster });
           await sleep(backoff.next() * (0.9 + Math.random() * 0.2));
           continue;
         }
@@ -229,6 +232,7 @@ function aggregatorMetrics(r: Registry) {
     sinceEvent: summary(r, 'aggregator_send_since_event', 'Seconds from event time to span creation', ['cluster', 'traceSource']),
     lazySpan: histogram(r, 'aggregator_lazy_span', 'Pseudo span fetch-or-create (seconds)', ['cluster', 'pseudoType', 'result']),
     retries: summary(r, 'aggregator_lazy_span_retry_count', 'Span cache attempts per pseudo span', ['cluster', 'pseudoType', 'result']),
+    storeFailures: counter(r, 'aggregator_span_cache_failures_total', 'Span cache calls failed by the store, retried until the reserve deadline', ['cluster']),
     linkJobs: counter(r, 'aggregator_link_jobs_total', 'Link jobs published (object spans created)', ['cluster']),
   };
 }

@@ -57,8 +57,12 @@ const tracerSection = z.object({
   scheduledDelay: duration.prefault('500ms'),
   /** Extra OTel resource attributes on every span (e.g. service.version). */
   resourceAttributes: z.record(z.string(), z.string()).default({}),
-  /** Attempts per export batch (with backoff) before its spans are dropped and counted. */
-  exportAttempts: z.number().int().min(1).default(5),
+  /**
+   * Attempts per export batch before its spans are dropped and counted. Backoff doubles from 250 ms up to 5 s
+   * between attempts: 12 rides out about 40 s of collector downtime (a restart or a rollout), while spans keep
+   * queueing up to `maxQueueSize`.
+   */
+  exportAttempts: z.number().int().min(1).default(12),
   /** Tags added to every object and link span (e.g. runId). */
   pseudoSpanTags: z.record(z.string(), z.string()).default({}),
   /** Tags added to every audit and event span. */

@@ -26,6 +26,11 @@ function firstKv(res: ITxnResponse): IKeyValue | undefined {
 export interface EtcdSpanCacheConfig {
   /** Key prefix, default `/span/`. */
   prefix?: string;
+  /**
+   * Deadline of each etcd call (default 5 s). Without one, a call sent while etcd restarts can wait for
+   * ever, and every later event of its object (and then of its partition) waits behind it.
+   */
+  callTimeoutMs?: number;
 }
 
 export interface EtcdSpanCacheDeps {
@@ -38,15 +43,22 @@ export class EtcdSpanCache implements SpanCache {
   readonly backend = 'etcd';
   private readonly ns: Namespace;
   private readonly now: () => number;
+  private readonly callTimeoutMs: number;
 
   constructor(cfg: EtcdSpanCacheConfig, deps: EtcdSpanCacheDeps) {
     this.ns = deps.client.namespace(cfg.prefix ?? '/span/');
     this.now = deps.now ?? Date.now;
+    this.callTimeoutMs = cfg.callTimeoutMs ?? 5_000;
+  }
+
+  /** gRPC options of one call: its deadline (wall clock, whatever `now` the tests give). */
+  private call(): { deadline: Date } {
+    return { deadline: new Date(Date.now() + this.callTimeoutMs) };
   }
 
   private async grantLease(ttlMs: number): Promise<string> {
     // etcd leases are whole seconds (and etcd raises very short ones to its minimum).
-    const res = await this.ns.leaseClient.leaseGrant({ TTL: atLeast(ttlMs / 1000, 1), ID: 0 });
+    const res = await this.ns.leaseClient.leaseGrant({ TTL: atLeast(ttlMs / 1000, 1), ID: 0 }, this.call());
     return res.ID;
   }
 
@@ -66,6 +78,7 @@ export class EtcdSpanCache implements SpanCache {
       .if(key, 'Create', '==', 0)
       .then(this.ns.put(key).value(reservedValue(this.now())).lease(lease))
       .else(this.ns.get(key))
+      .options(this.call())
       .commit();
     if (res.succeeded) return { value: null, uid: res.header.revision };
     // Lost the race; the unused lease expires with the reserve TTL on its own.
@@ -80,7 +93,7 @@ export class EtcdSpanCache implements SpanCache {
   }
 
   async fetch(key: string): Promise<CacheEntry | undefined> {
-    const res = await this.ns.get(key).exec();
+    const res = await this.ns.get(key).options(this.call()).exec();
     const kv = res.kvs[0];
     return kv && this.decode(key, kv);
   }
@@ -88,9 +101,9 @@ export class EtcdSpanCache implements SpanCache {
   async setReserved(key: string, value: string, uid: string, ttlMs: number): Promise<void> {
     const lease = await this.grantLease(ttlMs);
     const payload = Buffer.concat([Buffer.from([stateInitialized]), Buffer.from(value, 'utf8')]);
-    const res = await this.ns.if(key, 'Mod', '==', uid).then(this.ns.put(key).value(payload).lease(lease)).else(this.ns.get(key)).commit();
+    const res = await this.ns.if(key, 'Mod', '==', uid).then(this.ns.put(key).value(payload).lease(lease)).else(this.ns.get(key)).options(this.call()).commit();
     if (res.succeeded) return;
-    const revoke = this.ns.leaseClient.leaseRevoke({ ID: lease }).then(
+    const revoke = this.ns.leaseClient.leaseRevoke({ ID: lease }, this.call()).then(
       () => '',
       (err: Error) => ` (revoking unused lease ${lease} failed: ${err.message})`,
     );

@@ -6,6 +6,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
+import type { Logger } from '../util/log.ts';
 import { sleep } from '../util/sleep.ts';
 import { connectEtcd, connectRedis } from './connect.ts';
 
@@ -18,7 +19,10 @@ export class StoreClients {
   private etcdClient: Etcd3 | undefined;
   private redisClient: Redis | undefined;
 
-  constructor(private readonly cfg: StoresConfig) {}
+  constructor(
+    private readonly cfg: StoresConfig,
+    private readonly logger?: Logger,
+  ) {}
 
   /** The shared etcd client. `selectedBy` names the setting that chose etcd, for the error when stores.etcd is absent. */
   etcd(selectedBy: string): Etcd3 {
@@ -29,7 +33,7 @@ export class StoreClients {
   /** The shared Redis client. `selectedBy` names the setting that chose Redis, for the error when stores.redis is absent. */
   redis(selectedBy: string): Redis {
     if (!this.cfg.redis) throw new Error(`${selectedBy} is "redis" but stores.redis is not configured`);
-    return (this.redisClient ??= connectRedis(this.cfg.redis));
+    return (this.redisClient ??= connectRedis(this.cfg.redis, 'stores.redis', {}, this.logger));
   }
 
   async close(): Promise<void> {

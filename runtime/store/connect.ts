@@ -4,6 +4,7 @@ import { Etcd3, type IOptions } from 'etcd3';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { z } from 'zod';
 import type { clientTls, etcdConnection, redisConnection } from '../config/common.ts';
+import type { Logger } from '../util/log.ts';
 
 type EtcdConnection = z.output<typeof etcdConnection>;
 type RedisConnection = z.output<typeof redisConnection>;
@@ -49,8 +50,24 @@ export function connectEtcd(conn: EtcdConnection): Etcd3 {
   return new Etcd3(opts);
 }
 
+/**
+ * Connection errors (the server restarting) reach `logger` at most every 10 s with a count. Without a
+ * listener ioredis prints "Unhandled error event" on every reconnect attempt; the commands that fail
+ * meanwhile report their own errors to their callers either way.
+ */
+function reportConnectionErrors(client: Redis, what: string, logger: Logger | undefined): void {
+  let last = 0;
+  let since = 0;
+  client.on('error', (err: Error) => {
+    since++;
+    if (!logger || Date.now() - last < 10_000) return;
+    logger.warn('redis connection error', { store: what, errors: since, err });
+    [last, since] = [Date.now(), 0];
+  });
+}
+
 /** `what` names the setting in errors; `extra` adds client options (the audit queue's timeouts). */
-export function connectRedis(conn: RedisConnection, what = 'stores.redis', extra: RedisOptions = {}): Redis {
+export function connectRedis(conn: RedisConnection, what = 'stores.redis', extra: RedisOptions = {}, logger?: Logger): Redis {
   const tls = readTls(conn.tls, what);
   const opts: RedisOptions = {
     password: password(conn, what),
@@ -59,5 +76,7 @@ export function connectRedis(conn: RedisConnection, what = 'stores.redis', extra
     ...extra,
     ...(tls || conn.url.startsWith('rediss://') ? { tls: { ...tls, rejectUnauthorized: !conn.tls?.insecureSkipVerify } } : {}),
   };
-  return new Redis(conn.url, opts);
+  const client = new Redis(conn.url, opts);
+  reportConnectionErrors(client, what, logger);
+  return client;
 }

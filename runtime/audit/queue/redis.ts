@@ -70,7 +70,7 @@ export class RedisStreamQueue<T> implements AuditQueue<T> {
     this.partitions = cfg.partitions;
     this.capacity = cfg.capacity;
     this.replica = deps.replica ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
-    const connect = deps.connect ?? ((blocking: boolean) => connectQueueRedis(cfg.redis, blocking));
+    const connect = deps.connect ?? ((blocking: boolean) => connectQueueRedis(cfg.redis, blocking, deps.logger));
     this.store = new RedisQueueStore(connect(false), new QueueKeys(cfg.redis.streamPrefix), cfg.consumerGroup);
     this.metrics = queueMetrics(deps.registry);
     gauge(deps.registry, 'audit_queue_stream_lag', 'Entries of an owned partition stream not yet acked (undelivered + pending)', ['partition'], (g) => {

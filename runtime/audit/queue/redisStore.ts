@@ -9,6 +9,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditQueueRedisConfig } from '../../config/sections/audit.ts';
 import { connectRedis } from '../../store/connect.ts';
+import type { Logger } from '../../util/log.ts';
 import type { LeaseStore } from './lease.ts';
 
 const renewScript = `
@@ -40,14 +41,14 @@ interface QueueCommands {
 export type StreamEntry = [id: string, fields: string[] | null];
 
 /** A client for the queue (`blocking`: for XREADGROUP BLOCK, which holds its connection). */
-export function connectQueueRedis(cfg: AuditQueueRedisConfig, blocking = false): Redis {
+export function connectQueueRedis(cfg: AuditQueueRedisConfig, blocking = false, logger?: Logger): Redis {
   const url = `${cfg.tls ? 'rediss' : 'redis'}://${cfg.address}/${cfg.db}`;
   return connectRedis({ url, tls: cfg.tls, passwordEnv: cfg.passwordEnv, passwordFile: cfg.passwordFile }, 'audit.queue.redis', {
     // The webhook must answer (503) rather than wait for a server that is gone; a blocking read waits longer.
     commandTimeout: blocking ? undefined : 5_000,
     maxRetriesPerRequest: blocking ? null : 1,
     lazyConnect: false,
-  });
+  }, logger);
 }
 
 /**

@@ -23,7 +23,7 @@ export const consumerKill = (ctx: SuiteContext): Promise<Row> =>
     },
   });
 
-/** `exportAttempts`: tracer.exportAttempts (default: the runtime's, 5, about 4 s of retries). */
+/** `exportAttempts`: tracer.exportAttempts (default: the runtime's, 12, about 40 s of retries). */
 export const collectorDown = (ctx: SuiteContext, exportAttempts?: number): Promise<Row> =>
   loadedRun(ctx, {
     name: exportAttempts ? `collector-down-${exportAttempts}-attempts` : 'collector-down',
