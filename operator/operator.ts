@@ -48,6 +48,8 @@ export interface OperatorOptions {
   leaderElection?: OperatorLeaderElection | false;
   /** Server-side watch timeout: each watch is replaced at least this often. */
   watchTimeoutSeconds?: number;
+  /** How often discovery is asked whether the Prometheus Operator's kinds are served (default 30 s). */
+  optionalKindsIntervalMs?: number;
   probeStores?: boolean;
   /**
    * The AuditFlowing condition: how often each instance's pods are scraped (default 60 s) and the window
@@ -98,7 +100,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const enqueue = (key: string) => {
     if (inScope(key)) queue.add(key);
   };
-  const watches = new Watches({ rest, logger: log, registry: opts.registry, watchTimeoutSeconds: opts.watchTimeoutSeconds, enqueue });
+  const watches = new Watches({ rest, logger: log, registry: opts.registry, watchTimeoutSeconds: opts.watchTimeoutSeconds, optionalKindsIntervalMs: opts.optionalKindsIntervalMs, enqueue });
   const monitor = opts.auditFlowing === false ? undefined : auditFlowingMonitor(opts, opts.auditFlowing ?? {}, metrics, log, enqueue);
   const events = new EventRecorder({ rest, logger: log, emitted: metrics.events });
   const reconciler = new Reconciler({ rest, cache: watches, logger: log, probeStores: opts.probeStores, auditFlowing: monitor, events });
