@@ -20,7 +20,7 @@ import { instancePods } from './monitoring.ts';
 type Source = 'anyone' | 'instance' | 'metrics';
 
 /** Every listener of each component and who may reach it. */
-export const LISTENERS: Record<ComponentId, [port: number, from: Source][]> = {
+const LISTENERS: Record<ComponentId, [port: number, from: Source][]> = {
   etcd: [
     [PORTS.etcdClient, 'instance'],
     [PORTS.etcdPeer, 'instance'],
@@ -67,7 +67,7 @@ function peers(ctx: InstanceContext, from: Source, metricsFrom: MetricsFrom): k8
 }
 
 /** One ingress rule per kind of source a component's listeners have. */
-export function ingressRules(ctx: InstanceContext, component: ComponentId): k8s.NetworkPolicyIngressRule[] {
+function ingressRules(ctx: InstanceContext, component: ComponentId): k8s.NetworkPolicyIngressRule[] {
   const sources: Source[] = ['anyone', 'instance', 'metrics'];
   return sources.flatMap((source) => {
     const ports = LISTENERS[component].filter(([, from]) => from === source).map(([port]) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' }));

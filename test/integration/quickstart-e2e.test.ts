@@ -181,6 +181,12 @@ describe('npm run quickstart -- --detach (real stack, operator-rendered componen
       const text = await (await fetch(state.metricsUrls[component]!, component === 'operator' ? { headers: { Authorization: `Bearer ${token}` } } : {})).text();
       for (const name of series) expect(text, `${component} exports ${name}`).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
     }
+    // The managed Jaeger's own metrics (OpenTelemetry Collector telemetry) on its `jaeger-metrics` port, 8888.
+    for (const component of ['jaeger-collector', 'jaeger-storage', 'frontend']) {
+      const ip = (await kubectl('-n', quickstartNamespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${component}`, '-o', 'jsonpath={.items[0].status.podIP}')).stdout.trim();
+      const text = await (await fetch(`http://${ip}:8888/metrics`)).text();
+      expect(text, `${component} serves Jaeger's own metrics`).toMatch(/^otelcol_process_uptime/m);
+    }
     const urls = ['consumer', 'informers', 'frontend'].flatMap((c) => ['--url', state.metricsUrls[c]!]);
     // scan exits 1 when it finds a problem: keep its report for the failure message.
     const { stdout } = await run(process.execPath, ['bin/kelemetry.js', 'scan', ...urls, '--audit-endpoint', state.auditWebhookUrl], { cwd: repo, env }).catch((err: { stdout?: string; stderr?: string }) => ({
