@@ -14,6 +14,8 @@ import { Etcd } from './constructs/etcd.ts';
 import { Frontend } from './constructs/frontend.ts';
 import { Informers } from './constructs/informers.ts';
 import { Jaeger } from './constructs/jaeger.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { NetworkPolicies } from './constructs/networkPolicy.ts';
 import { Rbac } from './constructs/rbac.ts';
 import { RuntimeConfig } from './constructs/runtimeConfig.ts';
 import { COMPONENTS, type ComponentId } from './naming.ts';
@@ -51,6 +53,9 @@ export class InstanceChart extends Chart {
     new Informers(this, 'informers', ctx, this.configs.informers);
     new Consumer(this, 'consumer', ctx, this.configs.consumer);
     new Frontend(this, 'frontend', ctx, this.configs.frontend);
+    // Opt-in, after the workloads whose pods they select.
+    new Monitoring(this, 'monitoring', ctx);
+    if (props.instance.spec.networkPolicy.enabled) new NetworkPolicies(this, 'network-policy', ctx, this.components.map((c) => c.id));
   }
 
   /** The rendered workloads, in rollout order. */

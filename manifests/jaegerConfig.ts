@@ -7,11 +7,17 @@
  * over TLS with the certificate there (re-read hourly, as the kubelet updates the Secret's files in place),
  * and the collector verifies storage's certificate with the instance CA there. Query reaches the plugin
  * over plaintext: both listen on the pod's loopback only, so nothing outside the pod sees that traffic.
+ * Each process serves its own metrics on PORTS.jaegerMetrics (the container port `jaeger-metrics`).
  */
 import { PATHS, PORTS } from './ports.ts';
 
 const health = { healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${PORTS.jaegerHealth}` } } };
-const telemetry = (name: string) => ({ resource: { 'service.name': name }, logs: { level: 'info' } });
+/** The process's own metrics in Prometheus format on every interface (the collector's default is loopback only). */
+const telemetry = (name: string) => ({
+  resource: { 'service.name': name },
+  metrics: { level: 'basic', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: PORTS.jaegerMetrics } } } }] },
+  logs: { level: 'info' },
+});
 
 /** OpenTelemetry configtls of a server: the certificate in `tlsDir`, reloaded so renewals need no restart. */
 const serverTls = (tlsDir: string | undefined) => (tlsDir ? { tls: { cert_file: `${tlsDir}/tls.crt`, key_file: `${tlsDir}/tls.key`, reload_interval: '1h' } } : {});

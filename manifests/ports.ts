@@ -8,6 +8,8 @@ export const PORTS = {
   query: 16686,
   queryGrpc: 16685,
   jaegerHealth: 13133,
+  /** The managed Jaeger processes' own Prometheus metrics (their OpenTelemetry Collector telemetry). */
+  jaegerMetrics: 8888,
   otlpGrpc: 4317,
   remoteStorage: 17271,
   etcdClient: 2379,

@@ -50,6 +50,19 @@ describe('operator RBAC', () => {
     expect(grants(operatorRules, 'rbac.authorization.k8s.io', 'roles', 'create')).toBe(false);
   });
 
+  it('may review tokens and access for its /metrics, and ships the metrics reader role to bind to scrapers', () => {
+    const cluster = role(objects, 'kelemetry-operator').rules!;
+    expect(grants(cluster, 'authentication.k8s.io', 'tokenreviews', 'create')).toBe(true);
+    expect(grants(cluster, 'authorization.k8s.io', 'subjectaccessreviews', 'create')).toBe(true);
+    expect(role(objects, 'kelemetry-metrics-reader').rules).toEqual([{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+    // Opt-in children: NetworkPolicies, and the Prometheus Operator's monitors.
+    const namespaced = role(objects, 'kelemetry-operator-namespaced').rules!;
+    for (const [group, resource] of [['networking.k8s.io', 'networkpolicies'], ['monitoring.coreos.com', 'servicemonitors'], ['monitoring.coreos.com', 'podmonitors']]) {
+      expect(grants(cluster, group!, resource!, 'watch'), resource).toBe(true);
+      expect(grants(namespaced, group!, resource!, 'patch'), resource).toBe(true);
+    }
+  });
+
   it('gets Secrets and pods/proxy only through RoleBindings in the watched namespaces (its own by default)', () => {
     const cluster = role(objects, 'kelemetry-operator').rules!;
     expect(grants(cluster, '', 'secrets', 'get')).toBe(false);

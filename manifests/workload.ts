@@ -85,6 +85,10 @@ export function httpProbe(path: string, port: string, periodSeconds = 10): k8s.P
   return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 };
 }
 
+/** Container port names that serve Prometheus metrics: Kelemetry and etcd, and the Jaeger processes. */
+export const METRICS_PORT = 'metrics';
+export const JAEGER_METRICS_PORT = 'jaeger-metrics';
+
 export function containerPort(name: string, port: number): k8s.ContainerPort {
   return { name, containerPort: port, protocol: 'TCP' };
 }

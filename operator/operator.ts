@@ -21,6 +21,7 @@ import { Reconciler } from './controller/reconciler.ts';
 import { Watches } from './controller/watches.ts';
 import { ItemExponentialRateLimiter, WorkQueue } from './controller/workqueue.ts';
 import { Manager, untilAborted, type Runnable } from './manager.ts';
+import { isLoopback, kubeMetricsGuard } from './metricsAuth.ts';
 import { metricsServer } from './metricsServer.ts';
 
 const CONTROLLER = 'kelemetryinstance';
@@ -47,6 +48,8 @@ export interface OperatorOptions {
   leaderElection?: OperatorLeaderElection | false;
   /** Server-side watch timeout: each watch is replaced at least this often. */
   watchTimeoutSeconds?: number;
+  /** How often discovery is asked whether the Prometheus Operator's kinds are served (default 30 s). */
+  optionalKindsIntervalMs?: number;
   probeStores?: boolean;
   /**
    * The AuditFlowing condition: how often each instance's pods are scraped (default 60 s) and the window
@@ -57,6 +60,11 @@ export interface OperatorOptions {
   backoff?: { baseDelayMs: number; maxDelayMs: number };
   /** Where to serve /metrics, /healthz and /readyz; not served when undefined. */
   metricsListen?: HostPort;
+  /**
+   * /metrics only for callers allowed to `get` it (TokenReview + SubjectAccessReview, metricsAuth.ts).
+   * Default: on whenever metricsListen is not a loopback address.
+   */
+  metricsAuth?: boolean;
   /** Namespaces whose instances are reconciled (the install grants namespaced rights there only); all when unset. */
   watchNamespaces?: string[];
 }
@@ -92,7 +100,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const enqueue = (key: string) => {
     if (inScope(key)) queue.add(key);
   };
-  const watches = new Watches({ rest, logger: log, registry: opts.registry, watchTimeoutSeconds: opts.watchTimeoutSeconds, enqueue });
+  const watches = new Watches({ rest, logger: log, registry: opts.registry, watchTimeoutSeconds: opts.watchTimeoutSeconds, optionalKindsIntervalMs: opts.optionalKindsIntervalMs, enqueue });
   const monitor = opts.auditFlowing === false ? undefined : auditFlowingMonitor(opts, opts.auditFlowing ?? {}, metrics, log, enqueue);
   const events = new EventRecorder({ rest, logger: log, emitted: metrics.events });
   const reconciler = new Reconciler({ rest, cache: watches, logger: log, probeStores: opts.probeStores, auditFlowing: monitor, events });
@@ -101,7 +109,12 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const election = opts.leaderElection ? leaderElector(opts.kubeconfig, cluster, opts.leaderElection, log) : undefined;
   const manager = new Manager({ logger: log, elector: election?.elector, leaderGauge: metrics.leader });
   const ready = () => manager.isLeader() && watches.hasSynced();
-  if (opts.metricsListen) manager.add(metricsServer(opts.metricsListen, opts.registry, () => !manager.isLeader() || ready(), log), { leaderElection: false });
+  // Its own client: a review is a create, which must not count as one of the operator's writes.
+  const reviews = opts.metricsListen && (opts.metricsAuth ?? !isLoopback(opts.metricsListen.host)) ? new KubeRest(cluster, opts.kubeconfig, { userAgent: 'kelemetry-operator/metrics-auth' }) : undefined;
+  if (opts.metricsListen) {
+    const guard = reviews && kubeMetricsGuard({ rest: reviews, logger: log, decisions: metrics.metricsAuth });
+    manager.add(metricsServer(opts.metricsListen, opts.registry, () => !manager.isLeader() || ready(), log, guard), { leaderElection: false });
+  }
   manager.add(watches, { leaderElection: true });
   if (monitor) manager.add(monitorRunnable(monitor), { leaderElection: true });
   manager.add(controller, { leaderElection: true });
@@ -115,6 +128,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     async stop() {
       await manager.stop();
       rest.close();
+      reviews?.close();
       election?.rest.close();
     },
   };

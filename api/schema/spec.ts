@@ -10,6 +10,7 @@ import { dnsLabel } from './common.ts';
 import { frontendIssues, frontendSpec } from './frontend.ts';
 import { imagesSpec } from './images.ts';
 import { informersIssues, informersSpec } from './informers.ts';
+import { monitoringIssues, monitoringSpec, networkPolicySpec } from './observability.ts';
 import { parseTagMapping } from '../../runtime/tagger/mapping.ts';
 import { storageIssues, storageSpec } from './storage.ts';
 
@@ -77,6 +78,8 @@ export const kelemetryInstanceSpec = z
       })
       .meta({ description: 'Span tags taken from the objects themselves.' })
       .prefault({}),
+    monitoring: monitoringSpec.prefault({}),
+    networkPolicy: networkPolicySpec.prefault({}),
   })
   .meta(cel(CURRENT_CLUSTER_KNOWN, MEMORY_CACHES_SINGLE_REPLICA, REQUEST_TIMEOUTS_KNOWN))
   .meta({ description: 'Desired state of one Kelemetry installation in the instance namespace.' });
@@ -110,6 +113,7 @@ export function crossFieldIssues(spec: KelemetryInstanceSpec): string[] {
     ...tagMappingIssues(spec.resourceTags.mapping),
     ...storageIssues(spec.storage),
     ...frontendIssues(spec.frontend),
+    ...monitoringIssues(spec.monitoring),
   ];
 }
 

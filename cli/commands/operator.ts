@@ -19,7 +19,8 @@ Reconciles KelemetryInstance resources (kelemetry.io/v1alpha1).
   --leader-elect           hold a Lease before reconciling (run several replicas for fail-over)
   --lease-namespace NS     namespace of the Lease (default: $POD_NAMESPACE or kelemetry-system)
   --workers N              parallel reconciles of distinct instances (default 2)
-  --metrics-listen ADDR    Prometheus /metrics, /healthz and /readyz (default 127.0.0.1:9090)
+  --metrics-listen ADDR    Prometheus /metrics, /healthz and /readyz (default 127.0.0.1:9090); beyond loopback,
+                           /metrics needs a bearer token allowed to get /metrics (ClusterRole kelemetry-metrics-reader)
   --no-store-probes        do not TCP-probe external stores for status
   --watch-namespaces LIST  reconcile only instances in these comma-separated namespaces (default: every
                            namespace, *); the install grants the operator Secrets and pods/proxy there only`;

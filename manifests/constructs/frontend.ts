@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { jaegerQueryConfig } from '../jaegerConfig.ts';
 import { PATHS, PORTS } from '../ports.ts';
-import { JAEGER_UID, containerPort, httpProbe, jaegerImage, resources, restrictedContainer } from '../workload.ts';
+import { JAEGER_METRICS_PORT, JAEGER_UID, containerPort, httpProbe, jaegerImage, resources, restrictedContainer } from '../workload.ts';
 import { Component } from './component.ts';
 import type { InstanceContext } from './context.ts';
 import { kelemetryContainer, kelemetryFiles, kelemetryPodSpec } from './kelemetryPod.ts';
@@ -19,7 +19,7 @@ function queryContainer(ctx: InstanceContext): k8s.Container {
     image: jaegerImage(ctx.inst, ctx.version('frontend')),
     imagePullPolicy: ctx.inst.spec.images.pullPolicy,
     args: [`--config=${PATHS.jaegerConfig}/query.yaml`],
-    ports: [containerPort('query', PORTS.query), containerPort('query-grpc', PORTS.queryGrpc), containerPort('health', PORTS.jaegerHealth)],
+    ports: [containerPort('query', PORTS.query), containerPort('query-grpc', PORTS.queryGrpc), containerPort('health', PORTS.jaegerHealth), containerPort(JAEGER_METRICS_PORT, PORTS.jaegerMetrics)],
     readinessProbe: httpProbe('/status', 'health'),
     livenessProbe: httpProbe('/status', 'health', 20),
     resources: resources(ctx.inst.spec.frontend.queryResources),

@@ -12,7 +12,7 @@ import { jaegerCollectorConfig, jaegerStorageConfig } from '../jaegerConfig.ts';
 import type { ComponentId } from '../naming.ts';
 import { PATHS, PORTS } from '../ports.ts';
 import { managedJaegerTls, serviceHost } from '../runtimeConfig.ts';
-import { JAEGER_UID, containerPort, httpProbe, jaegerImage, nonRootPod, resources, restrictedContainer, storageVolume } from '../workload.ts';
+import { JAEGER_METRICS_PORT, JAEGER_UID, containerPort, httpProbe, jaegerImage, nonRootPod, resources, restrictedContainer, storageVolume } from '../workload.ts';
 import { Component } from './component.ts';
 import type { InstanceContext } from './context.ts';
 import { servicePort, serviceProps } from './service.ts';
@@ -37,7 +37,7 @@ function jaegerPodSpec(ctx: InstanceContext, p: JaegerPod): k8s.PodSpec {
     image: jaegerImage(ctx.inst, ctx.version(p.component)),
     imagePullPolicy: ctx.inst.spec.images.pullPolicy,
     args: [`--config=${PATHS.jaegerConfig}/${p.file}`],
-    ports: [...p.ports, containerPort('health', PORTS.jaegerHealth)],
+    ports: [...p.ports, containerPort('health', PORTS.jaegerHealth), containerPort(JAEGER_METRICS_PORT, PORTS.jaegerMetrics)],
     readinessProbe: httpProbe('/status', 'health'),
     livenessProbe: httpProbe('/status', 'health', 20),
     resources: resources(p.pod.resources),

@@ -10,7 +10,7 @@ import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { needsApply, withAppliedHash, type K8sObject } from './apply.ts';
 import type { EventSpec } from './events.ts';
-import { OWNED_RESOURCES, objectPath, resourceFor, type ResourceType } from './resources.ts';
+import { ALL_OWNED_RESOURCES, OWNED_RESOURCES, objectPath, resourceFor, type ResourceType } from './resources.ts';
 import type { Problem } from './status.ts';
 import type { InstanceCache } from './watches.ts';
 
@@ -35,6 +35,14 @@ export class Children {
 
   live(r: ResourceType, name: string, namespace: string): K8sObject | undefined {
     return this.cache.owned(r).get(r.namespaced ? namespace : '', name);
+  }
+
+  /** Splits rendered objects into those the API server serves and those of optional kinds it does not (yet). */
+  servedOnly(objects: K8sObject[]): { served: K8sObject[]; notServed: K8sObject[] } {
+    const served: K8sObject[] = [];
+    const notServed: K8sObject[] = [];
+    for (const o of objects) (this.cache.available(resourceFor(o.apiVersion, o.kind)) ? served : notServed).push(o);
+    return { served, notServed };
   }
 
   /**
@@ -80,7 +88,8 @@ export class Children {
   /** Deletes children labelled for this instance that the current render no longer produces. */
   private async prune(inst: KelemetryInstance, desired: Set<string>, log: Logger, notify: (e: EventSpec) => void): Promise<Problem[]> {
     const problems: Problem[] = [];
-    for (const r of OWNED_RESOURCES) {
+    // An optional kind that is not served has an empty cache: nothing of it is pruned.
+    for (const r of ALL_OWNED_RESOURCES) {
       for (const o of this.cache.owned(r).list((o) => isStaleChild(o, r, inst, desired))) {
         log.info('pruning', { object: `${r.kind}/${o.metadata.name}` });
         try {

@@ -18,6 +18,7 @@ export interface OperatorMetrics {
   kubeWrites: Counter<'verb'>;
   auditFlowingChecks: Counter<'result'>;
   events: Counter<'type' | 'reason' | 'result'>;
+  metricsAuth: Counter<'result'>;
 }
 
 export function createOperatorMetrics(registry: Registry): OperatorMetrics {
@@ -43,6 +44,12 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
       name: 'kelemetry_operator_events_total',
       help: 'Kubernetes Events written about instances, by type, reason and result (created, error)',
       labelNames: ['type', 'reason', 'result'],
+      registers: r,
+    }),
+    metricsAuth: new Counter({
+      name: 'kelemetry_operator_metrics_auth_total',
+      help: 'Requests for /metrics by decision: allowed, unauthenticated (401), forbidden (403), error',
+      labelNames: ['result'],
       registers: r,
     }),
   };

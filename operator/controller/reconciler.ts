@@ -19,7 +19,7 @@ import { addFinalizerPatch, removeFinalizerPatch } from './finalizer.ts';
 import { checkExternalStores, checkReferences } from './references.ts';
 import { INSTANCE_RESOURCE, objectPath, resourceFor } from './resources.ts';
 import { planRollout } from './rollout.ts';
-import { auditWebhookStatus, computeStatus, type LiveWebhookService, invalidSpecStatus, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
+import { auditWebhookStatus, computeStatus, type LiveWebhookService, invalidSpecStatus, monitoringCondition, jsonEqual, workloadState, type Problem, type WorkloadObject, type WorkloadState } from './status.ts';
 import type { InstanceCache } from './watches.ts';
 
 export interface ReconcileResult {
@@ -72,13 +72,17 @@ export class Reconciler {
     const componentIds = renderInstance(inst).components.map((c) => c.id);
     const plan = planRollout(inst.spec.version, componentIds, [...this.liveWorkloads(inst, componentIds).values()].filter((w) => w.exists));
     const rendered = renderInstance(inst, { versions: plan.versions });
+    // A ServiceMonitor or PodMonitor whose CRD is missing is reported (Monitoring condition, an Event), not applied.
+    const { served, notServed } = this.children.servedOnly(rendered.objects as K8sObject[]);
+    const monitoring = monitoringCondition(inst, notServed);
+    if (managed && monitoring?.status === 'False') notify({ type: 'Warning', reason: monitoring.reason, message: monitoring.message });
     // With a broken reference the new pods could not start: keep what runs, report, and look again later.
     const webhookService = () => this.children.live(resourceFor('v1', 'Service'), `${inst.metadata.name}-webhook`, inst.metadata.namespace ?? 'default') as LiveWebhookService | undefined;
     if (managed && !problems.some((p) => p.reason === 'InvalidReference')) {
       problems.push(...(await ensureAuditToken(this.deps.rest, inst, log, notify)));
       // Before the pods that mount them; the webhook Service's ClusterIP joins its certificate once the Service exists.
       problems.push(...(await ensureCertificates(inst, wantedCertificates(inst, webhookService()), { rest: this.deps.rest, log, notify, now: this.now() })));
-      problems.push(...(await this.children.converge(inst, rendered.objects as K8sObject[], log, notify)));
+      problems.push(...(await this.children.converge(inst, served, log, notify)));
     }
 
     const auditWebhook = auditWebhookStatus(inst, webhookService());
@@ -90,6 +94,7 @@ export class Reconciler {
       problems,
       auditWebhook,
       auditFlowing: this.deps.auditFlowing && auditFlowingFor(this.deps.auditFlowing, key, inst, auditWebhook?.clusters[0]?.url),
+      monitoring,
       now: this.now(),
     });
     for (const p of problems) if (p.reason === 'ApplyFailed' || p.reason === 'PruneFailed') notify({ type: 'Warning', reason: p.reason, message: p.message });
@@ -115,6 +120,7 @@ export class Reconciler {
       const prev = (raw as { status?: KelemetryInstanceStatus }).status;
       const generation = (raw.metadata as { generation?: number }).generation;
       await this.writeStatus(raw, invalidSpecStatus(prev, generation, err.issues.join('; '), this.now()));
+      await this.deps.events?.emit(raw, { type: 'Warning', reason: 'InvalidSpec', message: err.issues.join('; ') });
       throw new TerminalError(err.message);
     }
   }

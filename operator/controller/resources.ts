@@ -22,16 +22,29 @@ export const OWNED_RESOURCES: ResourceType[] = [
   resourceType('apps/v1', 'Deployment', 'deployments'),
   resourceType('apps/v1', 'StatefulSet', 'statefulsets'),
   resourceType('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
+  resourceType('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'),
   // Instances only bind the install's fixed ClusterRoles: no Role or ClusterRole is rendered or written.
   resourceType('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
   resourceType('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
 ];
 
+/**
+ * Kinds the manifests render on request whose CRD may be missing (the Prometheus Operator's): watched
+ * only while the API server serves them (optionalKinds.ts), applied and pruned only then.
+ */
+export const OPTIONAL_RESOURCES: ResourceType[] = [
+  resourceType('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors'),
+  resourceType('monitoring.coreos.com/v1', 'PodMonitor', 'podmonitors'),
+];
+
+/** Every kind an instance may own: always-served kinds first, then the optional ones. */
+export const ALL_OWNED_RESOURCES: ResourceType[] = [...OWNED_RESOURCES, ...OPTIONAL_RESOURCES];
+
 export const SECRET_RESOURCE = resourceType('v1', 'Secret', 'secrets');
 export const CONFIGMAP_RESOURCE: ResourceType = OWNED_RESOURCES[0]!;
 
 export function resourceFor(apiVersion: string, kind: string): ResourceType {
-  const r = [INSTANCE_RESOURCE, ...OWNED_RESOURCES, SECRET_RESOURCE].find((t) => t.apiVersion === apiVersion && t.kind === kind);
+  const r = [INSTANCE_RESOURCE, ...ALL_OWNED_RESOURCES, SECRET_RESOURCE].find((t) => t.apiVersion === apiVersion && t.kind === kind);
   if (!r) throw new Error(`no REST mapping for ${apiVersion} ${kind}`);
   return r;
 }

@@ -86,6 +86,8 @@ export interface StatusInput {
   auditWebhook: KelemetryInstanceStatus['auditWebhook'];
   /** The diagnosis of the audit path (operator/controller/auditFlowing.ts); informational, never affects Ready. */
   auditFlowing?: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+  /** Whether the requested monitoring objects could be applied (monitoringCondition); informational too. */
+  monitoring?: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
   now: Date;
 }
 
@@ -100,10 +102,7 @@ export function computeStatus(input: StatusInput): KelemetryInstanceStatus {
   const perComponent = componentConditions(components, live, gen);
   const failures = [...input.problems, ...perComponent.failures];
   const conditions = [...perComponent.conditions, ...summaryConditions(input, failures)];
-  if (input.auditFlowing) {
-    const a = input.auditFlowing;
-    conditions.push(cond(a.type, a.status, a.reason, a.message, gen));
-  }
+  for (const a of [input.auditFlowing, input.monitoring]) if (a) conditions.push(cond(a.type, a.status, a.reason, a.message, gen));
   keepTransitionTimes(conditions, instance.status?.conditions ?? [], input.now);
 
   const allReady = components.every((c) => live.get(c.id)?.ready);
@@ -215,6 +214,26 @@ export function invalidSpecStatus(prev: KelemetryInstanceStatus | undefined, gen
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions: [...conditions, ...previous.filter((c) => c.type === AUDIT_FLOWING)],
   };
+}
+
+export const MONITORING = 'Monitoring';
+
+/**
+ * The Monitoring condition, present while spec.monitoring asks for a ServiceMonitor or PodMonitor: False
+ * (CRDNotInstalled) while the API server does not serve its kind, which is not an error of the instance
+ * (Ready is unaffected) but must be visible; True once it is applied.
+ */
+export function monitoringCondition(inst: KelemetryInstance, notServed: { apiVersion: string; kind: string; metadata: { name: string } }[]): StatusInput['monitoring'] {
+  const { serviceMonitor, podMonitor } = inst.spec.monitoring;
+  const wanted = [...(serviceMonitor.enabled ? ['ServiceMonitor'] : []), ...(podMonitor.enabled ? ['PodMonitor'] : [])];
+  if (!wanted.length) return undefined;
+  const missing = notServed.filter((o) => wanted.includes(o.kind));
+  if (missing.length) {
+    const kinds = missing.map((o) => `${o.kind} (${o.apiVersion})`).join(', ');
+    const message = `the API server does not serve ${kinds}: install the Prometheus Operator's CRDs; ${missing.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')} will be applied once they are`;
+    return { type: MONITORING, status: 'False', reason: 'CRDNotInstalled', message };
+  }
+  return { type: MONITORING, status: 'True', reason: 'Applied', message: `${wanted.join(', ')} ${inst.metadata.name}-metrics applied` };
 }
 
 /** What the reconciler knows of the live webhook Service (absent until it exists). */

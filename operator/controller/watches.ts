@@ -5,6 +5,7 @@
  * - every kind the manifests render, selected by the managed-by label and mapped to their instance
  *   through its labels, which also covers the cluster-scoped children that cannot carry owner
  *   references: an edited or deleted child re-queues its instance, which restores it.
+ * Kinds whose CRD may be missing are watched only while served (optionalKinds.ts).
  * Referenced Secrets and ConfigMaps are not watched: the reconciler looks again while one is missing.
  * The informers' caches are what the reconciler reads.
  */
@@ -16,13 +17,17 @@ import type { KubeRest } from '../../runtime/k8s/rest.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import { untilAborted, type Runnable } from '../manager.ts';
 import type { K8sObject } from './apply.ts';
-import { INSTANCE_RESOURCE, OWNED_RESOURCES, collectionPath, type ResourceType } from './resources.ts';
+import { gauge } from '../../runtime/metrics/define.ts';
+import { OptionalKinds, type Cache } from './optionalKinds.ts';
+import { INSTANCE_RESOURCE, OPTIONAL_RESOURCES, OWNED_RESOURCES, collectionPath, type ResourceType } from './resources.ts';
 
 /** The read side of the watches, as the reconciler uses it. */
 export interface InstanceCache {
   instance(namespace: string, name: string): K8sObject | undefined;
   /** The cache of one owned kind (cluster-scoped objects have namespace ""). */
-  owned(r: ResourceType): Pick<Informer<K8sObject>, 'get' | 'list'>;
+  owned(r: ResourceType): Cache;
+  /** False for an optional kind the API server does not serve (or whose cache has not synced yet). */
+  available(r: ResourceType): boolean;
 }
 
 export interface WatchesOptions {
@@ -31,6 +36,8 @@ export interface WatchesOptions {
   registry: Registry;
   /** Server-side watch timeout: each watch is replaced at least this often. */
   watchTimeoutSeconds?: number;
+  /** How often discovery is asked whether an optional kind is served (default 30 s). */
+  optionalKindsIntervalMs?: number;
   enqueue(key: string): void;
 }
 
@@ -58,19 +65,30 @@ export class Watches implements Runnable, InstanceCache {
   readonly name = 'watches';
   private readonly instances: Informer<K8sObject>;
   private readonly ownedByKind = new Map<string, Informer<K8sObject>>();
+  private readonly optional: OptionalKinds;
 
   constructor(private readonly opts: WatchesOptions) {
     this.instances = this.informer(INSTANCE_RESOURCE, undefined, (event, obj, old) => {
       if (event === 'update' && old && isStatusOnlyUpdate(obj, old)) return;
       opts.enqueue(`${obj.metadata.namespace}/${obj.metadata.name}`);
     });
-    for (const r of OWNED_RESOURCES) {
-      const informer = this.informer(r, MANAGED_SELECTOR, (_event, obj) => {
-        const key = instanceKeyOfChild(obj);
-        if (key) opts.enqueue(key);
-      });
-      this.ownedByKind.set(r.kind, informer);
-    }
+    const onChild: InformerHandler<K8sObject> = (_event, obj) => {
+      const key = instanceKeyOfChild(obj);
+      if (key) opts.enqueue(key);
+    };
+    for (const r of OWNED_RESOURCES) this.ownedByKind.set(r.kind, this.informer(r, MANAGED_SELECTOR, onChild));
+    this.optional = new OptionalKinds({
+      rest: opts.rest,
+      kinds: OPTIONAL_RESOURCES,
+      newInformer: (r) => this.informer(r, MANAGED_SELECTOR, onChild),
+      // Instances that asked for the kind reported it missing: reconcile them all now.
+      onAvailable: () => {
+        for (const i of this.instances.list()) opts.enqueue(`${i.metadata.namespace}/${i.metadata.name}`);
+      },
+      logger: opts.logger,
+      served: gauge(opts.registry, 'kelemetry_operator_optional_kind_served', '1 while an optional owned kind (e.g. ServiceMonitor) is served and watched', ['kind']),
+      intervalMs: opts.optionalKindsIntervalMs,
+    });
   }
 
   private informer(r: ResourceType, labelSelector: string | undefined, handler: InformerHandler<K8sObject>): Informer<K8sObject> {
@@ -84,7 +102,7 @@ export class Watches implements Runnable, InstanceCache {
 
   async run(signal: AbortSignal): Promise<void> {
     for (const i of this.all()) i.start();
-    await untilAborted(signal);
+    await Promise.all([untilAborted(signal), this.optional.run(signal)]);
     await Promise.all(this.all().map((i) => i.stop()));
   }
 
@@ -103,9 +121,14 @@ export class Watches implements Runnable, InstanceCache {
     return this.instances.get(namespace, name);
   }
 
-  owned(r: ResourceType): Informer<K8sObject> {
+  owned(r: ResourceType): Cache {
+    if (OPTIONAL_RESOURCES.includes(r)) return this.optional.cache(r);
     const informer = this.ownedByKind.get(r.kind);
     if (!informer) throw new Error(`no informer for ${r.kind}`);
     return informer;
+  }
+
+  available(r: ResourceType): boolean {
+    return OPTIONAL_RESOURCES.includes(r) ? this.optional.available(r) : this.ownedByKind.has(r.kind);
   }
 }

@@ -1,5 +1,5 @@
 /** `/metrics` (Prometheus), `/healthz` (process alive) and `/readyz` (every component ready) on one port. */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../util/log.ts';
@@ -9,6 +9,9 @@ export interface ReadinessSource {
   name: string;
   ready?(): boolean;
 }
+
+/** Decides whether a request may read /metrics: 200 to serve it, else the status to answer (401, 403, 500). */
+export type MetricsGuard = (req: IncomingMessage) => Promise<number>;
 
 export interface RunningMetricsServer {
   url: string;
@@ -22,6 +25,8 @@ export async function startMetricsServer(
   logger: Logger,
   /** More series appended to /metrics (the original's names, when configured). */
   extra?: () => Promise<string>,
+  /** Who may read /metrics (/healthz and /readyz stay open for the kubelet's probes); anyone when unset. */
+  guard?: MetricsGuard,
 ): Promise<RunningMetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -30,13 +35,20 @@ export async function startMetricsServer(
       return;
     }
     if (path === '/metrics') {
-      Promise.all([registry.metrics(), extra?.() ?? '']).then(([ours, more]) => ours + more).then(
-        (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-        (err: unknown) => {
-          logger.error('collecting metrics failed', { err });
-          res.writeHead(500).end(`collecting metrics failed: ${(err as Error).message}\n`);
-        },
-      );
+      (guard?.(req) ?? Promise.resolve(200))
+        .then(async (code) => {
+          if (code !== 200) return { code, text: `${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : 'authorization failed'}\n` };
+          const [ours, more] = await Promise.all([registry.metrics(), extra?.() ?? '']);
+          return { code, text: ours + more };
+        })
+        .then(
+          ({ code, text }) =>
+            res.writeHead(code, { 'Content-Type': code === 200 ? registry.contentType : 'text/plain', ...(code === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) }).end(text),
+          (err: unknown) => {
+            logger.error('collecting metrics failed', { err });
+            res.writeHead(500).end(`collecting metrics failed: ${(err as Error).message}\n`);
+          },
+        );
       return;
     }
     if (path === '/healthz') {

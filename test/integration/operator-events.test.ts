@@ -63,4 +63,17 @@ describe('operator Events (real kube-apiserver)', () => {
     const described = await kubectl(env, ['-n', ns, 'describe', 'kelemetryinstance', NAME]);
     expect(described.stdout).toMatch(/Events:[\s\S]*Pruned/);
   });
+
+  it('reports a spec the API server admitted but the operator cannot use', async () => {
+    // The resource tag grammar has no CEL twin: only the operator refuses it.
+    const bad = 'broken';
+    await applyInstance(client, instanceDoc(bad, ns, { ...smallSpec(), resourceTags: { mapping: ['no-hash-here'] } }));
+    try {
+      const list = async () => (await client.list<KubeEvent>(`/api/v1/namespaces/${ns}/events`, { fieldSelector: `involvedObject.kind=KelemetryInstance,involvedObject.name=${bad}` })).items;
+      const invalid = await waitFor('an InvalidSpec Warning', async () => (await list()).find((e) => e.reason === 'InvalidSpec'), { timeoutMs: 60_000 });
+      expect(invalid).toMatchObject({ type: 'Warning', message: expect.stringContaining('spec.resourceTags.mapping') });
+    } finally {
+      await deleteInstance(client, ns, bad);
+    }
+  });
 });

@@ -69,7 +69,7 @@ export function kubeConfigAs(env: EnvironmentInfo, as?: string): KubeConfig {
 
 export function runOperator(
   env: EnvironmentInfo,
-  opts: { leaseNamespace?: string; verbose?: boolean; auditFlowingIntervalMs?: number; as?: string; watchNamespaces?: string[] } = {},
+  opts: { leaseNamespace?: string; verbose?: boolean; auditFlowingIntervalMs?: number; as?: string; watchNamespaces?: string[]; optionalKindsIntervalMs?: number } = {},
 ): RunningOperator & { registry: Registry } {
   const kc = kubeConfigAs(env, opts.as);
   const registry = new Registry();
@@ -83,6 +83,7 @@ export function runOperator(
     backoff: { baseDelayMs: 50, maxDelayMs: 5000 },
     ...(opts.auditFlowingIntervalMs ? { auditFlowing: { intervalMs: opts.auditFlowingIntervalMs } } : {}),
     watchNamespaces: opts.watchNamespaces,
+    optionalKindsIntervalMs: opts.optionalKindsIntervalMs,
   });
   return Object.assign(op, { registry });
 }

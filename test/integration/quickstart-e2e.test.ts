@@ -172,9 +172,20 @@ describe('npm run quickstart -- --detach (real stack, operator-rendered componen
       frontend: ['frontend_rpc_seconds_count', 'redirect_request_count'],
       operator: ['controller_runtime_reconcile_total'],
     };
+    // The operator's /metrics answers only tokens allowed to get it: a scraper bound to kelemetry-metrics-reader.
+    await kubectl('-n', quickstartNamespace, 'create', 'serviceaccount', 'metrics-scraper').catch(() => undefined);
+    await kubectl('create', 'clusterrolebinding', 'kelemetry-quickstart-metrics-scraper', '--clusterrole=kelemetry-metrics-reader', `--serviceaccount=${quickstartNamespace}:metrics-scraper`).catch(() => undefined);
+    const token = (await kubectl('-n', quickstartNamespace, 'create', 'token', 'metrics-scraper')).stdout.trim();
+    expect((await fetch(state.metricsUrls.operator!)).status).toBe(401);
     for (const [component, series] of Object.entries(expected)) {
-      const text = await (await fetch(state.metricsUrls[component]!)).text();
+      const text = await (await fetch(state.metricsUrls[component]!, component === 'operator' ? { headers: { Authorization: `Bearer ${token}` } } : {})).text();
       for (const name of series) expect(text, `${component} exports ${name}`).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
+    }
+    // The managed Jaeger's own metrics (OpenTelemetry Collector telemetry) on its `jaeger-metrics` port, 8888.
+    for (const component of ['jaeger-collector', 'jaeger-storage', 'frontend']) {
+      const ip = (await kubectl('-n', quickstartNamespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${component}`, '-o', 'jsonpath={.items[0].status.podIP}')).stdout.trim();
+      const text = await (await fetch(`http://${ip}:8888/metrics`)).text();
+      expect(text, `${component} serves Jaeger's own metrics`).toMatch(/^otelcol_process_uptime/m);
     }
     const urls = ['consumer', 'informers', 'frontend'].flatMap((c) => ['--url', state.metricsUrls[c]!]);
     // scan exits 1 when it finds a problem: keep its report for the failure message.

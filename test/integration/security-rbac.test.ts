@@ -128,6 +128,14 @@ describe('RBAC without escalation (real kube-apiserver authorization and imperso
     expect(await can(operatorSa, 'get', 'pods', '--subresource=proxy', '-n', nsB)).toBe(false);
   });
 
+  it('may review tokens for its /metrics, and write the opt-in NetworkPolicies in the watched namespaces only', async () => {
+    expect(await can(operatorSa, 'create', 'tokenreviews.authentication.k8s.io')).toBe(true);
+    expect(await can(operatorSa, 'create', 'subjectaccessreviews.authorization.k8s.io')).toBe(true);
+    expect(await can(operatorSa, 'watch', 'networkpolicies.networking.k8s.io', '--all-namespaces')).toBe(true);
+    expect(await can(operatorSa, 'create', 'networkpolicies.networking.k8s.io', '-n', nsA)).toBe(true);
+    expect(await can(operatorSa, 'create', 'networkpolicies.networking.k8s.io', '-n', nsB)).toBe(false);
+  });
+
   it('leaves instances outside the watched namespaces alone', async () => {
     await kubectl(env, ['apply', '-f', '-'], JSON.stringify(instanceDoc('elsewhere', nsB, smallSpec())));
     await new Promise((r) => setTimeout(r, 3000));

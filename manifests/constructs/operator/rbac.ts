@@ -16,6 +16,10 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete'];
 const LEADER_ELECTION = `${OPERATOR_NAME}-leader-election`;
+const MONITORING_GROUP = 'monitoring.coreos.com';
+const MONITORING_RESOURCES = ['servicemonitors', 'podmonitors'];
+/** Bind it to whatever scrapes the operator (e.g. Prometheus's service account): /metrics asks the API server. */
+export const METRICS_READER_ROLE = 'kelemetry-metrics-reader';
 
 export const CLUSTER_RULES: k8s.PolicyRule[] = [
   { apiGroups: [GROUP], resources: [PLURAL], verbs: [...READ, 'update', 'patch'] },
@@ -23,16 +27,24 @@ export const CLUSTER_RULES: k8s.PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: READ },
   { apiGroups: [''], resources: ['services', 'configmaps', 'serviceaccounts'], verbs: READ },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: READ },
+  // Watched only while the Prometheus Operator's CRDs are installed.
+  { apiGroups: [MONITORING_GROUP], resources: MONITORING_RESOURCES, verbs: READ },
   { apiGroups: [RBAC_GROUP], resources: ['rolebindings'], verbs: READ },
   // Each instance's readers: a ClusterRoleBinding to the fixed reader role, the one role it may bind cluster-wide.
   { apiGroups: [RBAC_GROUP], resources: ['clusterrolebindings'], verbs: [...READ, ...WRITE] },
   { apiGroups: [RBAC_GROUP], resources: ['clusterroles'], verbs: ['bind'], resourceNames: [READER_CLUSTER_ROLE] },
+  // Who may read the operator's /metrics (operator/metricsAuth.ts).
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
 export const NAMESPACED_RULES: k8s.PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: WRITE },
   { apiGroups: [''], resources: ['services', 'configmaps', 'serviceaccounts'], verbs: WRITE },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: WRITE },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },
+  { apiGroups: [MONITORING_GROUP], resources: MONITORING_RESOURCES, verbs: WRITE },
   { apiGroups: [RBAC_GROUP], resources: ['rolebindings'], verbs: WRITE },
   { apiGroups: [RBAC_GROUP], resources: ['clusterroles'], verbs: ['bind'], resourceNames: [INSTANCE_CLUSTER_ROLE] },
   // References are checked (get) and the audit webhook's token Secret is created; never listed or watched.
@@ -53,6 +65,7 @@ export class OperatorRbac extends Construct {
     new k8s.KubeServiceAccount(this, 'sa', { metadata: operatorMetadata(OPERATOR_NAME, namespace) });
     new k8s.KubeClusterRole(this, 'clusterrole', { metadata: operatorMetadata(OPERATOR_NAME), rules: CLUSTER_RULES });
     new k8s.KubeClusterRoleBinding(this, 'clusterrolebinding', { metadata: operatorMetadata(OPERATOR_NAME), roleRef: clusterRole(OPERATOR_NAME), subjects });
+    new k8s.KubeClusterRole(this, 'metrics-reader', { metadata: operatorMetadata(METRICS_READER_ROLE), rules: [{ nonResourceUrLs: ['/metrics'], verbs: ['get'] }] });
     new k8s.KubeClusterRole(this, 'namespaced', { metadata: operatorMetadata(OPERATOR_NAMESPACED_ROLE), rules: NAMESPACED_RULES });
     for (const ns of watchNamespaces(opts)) {
       const roleRef = clusterRole(OPERATOR_NAMESPACED_ROLE);
