@@ -10,8 +10,13 @@ export interface Found {
   spans: number;
   /** Accepted events whose span is missing. */
   lost: number;
-  /** Spans beyond the first for one audit ID. */
+  /** Distinct spans beyond the first for one audit ID: what a reader of the trace would see twice. */
   duplicated: number;
+  /**
+   * Stored copies of a span already stored (same span ID): redelivery by the durable queue. The plugin drops
+   * them when it reads a trace (plugin/model/dedupe.ts), so no reader sees them.
+   */
+  copies: number;
   /** Objects whose audit spans hang under more than one object span (a trace split in one window). */
   split: number;
 }
@@ -28,12 +33,16 @@ export class JaegerCounter {
 
   async count(run: string, accepted: ReadonlySet<string>, fromMs: number): Promise<Found> {
     const traces = await this.reader.findTraces('audit', { faultRun: run }, fromMs - 60_000, Date.now() + 60_000, depth);
-    const seen = new Map<string, number>();
+    const seen = new Map<string, Set<string>>();
+    let spans = 0;
     const objectSpans = new Map<string, number>();
-    for (const spans of traces.values()) {
-      for (const s of spans) {
+    for (const trace of traces.values()) {
+      for (const s of trace) {
         const id = s.attrs.auditId;
-        if (s.service === 'audit' && id?.startsWith(`${run}-`)) seen.set(id, (seen.get(id) ?? 0) + 1);
+        if (s.service === 'audit' && id?.startsWith(`${run}-`)) {
+          spans++;
+          seen.set(id, (seen.get(id) ?? new Set()).add(s.spanId));
+        }
         if (s.service === 'object' && !s.parentSpanId) {
           // An object span starts at its window's start: a run across a window boundary rightly has two.
           const key = `${s.attrs.resource}/${s.attrs.namespace}/${s.attrs.name}@${s.startMs}`;
@@ -43,8 +52,8 @@ export class JaegerCounter {
     }
     let lost = 0;
     for (const id of accepted) if (!seen.has(id)) lost++;
-    const spans = [...seen.values()].reduce((a, b) => a + b, 0);
-    return { spans, lost, duplicated: spans - seen.size, split: [...objectSpans.values()].filter((n) => n > 1).length };
+    const distinct = [...seen.values()].reduce((n, ids) => n + ids.size, 0);
+    return { spans, lost, duplicated: distinct - seen.size, copies: spans - distinct, split: [...objectSpans.values()].filter((n) => n > 1).length };
   }
 
   /** Counts until nothing is missing, or the count has not grown for `idleMs`, or `timeoutMs` passed. */

@@ -32,6 +32,8 @@ export interface Row {
   found: number;
   lost: number;
   duplicated: number;
+  /** Redelivered copies with the same span ID (not seen by readers: the plugin drops them). */
+  copies: number;
   split: number;
   /** End of the fault → an event posted then readable in Jaeger, ms. */
   recoverMs?: number;
@@ -132,6 +134,7 @@ export async function loadedRun(ctx: SuiteContext, o: LoadedRunOptions): Promise
       found: found.spans,
       lost: found.lost,
       duplicated: found.duplicated,
+      copies: found.copies,
       split: found.split,
       recoverMs,
       answers: t.answers,

@@ -8,7 +8,7 @@ export async function runScenario(ctx: SuiteContext, s: Scenario): Promise<Row> 
   } catch (err) {
     const notes = (err as { notes?: string[] }).notes ?? [];
     const status = err instanceof NotAvailable ? 'n/a' : 'error';
-    return { scenario: s.name, status, sent: 0, accepted: 0, gaveUp: 0, found: 0, lost: 0, duplicated: 0, split: 0, answers: {}, notes: [(err as Error).message, ...notes] };
+    return { scenario: s.name, status, sent: 0, accepted: 0, gaveUp: 0, found: 0, lost: 0, duplicated: 0, copies: 0, split: 0, answers: {}, notes: [(err as Error).message, ...notes] };
   }
 }
 

@@ -12,6 +12,7 @@ const columns: { head: string; cell: (r: Row) => string }[] = [
   { head: 'found', cell: (r) => String(r.found) },
   { head: 'lost', cell: (r) => String(r.lost) },
   { head: 'dup', cell: (r) => String(r.duplicated) },
+  { head: 'copies', cell: (r) => String(r.copies) },
   { head: 'split', cell: (r) => String(r.split) },
   { head: 'recover', cell: (r) => (r.recoverMs === undefined ? '-' : `${(r.recoverMs / 1000).toFixed(1)} s`) },
 ];
@@ -26,7 +27,8 @@ export function formatTable(rows: Row[], opts: SuiteOptions): string {
     ...cells.map(line),
     '',
     'sent/accepted/gave up: events the sender posted, had accepted (200), abandoned after its retries or a refused connection;',
-    'expected = accepted; found: their audit spans in Jaeger; lost: accepted but not found; dup: extra spans of one audit ID;',
+    'expected = accepted; found: their audit spans in Jaeger; lost: accepted but not found; dup: extra distinct spans of one audit ID;',
+    'copies: redelivered copies stored with the same span ID (the plugin shows each span once);',
     'split: objects with more than one object span (trace) in the window; recover: end of fault → an event posted then is in Jaeger.',
     '',
     ...rows.flatMap((r) => (r.notes.length ? [`${r.scenario}:`, ...r.notes.map((n) => `  - ${n}`)] : [])),
