@@ -41,9 +41,11 @@ function jsonLines(proc: ChildProcess): () => Promise<unknown> {
     });
 }
 
-export async function startPluginProcess(dir: string, remoteStorage: string, heapMib: number | undefined): Promise<PluginProcess> {
-  const heapFlag = heapMib ? [`--max-old-space-size=${heapMib}`] : [];
-  const args = [...heapFlag, '--import', 'tsx', join(repoRoot, 'plugin/testing/runPlugin.ts'), writeConfig(dir, remoteStorage)];
+/** `cpuProfDir`: node --cpu-prof writes the process's profile there when it exits. */
+export async function startPluginProcess(dir: string, remoteStorage: string, flags: { heapMib?: number; cpuProfDir?: string }): Promise<PluginProcess> {
+  const heapFlag = flags.heapMib ? [`--max-old-space-size=${flags.heapMib}`] : [];
+  const profFlags = flags.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${flags.cpuProfDir}`] : [];
+  const args = [...heapFlag, ...profFlags, '--import', 'tsx', join(repoRoot, 'plugin/testing/runPlugin.ts'), writeConfig(dir, remoteStorage)];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const nextLine = jsonLines(proc);
   let client: TraceReaderClient;
