@@ -21,6 +21,7 @@ import { startJaegerStorage } from '../../envtest/jaeger.ts';
 import { stopProcess } from '../../envtest/process.ts';
 import { ensureBinaries } from '../../envtest/tools.ts';
 import { timeFindTraces, timeGetTraces } from './query/calls.ts';
+import { CpuMeter } from './query/cpu.ts';
 import { loadFamily } from './query/family.ts';
 import { parseOptions, type Options } from './query/options.ts';
 import { startPluginProcess, type PluginProcess } from './query/plugin.ts';
@@ -31,16 +32,17 @@ export { usage } from './query/options.ts';
 type Log = (m: string) => void;
 
 /** Loads the size's family and times it against a fresh plugin process. */
-async function measureSize(opts: Options, index: number, ctx: { dir: string; remoteStorage: string; log: Log }): Promise<SizeResult> {
+async function measureSize(opts: Options, index: number, ctx: { dir: string; remoteStorage: string; storagePid: number; log: Log }): Promise<SizeResult> {
   const rsCount = opts.sizes[index]!;
   const family = await loadFamily(ctx.remoteStorage, { name: `demo-${index}`, rsCount, pods: opts.pods, windows: opts.windows }, ctx.log);
   const plugin: PluginProcess = await startPluginProcess(ctx.dir, ctx.remoteStorage, { heapMib: opts.heapMib, cpuProfDir: opts.cpuProfDir && resolve(opts.cpuProfDir) });
   try {
-    const { ms: find, spansPerTrace } = await timeFindTraces(plugin.client, family, opts.iterations);
-    const { cold, warm: cached } = await timeGetTraces(plugin.client, family, opts.iterations, spansPerTrace);
+    const meter = new CpuMeter({ plugin: plugin.pid, storage: ctx.storagePid });
+    const { ms: find, cpu: findCpu, spansPerTrace } = await timeFindTraces(plugin.client, family, opts.iterations, meter);
+    const { cold, coldCpu, cached } = await timeGetTraces(plugin.client, family, opts.iterations, spansPerTrace, meter);
     const pluginMaxRssKb = await plugin.stop();
     ctx.log(`${rsCount} ReplicaSets measured`);
-    return { rsCount, family, spansPerTrace, find, cold, cached, pluginMaxRssKb };
+    return { rsCount, family, spansPerTrace, find, findCpu, cold, coldCpu, cached, pluginMaxRssKb };
   } catch (err) {
     plugin.kill();
     throw err;
@@ -60,7 +62,7 @@ export async function main(args: string[]): Promise<void> {
   const storage = await startJaegerStorage(binaries.jaeger, dir, logDir, log);
   try {
     const results: SizeResult[] = [];
-    for (let i = 0; i < opts.sizes.length; i++) results.push(await measureSize(opts, i, { dir, remoteStorage: storage.info.remoteStorage, log }));
+    for (let i = 0; i < opts.sizes.length; i++) results.push(await measureSize(opts, i, { dir, remoteStorage: storage.info.remoteStorage, storagePid: storage.processes[0]!.pid, log }));
     console.log(formatReport(opts, results, startedAtMs));
   } finally {
     for (const p of storage.processes) await stopProcess(p);

@@ -18,6 +18,7 @@ export type TraceReaderClient = grpc.Client &
 
 export interface PluginProcess {
   client: TraceReaderClient;
+  pid: number;
   /** Stops it gracefully; its peak RSS in KiB. */
   stop(): Promise<number>;
   /** For the error path. */
@@ -26,7 +27,8 @@ export interface PluginProcess {
 
 function writeConfig(dir: string, remoteStorage: string): string {
   const file = join(dir, 'plugin.yaml');
-  const plugin = { grpcListen: '127.0.0.1:0', backend: { remoteStorage }, traceCache: { backend: 'memory' }, followLinks: { limit: 1000 } };
+  // The whole family, however large: the default link budget (100) and time limit (20 s) would cut it short.
+  const plugin = { grpcListen: '127.0.0.1:0', backend: { remoteStorage }, traceCache: { backend: 'memory' }, followLinks: { limit: 100_000, timeout: '10m' } };
   writeFileSync(file, stringify({ clusters: [{ name: cluster }], plugin }));
   return file;
 }
@@ -59,6 +61,7 @@ export async function startPluginProcess(dir: string, remoteStorage: string, fla
   }
   return {
     client,
+    pid: proc.pid!,
     async stop() {
       client.close();
       proc.kill('SIGTERM');
