@@ -54,8 +54,8 @@ export class RemoteStorageClient {
     this.methods = { FindTraces: method('FindTraces'), GetTraces: method('GetTraces') };
   }
 
-  /** Spans of the matching traces, grouped by trace ID in stream order. */
-  findTraces(q: FindQuery, signal?: AbortSignal): Promise<Map<string, Span[]>> {
+  /** Spans of the matching traces, grouped by trace ID in stream order; `skip`: trace IDs the caller has (not decoded, left out). */
+  findTraces(q: FindQuery, signal?: AbortSignal, skip?: ReadonlySet<string>): Promise<Map<string, Span[]>> {
     const request = {
       query: {
         service_name: q.service,
@@ -66,7 +66,7 @@ export class RemoteStorageClient {
         search_depth: q.searchDepth,
       },
     };
-    return this.collect('FindTraces', request, signal, `FindTraces service=${q.service} ${JSON.stringify(q.attributes)}`);
+    return this.collect('FindTraces', request, signal, `FindTraces service=${q.service} ${JSON.stringify(q.attributes)}`, skip);
   }
 
   getTraces(ids: { traceId: string; startUs?: number; endUs?: number }[], signal?: AbortSignal): Promise<Map<string, Span[]>> {
@@ -80,7 +80,7 @@ export class RemoteStorageClient {
     return this.collect('GetTraces', request, signal, `GetTraces ${ids.length} ids`);
   }
 
-  private collect(method: Method, request: unknown, signal: AbortSignal | undefined, what: string): Promise<Map<string, Span[]>> {
+  private collect(method: Method, request: unknown, signal: AbortSignal | undefined, what: string, skip?: ReadonlySet<string>): Promise<Map<string, Span[]>> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new Error(`remote storage ${this.opts.address}: ${what}: aborted`));
       const traces = new Map<string, Span[]>();
@@ -95,7 +95,7 @@ export class RemoteStorageClient {
       call.on('data', (td: Buffer) => {
         let spans: Span[];
         try {
-          spans = decodeTracesData(td);
+          spans = decodeTracesData(td, skip);
         } catch (err) {
           // Settles first: the cancellation's own error event then changes nothing.
           fail(err as Error, `cannot decode a response message: ${(err as Error).message}`);

@@ -68,6 +68,14 @@ describe('decodeTracesData', () => {
     expect(spans[0]!.warnings).toEqual(['single warning']);
   });
 
+  it('leaves out the spans of the trace IDs to skip', () => {
+    const a = mkSpan({ id: '1', service: 'object' });
+    const b = { ...mkSpan({ id: '2', service: 'audit' }), traceId: 'ab'.repeat(16) };
+    const buf = encode(tracesDataFromSpans([a, b]));
+    expect(decodeTracesData(buf, new Set([a.traceId]))).toEqual([b]);
+    expect(decodeTracesData(buf, new Set())).toEqual([a, b]);
+  });
+
   it('decodes nothing from an empty message', () => {
     expect(decodeTracesData(Buffer.alloc(0))).toEqual([]);
   });
