@@ -39,9 +39,10 @@ export class JaegerStorageBackend implements Backend {
         const traces = await this.client.findTraces(
           { service, attributes: q.tags, startUs: q.startUs, endUs: q.endUs, searchDepth: max - out.length },
           q.signal,
+          // The same trace often matches both the audit and the event search: not decoded twice.
+          seen,
         );
         for (const [traceId, spans] of traces) {
-          // The same trace often matches both the audit and the event search.
           if (seen.has(traceId)) continue;
           seen.add(traceId);
           const tree = this.toTree(spans);

@@ -5,7 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { loadProtos } from '../proto/load.ts';
-import { spansFromTracesData, type OtlpTracesData } from '../model/otlp.ts';
+import { decodeTracesData } from '../model/otlpDecode.ts';
 import type { Span } from '../model/span.ts';
 
 export interface RemoteStorageOptions {
@@ -29,10 +29,14 @@ function timestamp(us: number): { seconds: string; nanos: number } {
   return { seconds: String(seconds), nanos: (us - seconds * 1_000_000) * 1000 };
 }
 
-type StreamMethod = (req: unknown, options: grpc.CallOptions) => grpc.ClientReadableStream<OtlpTracesData>;
+type Method = 'FindTraces' | 'GetTraces';
+
+/** Responses are decoded straight into spans (otlpDecode.ts): proto-loader's decode dominated a search's CPU. */
+const passBuffer = (buf: Buffer) => buf;
 
 export class RemoteStorageClient {
-  private readonly client: grpc.Client & Record<string, StreamMethod>;
+  private readonly client: grpc.Client;
+  private readonly methods: Record<Method, { path: string; serialize: (req: unknown) => Buffer }>;
 
   constructor(private readonly opts: RemoteStorageOptions) {
     const { TraceReader } = loadProtos();
@@ -45,11 +49,13 @@ export class RemoteStorageClient {
     }
     this.client = new TraceReader(opts.address, credentials, {
       'grpc.max_receive_message_length': opts.maxReceiveMessageMiB * 1024 * 1024,
-    }) as grpc.Client & Record<string, StreamMethod>;
+    });
+    const method = (name: Method) => ({ path: TraceReader.service[name]!.path, serialize: TraceReader.service[name]!.requestSerialize });
+    this.methods = { FindTraces: method('FindTraces'), GetTraces: method('GetTraces') };
   }
 
-  /** Spans of the matching traces, grouped by trace ID in stream order. */
-  findTraces(q: FindQuery, signal?: AbortSignal): Promise<Map<string, Span[]>> {
+  /** Spans of the matching traces, grouped by trace ID in stream order; `skip`: trace IDs the caller has (not decoded, left out). */
+  findTraces(q: FindQuery, signal?: AbortSignal, skip?: ReadonlySet<string>): Promise<Map<string, Span[]>> {
     const request = {
       query: {
         service_name: q.service,
@@ -60,7 +66,7 @@ export class RemoteStorageClient {
         search_depth: q.searchDepth,
       },
     };
-    return this.collect('FindTraces', request, signal, `FindTraces service=${q.service} ${JSON.stringify(q.attributes)}`);
+    return this.collect('FindTraces', request, signal, `FindTraces service=${q.service} ${JSON.stringify(q.attributes)}`, skip);
   }
 
   getTraces(ids: { traceId: string; startUs?: number; endUs?: number }[], signal?: AbortSignal): Promise<Map<string, Span[]>> {
@@ -74,24 +80,35 @@ export class RemoteStorageClient {
     return this.collect('GetTraces', request, signal, `GetTraces ${ids.length} ids`);
   }
 
-  private collect(method: string, request: unknown, signal: AbortSignal | undefined, what: string): Promise<Map<string, Span[]>> {
+  private collect(method: Method, request: unknown, signal: AbortSignal | undefined, what: string, skip?: ReadonlySet<string>): Promise<Map<string, Span[]>> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new Error(`remote storage ${this.opts.address}: ${what}: aborted`));
       const traces = new Map<string, Span[]>();
-      const call = this.client[method]!.call(this.client, request, { deadline: Date.now() + this.opts.timeoutMs });
+      const { path, serialize } = this.methods[method];
+      const call = this.client.makeServerStreamRequest(path, serialize, passBuffer, request, new grpc.Metadata(), { deadline: Date.now() + this.opts.timeoutMs });
       const onAbort = () => call.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
-      call.on('data', (td: OtlpTracesData) => {
-        for (const s of spansFromTracesData(td)) {
+      const fail = (err: Error, detail: string) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(new Error(`remote storage ${this.opts.address}: ${what}: ${detail}`, { cause: err }));
+      };
+      call.on('data', (td: Buffer) => {
+        let spans: Span[];
+        try {
+          spans = decodeTracesData(td, skip);
+        } catch (err) {
+          // Settles first: the cancellation's own error event then changes nothing.
+          fail(err as Error, `cannot decode a response message: ${(err as Error).message}`);
+          call.cancel();
+          return;
+        }
+        for (const s of spans) {
           const list = traces.get(s.traceId);
           if (list) list.push(s);
           else traces.set(s.traceId, [s]);
         }
       });
-      call.on('error', (err: grpc.ServiceError) => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(new Error(`remote storage ${this.opts.address}: ${what}: ${err.details || err.message}`, { cause: err }));
-      });
+      call.on('error', (err: grpc.ServiceError) => fail(err, err.details || err.message));
       call.on('end', () => {
         signal?.removeEventListener('abort', onAbort);
         resolve(traces);

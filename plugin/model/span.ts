@@ -33,12 +33,21 @@ export interface Span {
 }
 
 export function cloneSpan(s: Span): Span {
-  return {
-    ...s,
+  // Fields spelled out rather than spread: merged trees are cloned whole (render memo, shared storage reads).
+  const copy: Span = {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    name: s.name,
+    service: s.service,
+    kind: s.kind,
+    startUs: s.startUs,
+    durationUs: s.durationUs,
     tags: new Map(s.tags),
     logs: s.logs.map((l) => ({ timeUs: l.timeUs, fields: new Map(l.fields) })),
-    warnings: [...s.warnings],
+    warnings: s.warnings.slice(),
   };
+  if (s.parentId !== undefined) copy.parentId = s.parentId;
+  return copy;
 }
 
 export function endUs(s: Span): number {

@@ -1,52 +1,70 @@
 /**
- * `npm run bench -- query [--rs 10] [--pods 20] [--windows 4] [--iterations 20] [--heap-mib N]`
+ * `npm run bench -- query [--sizes 1,10,100] [--pods 20] [--windows 4] [--iterations 20] [--heap-mib N] [--cpu-prof DIR]`
  *
- * Loads one object family (a Deployment with R ReplicaSets × P Pods, audit and Event spans over W
- * windows) into a real Jaeger v2 remote storage (memory store), runs the storage plugin as its own
- * process against it, and times over gRPC, in `tracing [full tree]`:
+ * Grows one object family (a Deployment with R ReplicaSets × P Pods, audit and Event spans over W
+ * windows) size by size in a real Jaeger v2 remote storage (memory store): each size is a new Deployment
+ * loaded beside the earlier ones, and a fresh storage plugin process (so its peak RSS is that size's)
+ * is timed over gRPC, in `tracing [full tree]`:
  *  - FindTraces (a search: reads storage, follows links, renders, stores a trace cache entry);
  *  - GetTraces cold: opening a trace ID found by a plain `tracing` search with its mode digits edited
  *    to 21000000 (the /redirect flow): trace cache entry → storage reads → link following → render;
- *  - GetTraces warm: the same ID again, served from the plugin's render memo.
- * Prints p50/p99, spans per trace, the plugin's peak RSS, and the command that reproduces the run.
- * `--heap-mib` caps the plugin's V8 old space: without it V8 grows the heap lazily, so peak RSS shows
- * how much garbage it let accumulate rather than what the plugin needs.
+ *  - GetTraces cached: the same ID again, served from the plugin's render memo.
+ * Prints per size p50/p99, spans, the plugin's peak RSS, the cost per span against the first size,
+ * and the command that reproduces the run. `--heap-mib` caps the plugin's V8 old space: without it V8
+ * grows the heap lazily, so peak RSS shows how much garbage it let accumulate rather than what the
+ * plugin needs. `--cpu-prof DIR` writes each plugin process's CPU profile into DIR.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startJaegerStorage } from '../../envtest/jaeger.ts';
 import { stopProcess } from '../../envtest/process.ts';
 import { ensureBinaries } from '../../envtest/tools.ts';
 import { timeFindTraces, timeGetTraces } from './query/calls.ts';
+import { CpuMeter } from './query/cpu.ts';
 import { loadFamily } from './query/family.ts';
-import { parseOptions } from './query/options.ts';
+import { parseOptions, type Options } from './query/options.ts';
 import { startPluginProcess, type PluginProcess } from './query/plugin.ts';
-import { formatReport } from './query/report.ts';
+import { formatReport, type SizeResult } from './query/report.ts';
 
 export { usage } from './query/options.ts';
 
+type Log = (m: string) => void;
+
+/** Loads the size's family and times it against a fresh plugin process. */
+async function measureSize(opts: Options, index: number, ctx: { dir: string; remoteStorage: string; storagePid: number; log: Log }): Promise<SizeResult> {
+  const rsCount = opts.sizes[index]!;
+  const family = await loadFamily(ctx.remoteStorage, { name: `demo-${index}`, rsCount, pods: opts.pods, windows: opts.windows }, ctx.log);
+  const plugin: PluginProcess = await startPluginProcess(ctx.dir, ctx.remoteStorage, { heapMib: opts.heapMib, cpuProfDir: opts.cpuProfDir && resolve(opts.cpuProfDir) });
+  try {
+    const meter = new CpuMeter({ plugin: plugin.pid, storage: ctx.storagePid });
+    const { ms: find, cpu: findCpu, spansPerTrace } = await timeFindTraces(plugin.client, family, opts.iterations, meter);
+    const { cold, coldCpu, cached } = await timeGetTraces(plugin.client, family, opts.iterations, spansPerTrace, meter);
+    const pluginMaxRssKb = await plugin.stop();
+    ctx.log(`${rsCount} ReplicaSets measured`);
+    return { rsCount, family, spansPerTrace, find, findCpu, cold, coldCpu, cached, pluginMaxRssKb };
+  } catch (err) {
+    plugin.kill();
+    throw err;
+  }
+}
+
 export async function main(args: string[]): Promise<void> {
   const opts = parseOptions(args);
-  const log = (m: string) => process.stderr.write(`[bench query] ${m}\n`);
+  const log: Log = (m) => process.stderr.write(`[bench query] ${m}\n`);
   const startedAtMs = Date.now();
+  if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
 
   const binaries = await ensureBinaries(log);
   const dir = mkdtempSync(join(tmpdir(), 'kelemetry-bench-query-'));
   const logDir = join(dir, 'logs');
   mkdirSync(logDir);
   const storage = await startJaegerStorage(binaries.jaeger, dir, logDir, log);
-  let plugin: PluginProcess | undefined;
   try {
-    const family = await loadFamily(storage.info.remoteStorage, opts, log);
-    plugin = await startPluginProcess(dir, storage.info.remoteStorage, opts.heapMib);
-    const { ms: find, spansPerTrace } = await timeFindTraces(plugin.client, family, opts.iterations);
-    const { cold, warm } = await timeGetTraces(plugin.client, family, opts.iterations, spansPerTrace);
-    const pluginMaxRssKb = await plugin.stop();
-    plugin = undefined;
-    console.log(formatReport({ opts, family, spansPerTrace, find, cold, warm, pluginMaxRssKb, startedAtMs }));
+    const results: SizeResult[] = [];
+    for (let i = 0; i < opts.sizes.length; i++) results.push(await measureSize(opts, i, { dir, remoteStorage: storage.info.remoteStorage, storagePid: storage.processes[0]!.pid, log }));
+    console.log(formatReport(opts, results, startedAtMs));
   } finally {
-    plugin?.kill();
     for (const p of storage.processes) await stopProcess(p);
     rmSync(dir, { recursive: true, force: true });
   }

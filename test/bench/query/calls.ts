@@ -1,4 +1,5 @@
 /** The timed gRPC calls, in `tracing [full tree]` (mode 21000000). */
+import { noCpu, type CpuMeter, type CpuSpent } from './cpu.ts';
 import type { LoadedFamily } from './family.ts';
 import { cluster } from './family.ts';
 import type { Chunk, StreamFn, TraceReaderClient } from './plugin.ts';
@@ -39,34 +40,36 @@ function deploymentQuery(family: LoadedFamily, service: string) {
   };
 }
 
-/** FindTraces `iterations` times: the latencies, and the spans of the (single) rendered trace. */
-export async function timeFindTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number): Promise<{ ms: number[]; spansPerTrace: number }> {
+/** FindTraces `iterations` times: the latencies, the CPU they took, and the spans of the (single) rendered trace. */
+export async function timeFindTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number, meter: CpuMeter): Promise<{ ms: number[]; cpu: CpuSpent; spansPerTrace: number }> {
   const ms: number[] = [];
+  const cpu = noCpu();
   let spansPerTrace = 0;
   for (let i = 0; i < iterations; i++) {
-    const r = await timedStream(client.FindTraces!, client, deploymentQuery(family, 'tracing [full tree]'));
+    const r = await meter.measure(cpu, () => timedStream(client.FindTraces!, client, deploymentQuery(family, 'tracing [full tree]')));
     if (r.traces.size !== 1) throw new Error(`FindTraces returned ${r.traces.size} traces, want 1`);
     spansPerTrace = [...r.traces.values()][0]!;
     ms.push(r.ms);
   }
-  return { ms, spansPerTrace };
+  return { ms, cpu, spansPerTrace };
 }
 
 /**
  * GetTraces of a trace ID found by a plain `tracing` search with its mode digits edited to 21000000 (the
- * /redirect flow): cold, then again warm (the plugin's render memo). Checks the trace FindTraces rendered.
+ * /redirect flow): cold, then again cached (the plugin's render memo). Checks the trace FindTraces rendered.
  */
-export async function timeGetTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number, spansPerTrace: number): Promise<{ cold: number[]; warm: number[] }> {
+export async function timeGetTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number, spansPerTrace: number, meter: CpuMeter): Promise<{ cold: number[]; coldCpu: CpuSpent; cached: number[] }> {
   const cold: number[] = [];
-  const warm: number[] = [];
+  const coldCpu = noCpu();
+  const cached: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const ids = await new Promise<{ trace_ids: { trace_id: Buffer }[] }>((resolve, reject) => client.FindTraceIDs(deploymentQuery(family, 'tracing'), (e, r) => (e ? reject(e) : resolve(r))));
     const id = ids.trace_ids[0]!.trace_id.toString('hex');
     const edited = Buffer.from(`ff21000000${id.slice(10)}`, 'hex');
-    const c = await timedStream(client.GetTraces!, client, { query: [{ trace_id: edited }] });
+    const c = await meter.measure(coldCpu, () => timedStream(client.GetTraces!, client, { query: [{ trace_id: edited }] }));
     if ([...c.traces.values()][0] !== spansPerTrace) throw new Error(`GetTraces returned ${[...c.traces.values()][0]} spans, FindTraces ${spansPerTrace}`);
     cold.push(c.ms);
-    warm.push((await timedStream(client.GetTraces!, client, { query: [{ trace_id: edited }] })).ms);
+    cached.push((await timedStream(client.GetTraces!, client, { query: [{ trace_id: edited }] })).ms);
   }
-  return { cold, warm };
+  return { cold, coldCpu, cached };
 }

@@ -2,7 +2,6 @@
 import { deploymentFamily, KelemetrySpanBuilder } from '../../../plugin/testing/kelemetrySpans.ts';
 import { exportSpans } from '../../../plugin/testing/otlpWriter.ts';
 import { windowStartMs } from '../../../runtime/model/window.ts';
-import type { Options } from './options.ts';
 
 export const cluster = 'bench';
 const spanTtlMs = 30 * 60_000;
@@ -16,13 +15,21 @@ export interface LoadedFamily {
   toMs: number;
 }
 
-export async function loadFamily(remoteStorage: string, opts: Options, log: (m: string) => void): Promise<LoadedFamily> {
-  const { rsCount, pods, windows } = opts;
+export interface FamilySpec {
+  /** The Deployment's name: one family per size, side by side in the same storage. */
+  name: string;
+  rsCount: number;
+  pods: number;
+  windows: number;
+}
+
+export async function loadFamily(remoteStorage: string, spec: FamilySpec, log: (m: string) => void): Promise<LoadedFamily> {
+  const { name, rsCount, pods, windows } = spec;
   const firstWindowMs = windowStartMs(Date.now()) - (windows - 1) * spanTtlMs;
   const builder = new KelemetrySpanBuilder();
-  const family = deploymentFamily(builder, { cluster, namespace: 'default', name: 'demo', firstWindowMs, windows, replicaSets: rsCount, podsPerReplicaSet: pods });
+  const family = deploymentFamily(builder, { cluster, namespace: 'default', name, firstWindowMs, windows, replicaSets: rsCount, podsPerReplicaSet: pods });
   const rawTraces = new Set(builder.spans.map((s) => s.traceId)).size;
-  log(`loading ${builder.spans.length} spans in ${rawTraces} raw traces (1 Deployment, ${rsCount} ReplicaSets, ${rsCount * pods} Pods, ${windows} windows)`);
+  log(`loading ${builder.spans.length} spans in ${rawTraces} raw traces (Deployment ${name}, ${rsCount} ReplicaSets, ${rsCount * pods} Pods, ${windows} windows)`);
   // Remote storage serves OTLP export on its API port: writes land in the store without batching delay.
   await exportSpans(remoteStorage, builder.spans);
   return { deploymentName: family.deployment.name, spans: builder.spans.length, rawTraces, fromMs: firstWindowMs, toMs: firstWindowMs + windows * spanTtlMs };

@@ -2,35 +2,51 @@ import { BenchArgs } from '../common/args.ts';
 
 export const usage = `usage: npm run bench -- query [options]
 
-Loads one object family into a real Jaeger v2 remote storage, runs the storage plugin as its own process
-against it, and times FindTraces and GetTraces (cold and warm) over gRPC in 'tracing [full tree]'.
+Grows one object family in a real Jaeger v2 remote storage, size by size, runs the storage plugin as its
+own process against it (a fresh process per size), and times FindTraces and GetTraces (cold and cached)
+over gRPC in 'tracing [full tree]'.
 
 options:
-  --rs N           ReplicaSets of the Deployment (default 10)
+  --sizes N,N,...  ReplicaSets of the Deployment, one family per size (default 1,10,100: about 200,
+                   2,000 and 20,000 spans with 20 Pods each and 4 windows)
   --pods N         Pods per ReplicaSet (default 20)
   --windows N      span windows of audit and Event spans (default 4)
-  --iterations N   timed calls of each kind (default 20)
-  --heap-mib N     cap the plugin's V8 old space (default: uncapped)`;
+  --iterations N   timed calls of each kind per size (default 20)
+  --heap-mib N     cap the plugin's V8 old space (default: uncapped)
+  --cpu-prof DIR   write a V8 CPU profile of each plugin process into DIR (node --cpu-prof)`;
 
 export interface Options {
-  rsCount: number;
+  /** ReplicaSet counts, in run order. */
+  sizes: number[];
   pods: number;
   windows: number;
   iterations: number;
   heapMib?: number;
+  cpuProfDir?: string;
+}
+
+function positiveIntegers(list: string[]): number[] {
+  return list.map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--sizes wants positive integers, got ${v}`);
+    return n;
+  });
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['rs', 'pods', 'windows', 'iterations', 'heap-mib']);
+  const args = new BenchArgs(argv, ['sizes', 'pods', 'windows', 'iterations', 'heap-mib', 'cpu-prof']);
   return {
-    rsCount: args.positiveInteger('rs', 10),
+    sizes: positiveIntegers(args.list('sizes', '1,10,100')),
     pods: args.positiveInteger('pods', 20),
     windows: args.positiveInteger('windows', 4),
     iterations: args.positiveInteger('iterations', 20),
     heapMib: args.has('heap-mib') ? args.positiveInteger('heap-mib', 0) : undefined,
+    cpuProfDir: args.string('cpu-prof'),
   };
 }
 
 export function reproduce(o: Options): string {
-  return `npm run bench -- query --rs ${o.rsCount} --pods ${o.pods} --windows ${o.windows} --iterations ${o.iterations}${o.heapMib ? ` --heap-mib ${o.heapMib}` : ''}`;
+  const heap = o.heapMib ? ` --heap-mib ${o.heapMib}` : '';
+  const prof = o.cpuProfDir ? ` --cpu-prof ${o.cpuProfDir}` : '';
+  return `npm run bench -- query --sizes ${o.sizes.join(',')} --pods ${o.pods} --windows ${o.windows} --iterations ${o.iterations}${heap}${prof}`;
 }

@@ -18,6 +18,7 @@ export type TraceReaderClient = grpc.Client &
 
 export interface PluginProcess {
   client: TraceReaderClient;
+  pid: number;
   /** Stops it gracefully; its peak RSS in KiB. */
   stop(): Promise<number>;
   /** For the error path. */
@@ -26,7 +27,8 @@ export interface PluginProcess {
 
 function writeConfig(dir: string, remoteStorage: string): string {
   const file = join(dir, 'plugin.yaml');
-  const plugin = { grpcListen: '127.0.0.1:0', backend: { remoteStorage }, traceCache: { backend: 'memory' }, followLinks: { limit: 1000 } };
+  // The whole family, however large: the default link budget (100) and time limit (20 s) would cut it short.
+  const plugin = { grpcListen: '127.0.0.1:0', backend: { remoteStorage }, traceCache: { backend: 'memory' }, followLinks: { limit: 100_000, timeout: '10m' } };
   writeFileSync(file, stringify({ clusters: [{ name: cluster }], plugin }));
   return file;
 }
@@ -41,9 +43,11 @@ function jsonLines(proc: ChildProcess): () => Promise<unknown> {
     });
 }
 
-export async function startPluginProcess(dir: string, remoteStorage: string, heapMib: number | undefined): Promise<PluginProcess> {
-  const heapFlag = heapMib ? [`--max-old-space-size=${heapMib}`] : [];
-  const args = [...heapFlag, '--import', 'tsx', join(repoRoot, 'plugin/testing/runPlugin.ts'), writeConfig(dir, remoteStorage)];
+/** `cpuProfDir`: node --cpu-prof writes the process's profile there when it exits. */
+export async function startPluginProcess(dir: string, remoteStorage: string, flags: { heapMib?: number; cpuProfDir?: string }): Promise<PluginProcess> {
+  const heapFlag = flags.heapMib ? [`--max-old-space-size=${flags.heapMib}`] : [];
+  const profFlags = flags.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${flags.cpuProfDir}`] : [];
+  const args = [...heapFlag, ...profFlags, '--import', 'tsx', join(repoRoot, 'plugin/testing/runPlugin.ts'), writeConfig(dir, remoteStorage)];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const nextLine = jsonLines(proc);
   let client: TraceReaderClient;
@@ -57,6 +61,7 @@ export async function startPluginProcess(dir: string, remoteStorage: string, hea
   }
   return {
     client,
+    pid: proc.pid!,
     async stop() {
       client.close();
       proc.kill('SIGTERM');
