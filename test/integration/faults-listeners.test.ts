@@ -5,15 +5,18 @@
  * gRPC), each followed by a good request that is served; slow clients holding hundreds of connections on
  * every listener while good requests are served; and through both, every accepted event in Jaeger once.
  */
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { quickContext } from '../faults/context.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { quickContext, type QuickContext } from '../faults/context.ts';
 import { malformed } from '../faults/scenarios/malformed.ts';
 import { slowloris } from '../faults/scenarios/slowloris.ts';
 
-const ctx = quickContext(inject('env'));
+let ctx: QuickContext;
 
 describe('fault suite: abused listeners', () => {
-  afterAll(() => ctx.close());
+  beforeAll(async () => {
+    ctx = await quickContext(inject('env'));
+  });
+  afterAll(() => ctx?.close());
 
   it('serves a good request right after each malformed or oversized input, on every listener, losing nothing', async () => {
     const row = await malformed(ctx);

@@ -5,15 +5,18 @@
  * with 429, resent, and nothing accepted is lost; the Jaeger collector unreachable for a few seconds loses
  * nothing when the exporter's retries outlast the outage.
  */
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { quickContext } from '../faults/context.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { quickContext, type QuickContext } from '../faults/context.ts';
 import { burst } from '../faults/scenarios/burst.ts';
 import { collectorDown } from '../faults/scenarios/outages.ts';
 
-const ctx = quickContext(inject('env'));
+let ctx: QuickContext;
 
 describe('fault suite: load over capacity and a collector outage', () => {
-  afterAll(() => ctx.close());
+  beforeAll(async () => {
+    ctx = await quickContext(inject('env'));
+  });
+  afterAll(() => ctx?.close());
 
   it('a 10x burst over capacity gets 429s, is resent, and nothing accepted is lost', async () => {
     const row = await burst(ctx);
