@@ -35,13 +35,15 @@ interface FaultResult {
   recovery: Promise<number | undefined>;
 }
 
+const list = (items: string[], max = 8) => `${items.slice(0, max).join(', ')}${items.length > max ? ` … (${items.length})` : ''}`;
+
 /** Ms from `sinceMs` until the first Event created after it is in Jaeger; undefined after `timeoutMs`. */
 async function eventRecovery(ctx: SuiteContext, run: string, activity: KubeActivity, sinceMs: number, fromMs: number, timeoutMs = 90_000): Promise<number | undefined> {
   const deadline = sinceMs + timeoutMs;
   while (Date.now() < deadline) {
     const after = new Map([...activity.events].filter(([, c]) => c.atMs > sinceMs));
     if (after.size) {
-      const count = await countEvents(ctx.env.jaeger.storage.remoteStorage, run, after, fromMs).catch(() => undefined);
+      const count = await countEvents(ctx.env.jaeger.storage.remoteStorage, run, activity.namespace, after, fromMs).catch(() => undefined);
       if (count && count.missing.length < after.size) return Date.now() - sinceMs;
     }
     await sleep(500);
@@ -66,13 +68,15 @@ async function informersRun(ctx: SuiteContext, name: string, fault: (i: Informer
     const row = await loadedRun(ctx, { name, fault: async (r) => void (result = await fault({ ctx, replicas, activity, names, r, notes, failures })) });
     await activity.stop();
     const recoverMs = await result!.recovery;
-    const events = await settleEvents(ctx.env.jaeger.storage.remoteStorage, names.run, activity.events, startedMs);
+    const events = await settleEvents(ctx.env.jaeger.storage.remoteStorage, names.run, activity.namespace, activity.events, startedMs);
     const after = activity.patches.filter((p) => p.atMs > result!.endMs);
+    const since = (ms: number) => `${ms >= result!.endMs ? '+' : ''}${((ms - result!.endMs) / 1000).toFixed(1)}`;
     const diffs = await missingDiffs(ctx.env.etcd.endpoint, names.diffPrefix, cluster, activity.namespace, after);
     notes.push(
       `Events: ${events.created} created (${eventsPerSecond}/s on 3 ConfigMaps), ${events.found} spans in Jaeger, ${events.missing.length} missing, ${events.repeated} repeated` +
-        (events.missing.length ? ` (missing ${events.missing.slice(0, 10).join(', ')}${events.missing.length > 10 ? ' …' : ''})` : ''),
-      `diffs: ${after.length} ConfigMap patches after the fault, ${diffs.length} without a diff in the diff cache${diffs.length ? ` (${diffs.slice(0, 5).join(', ')})` : ''}`,
+        (events.missing.length ? ` (missing, created at fault end + s: ${list(events.missing.map((e) => `${e} ${since(activity.events.get(e)!.atMs)}`))})` : ''),
+      `diffs: ${after.length} ConfigMap patches served after the fault, ${diffs.length} without a diff in the diff cache` +
+        (diffs.length ? ` (served at fault end + s: ${list(diffs.map((p) => `${p.name}@${p.rv} ${since(p.atMs)}`))})` : ''),
       `recover (Events): end of the fault → the first Event created after it in Jaeger ${recoverMs === undefined ? 'never' : `${(recoverMs / 1000).toFixed(1)} s`}; audit recover ${row.recoverMs === undefined ? 'never' : `${(row.recoverMs / 1000).toFixed(1)} s`}`,
       `requests to the apiserver retried ${activity.failures.n} times`,
     );
