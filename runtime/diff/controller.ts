@@ -71,6 +71,17 @@ function allSynced(monitors: Map<string, Monitor>): boolean {
   return true;
 }
 
+/**
+ * How long a replica that is not the writer keeps its diffs for replay. A killed writer's lease runs out
+ * (the writer election's lease, not the watch election's) and the next writer needs a retry period or two
+ * to win it: diffs seen meanwhile must still be there (the fault suite lost the ones buffered right after
+ * a SIGKILL when this was only the watch lease).
+ */
+export function writeBufferMs(config: Pick<DiffControllerConfig, 'leaderElection' | 'writerElection'>): number {
+  const { leaderElection: watch, writerElection: writer } = config;
+  return Math.max(watch.leaseDuration, writer.leaseDuration) + 2 * writer.retryPeriod;
+}
+
 export class DiffController {
   private readonly config: DiffControllerConfig;
   private readonly deps: DiffControllerDeps;
@@ -172,7 +183,7 @@ export class DiffController {
   private writePool(cluster: string, log: Logger): WritePool {
     const { config } = this;
     return new WritePool(
-      { workers: config.workerCount, maxPending: config.maxPendingTasks, bufferMs: config.leaderElection.leaseDuration, writeLeader: !config.writerElection.enabled },
+      { workers: config.workerCount, maxPending: config.maxPendingTasks, bufferMs: writeBufferMs(config), writeLeader: !config.writerElection.enabled },
       {
         logger: log,
         depth: this.poolDepth,

@@ -1,6 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { nullLogger } from '../util/log.ts';
+import { writeBufferMs } from './controller.ts';
 import { WritePool } from './writePool.ts';
 
 const depth = new Gauge({ name: 'd', help: 'd', labelNames: ['c'], registers: [new Registry()] });
@@ -31,5 +32,13 @@ describe('write pool', () => {
     await third;
     expect(accepted).toBe(true);
     await pool.close();
+  });
+});
+
+describe('write buffer of a replica that is not the writer', () => {
+  it('outlasts the writer lease plus two retry periods, whichever election lease is longer', () => {
+    const election = (leaseDuration: number, retryPeriod: number) => ({ leaseDuration, retryPeriod, renewDeadline: leaseDuration - 1, name: 'x', numLeaders: 1, enabled: true, namespace: 'default' });
+    expect(writeBufferMs({ leaderElection: election(6_000, 1_000), writerElection: election(6_000, 1_000) } as never)).toBe(8_000);
+    expect(writeBufferMs({ leaderElection: election(6_000, 1_000), writerElection: election(15_000, 2_000) } as never)).toBe(19_000);
   });
 });
