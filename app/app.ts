@@ -26,6 +26,7 @@ import { createRegistry } from '../runtime/metrics/registry.ts';
 import { startMetricsServer } from '../runtime/metrics/server.ts';
 import type { SpanCache } from '../runtime/spancache/types.ts';
 import { StoreClients } from '../runtime/store/clients.ts';
+import { exportBarrier } from '../runtime/tracer/barrier.ts';
 import type { OtlpTracer } from '../runtime/tracer/otlp.ts';
 import { parseHostPort, type HostPort } from '../runtime/util/hostPort.ts';
 import { createLogger, type Logger } from '../runtime/util/log.ts';
@@ -83,7 +84,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
     const tracerConfig = config.tracer;
     const write = tracerConfig ? startWritePath({ ...config, tracer: tracerConfig }, { logger, registry, stores, exporter: opts.exporter, components }) : undefined;
-    const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator, spanCache: write?.spanCache });
+    const informers = startInformers(config, { logger, registry, stores, aggregator: write?.aggregator, spanCache: write?.spanCache, exported: write && exportBarrier(write.tracer.processor) });
     components.push(...informers.components);
     const diffApi = config.informers?.diffApi;
     if (diffApi && informers.diffCache) {
@@ -139,7 +140,7 @@ function startAudit(
     observe: kelemetrix?.observe,
     decorators: deps.decorators,
     reload: deps.reload,
-    barrier: deps.tracer && { dropped: () => deps.tracer!.processor.dropped, settled: () => deps.tracer!.processor.settled() },
+    barrier: deps.tracer && exportBarrier(deps.tracer.processor),
   });
 }
 

@@ -19,6 +19,7 @@ import { createKubeServices } from '../runtime/k8s/services.ts';
 import { startLinkers } from '../runtime/linker/component.ts';
 import type { SpanCache } from '../runtime/spancache/types.ts';
 import type { StoreClients } from '../runtime/store/clients.ts';
+import type { ExportBarrier } from '../runtime/tracer/barrier.ts';
 import type { Logger } from '../runtime/util/log.ts';
 
 export interface StartedInformers {
@@ -43,6 +44,8 @@ export interface InformersDeps {
   aggregator?: Aggregator;
   /** The aggregator's span cache (present with it): the event controller records emitted Events there. */
   spanCache?: SpanCache;
+  /** The tracer's export barrier: the event controller records an Event as handled once its span is exported. */
+  exported?: ExportBarrier;
 }
 
 export function startInformers(config: Config, deps: InformersDeps): StartedInformers {
@@ -71,8 +74,7 @@ export function startInformers(config: Config, deps: InformersDeps): StartedInfo
 
 /** The kube clients and the controllers and linkers that use them. */
 function startWatchers(config: Config, informers: InformersConfig, deps: InformersDeps, out: StartedInformers): void {
-  const { aggregator, spanCache } = deps;
-  const { logger, registry } = deps;
+  const { aggregator, spanCache, exported, logger, registry } = deps;
   // Only this process's own cluster: elsewhere it may only read, and another instance writes its diffs and events.
   const clusters = [ownClusterOf(config)];
   const cache = out.diffCache;
@@ -80,7 +82,7 @@ function startWatchers(config: Config, informers: InformersConfig, deps: Informe
   out.components.push({ name: 'kube-clients', stop: async () => kube.close() });
   if (informers.diffController.enabled && cache) out.components.push(startDiffController(informers.diffController, { clusters, kube, cache, logger, registry }));
   if (informers.eventController.enabled && aggregator && spanCache) {
-    out.components.push(startEventController(informers.eventController, { clusters, kube, aggregator, spanCache, logger, registry }));
+    out.components.push(startEventController(informers.eventController, { clusters, kube, aggregator, spanCache, exported, logger, registry }));
   }
   if (informers.linkers.workerCount > 0 && aggregator) out.components.push(startLinkers(informers.linkers, { aggregator, kube, diffCache: cache, logger, registry }));
 }

@@ -5,6 +5,7 @@ import type { RunningComponent } from '../component/types.ts';
 import type { EventControllerConfig } from '../config/sections/informers.ts';
 import type { KubeServices } from '../k8s/services.ts';
 import type { SpanCache } from '../spancache/types.ts';
+import type { ExportBarrier } from '../tracer/barrier.ts';
 import type { Logger } from '../util/log.ts';
 import { EventController } from './controller.ts';
 
@@ -15,6 +16,8 @@ export interface EventControllerComponentDeps {
   aggregator: Aggregator;
   /** The aggregator's span cache: where emitted Events are recorded for the next leader. */
   spanCache: SpanCache;
+  /** The tracer's: an Event is recorded as handled once its span is exported. */
+  exported?: ExportBarrier;
   logger: Logger;
   registry: Registry;
 }

@@ -4,6 +4,8 @@
  * lives in a ConfigMap (progress.ts) so a hand-over neither replays nor loses events: a stopping leader
  * finishes the events it started, saves progress, then releases the Lease. A killed leader cannot save
  * its last interval; marks in the shared span cache (emitted.ts) keep its successor from repeating it.
+ * An Event is recorded as handled (progress and mark) only once its span is exported: a leader killed
+ * while the span still waited in the batch exporter leaves it unmarked, so the successor emits it.
  */
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Aggregator, RichObject } from '../aggregator/types.ts';
@@ -16,6 +18,7 @@ import { MultiLeaderElector } from '../k8s/multiLeader.ts';
 import { counter, gauge, histogram } from '../metrics/define.ts';
 import type { KubeRest } from '../k8s/rest.ts';
 import type { SpanCache } from '../spancache/types.ts';
+import type { ExportBarrier } from '../tracer/barrier.ts';
 import { Backoff } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
 import { sleep } from '../util/sleep.ts';
@@ -36,6 +39,8 @@ export interface EventControllerDeps {
   registry: Registry;
   /** Lease identity (tests run several controllers in one process). */
   identity?: string;
+  /** The tracer's export barrier; without it an Event counts as handled once its span is sent. */
+  exported?: ExportBarrier;
 }
 
 /** Events waiting for a worker, per leadership term; beyond it the watch pauses. */
@@ -48,6 +53,8 @@ interface Term {
   marks: EmittedMarks;
   log: Logger;
   signal: AbortSignal;
+  /** Events sent whose export is awaited before they are recorded as handled. */
+  recording: Set<Promise<void>>;
 }
 
 type HandleLabels = 'cluster' | 'group' | 'version' | 'kind' | 'resource' | 'timestampType' | 'error';
@@ -119,13 +126,14 @@ export class EventController {
     );
     lw.start();
     const marks = new EmittedMarks({ cache: this.deps.spanCache, cluster, claimTtlMs: this.config.leaderElection.leaseDuration, markTtlMs: this.config.maxEventAge });
-    const term: Term = { cluster, progress, marks, log, signal };
+    const term: Term = { cluster, progress, marks, log, signal, recording: new Set() };
     const workers = Array.from({ length: this.config.workerCount }, () => this.work(term, queue));
     const flushing = this.flushLoop(cluster, progress, log, signal);
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     await lw.stop();
     // Events already started finish; queued ones stay unmarked, so the next leader handles them.
     await Promise.all(workers);
+    await Promise.all(term.recording);
     await flushing;
     queue.clear();
     try {
@@ -205,6 +213,7 @@ export class EventController {
       return drop('Duplicate');
     }
     const end = this.handled.startTimer(labels);
+    const droppedBefore = this.deps.exported?.dropped();
     try {
       await this.deps.aggregator.send(object, eventSpan(ev, ms));
     } catch (err) {
@@ -212,9 +221,24 @@ export class EventController {
       log.warn('writing event span failed', { object: `${object.group}/${object.resource}/${object.namespace}/${object.name}`, reason: ev.reason, err });
       return;
     }
-    progress.markHandled(key, ms);
     end({ error: '' });
-    await marks.mark(key, claim.uid).catch((err: unknown) => log.warn('recording an emitted event failed; a new leader may repeat it', { event: key, err }));
     this.latency.observe({ cluster, group, version, resource: info.resource }, (Date.now() - ms) / 1000);
+    // In the background, so a worker does not wait out the exporter's delay for every Event.
+    const recording = this.recordWhenExported(term, key, ms, claim.uid, droppedBefore).finally(() => term.recording.delete(recording));
+    term.recording.add(recording);
+  }
+
+  /** Marks the Event handled once its span is exported; a drop meanwhile leaves it to the next leader. */
+  private async recordWhenExported(term: Term, key: string, ms: number, uid: string, droppedBefore: number | undefined): Promise<void> {
+    const barrier = this.deps.exported;
+    if (barrier) {
+      await barrier.settled();
+      if (barrier.dropped() !== droppedBefore) {
+        term.log.warn('spans were dropped while an event span was exported; the event stays unrecorded, so the next leader emits it again', { event: key });
+        return;
+      }
+    }
+    term.progress.markHandled(key, ms);
+    await term.marks.mark(key, uid).catch((err: unknown) => term.log.warn('recording an emitted event failed; a new leader may repeat it', { event: key, err }));
   }
 }

@@ -2,6 +2,7 @@
  * A leader to SIGKILL for the event controller test: runs one EventController (etcd span cache as the
  * shared emitted-events record) with an aggregator that prints `SENT <reason>` per event span, and
  * prints `LEADING` once it leads. Stdout is a pipe, written synchronously, so what is printed was sent.
+ * With `holdExport`, its export barrier never settles: the spans count as sent but never exported.
  *
  *   tsx test/integration/event-controller-worker.ts '<json: WorkerJob>'
  */
@@ -23,6 +24,7 @@ export interface WorkerJob {
   /** The eventController config section (leader election, ConfigMap name, sync interval). */
   eventController: Record<string, unknown>;
   identity: string;
+  holdExport?: boolean;
 }
 
 const job = JSON.parse(process.argv[2]!) as WorkerJob;
@@ -40,7 +42,8 @@ const registry = new Registry();
 const clients = createKubeClients([{ name: job.cluster, kubeconfig: job.kubeconfig }]);
 const spanCache = new EtcdSpanCache({ prefix: job.spanPrefix }, { client: new Etcd3({ hosts: job.etcdEndpoint }) });
 const config = informersSection.parse({ eventController: job.eventController }).eventController;
-const deps = { clusters: [job.cluster], clients, discovery: new Discovery(clients, logger, registry), aggregator, spanCache, logger, registry, identity: job.identity };
+const exported = job.holdExport ? { dropped: () => 0, settled: () => new Promise<void>(() => {}) } : undefined;
+const deps = { clusters: [job.cluster], clients, discovery: new Discovery(clients, logger, registry), aggregator, spanCache, logger, registry, identity: job.identity, exported };
 const controller = new EventController(config, deps);
 controller.start();
 const poll = setInterval(() => {

@@ -187,6 +187,34 @@ describe('event controller (real kube-apiserver)', () => {
     }
   });
 
+  it('a leader SIGKILLed before its event spans were exported: the next leader emits them', async () => {
+    const lease = `evtest-unexported-${suffix}`;
+    const job: WorkerJob = { cluster, kubeconfig: env.kube.kubeconfig, etcdEndpoint: env.etcd.endpoint, spanPrefix, eventController: controllerSection(lease, lease, '1s'), identity: `unexported-${suffix}`, holdExport: true };
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'event-controller-worker.ts'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => child.on('exit', r));
+    let survivor: ReturnType<typeof startController> | undefined;
+    try {
+      await waitFor('the child to lead', () => out.includes('LEADING'), { timeoutMs: 30_000 });
+      for (let i = 0; i < 5; i++) await createEvent(ns, `unexported.${i}`, `Held${i}`, 'unexported-test');
+      await waitFor('the child to send the 5 events', () => [...out.matchAll(/^SENT Held\d$/gm)].length >= 5, { timeoutMs: 30_000 });
+      // Sync interval 1 s: a progress save would have happened by now if the events counted as handled.
+      await new Promise((r) => setTimeout(r, 2000));
+      child.kill('SIGKILL');
+      await exited;
+      survivor = startController(lease, lease, `unexported-survivor-${suffix}`, '120s');
+      const ours = () => survivor!.aggregator.sends.filter((s) => s.object.namespace === ns && s.event.tags.source === 'unexported-test').map((s) => s.event.title);
+      await waitFor('the survivor to emit the unexported events', () => ours().length >= 5, { timeoutMs: 40_000 });
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(ours().sort()).toEqual(['Held0', 'Held1', 'Held2', 'Held3', 'Held4']);
+    } finally {
+      child.kill('SIGKILL');
+      await survivor?.stop();
+    }
+  });
+
   afterAll(async () => {
     etcd.close();
   });

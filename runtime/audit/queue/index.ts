@@ -3,12 +3,12 @@ import type { Registry } from 'prom-client';
 import type { AuditQueueConfig } from '../../config/sections/audit.ts';
 import type { Logger } from '../../util/log.ts';
 import { PartitionedQueue } from './memory.ts';
-import type { ExportBarrier } from './reader.ts';
+import type { ExportBarrier } from '../../tracer/barrier.ts';
 import { RedisStreamQueue } from './redis.ts';
 import type { AuditQueue } from './types.ts';
 
 export type { AuditQueue, EnqueueResult, QueueHandler, QueueItem } from './types.ts';
-export type { ExportBarrier } from './reader.ts';
+export type { ExportBarrier } from '../../tracer/barrier.ts';
 export { PartitionedQueue } from './memory.ts';
 export { RedisStreamQueue } from './redis.ts';
 

@@ -11,17 +11,13 @@
  * reads the partition's pending entries as its own, without claiming them.
  */
 import type { Redis } from 'ioredis';
+import type { ExportBarrier } from '../../tracer/barrier.ts';
 import type { Logger } from '../../util/log.ts';
 import { Backoff } from '../../util/backoff.ts';
 import { sleep } from '../../util/sleep.ts';
 import type { RedisQueueStore, StreamEntry } from './redisStore.ts';
 import type { QueueHandler } from './types.ts';
 
-/** Waits until the spans written so far are exported; `dropped` counts spans lost (a change = do not ack). */
-export interface ExportBarrier {
-  dropped(): number;
-  settled(): Promise<void>;
-}
 
 export interface ReaderMetrics {
   acked(n: number): void;

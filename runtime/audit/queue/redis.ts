@@ -13,7 +13,8 @@ import type { AuditQueueRedisConfig } from '../../config/sections/audit.ts';
 import { counter, gauge } from '../../metrics/define.ts';
 import type { Logger } from '../../util/log.ts';
 import { LeaseManager } from './lease.ts';
-import { PartitionReader, type ExportBarrier, type ReaderMetrics } from './reader.ts';
+import type { ExportBarrier } from '../../tracer/barrier.ts';
+import { PartitionReader, type ReaderMetrics } from './reader.ts';
 import { QueueKeys, RedisQueueStore, connectQueueRedis } from './redisStore.ts';
 import { partitionOf, type AuditQueue, type EnqueueResult, type QueueHandler, type QueueItem } from './types.ts';
 
