@@ -1,13 +1,17 @@
 /**
  * Jaeger v2 configurations (the `jaeger` binary is an OpenTelemetry Collector distribution):
  *  - storage: OTLP in, Badger on disk, served over jaeger.storage.v2 by the remote_storage extension;
- *  - collector: a stateless OTLP front door that batches and forwards to storage;
+ *  - collector: a stateless OTLP front door that forwards to storage;
  *  - query: the UI/API, reading traces from Kelemetry's storage plugin in the same pod.
  * With `tlsDir` (the managed install always passes it), storage and collector serve OTLP and remote storage
  * over TLS with the certificate there (re-read hourly, as the kubelet updates the Secret's files in place),
  * and the collector verifies storage's certificate with the instance CA there. Query reaches the plugin
  * over plaintext: both listen on the pod's loopback only, so nothing outside the pod sees that traffic.
  * Each process serves its own metrics on PORTS.jaegerMetrics (the container port `jaeger-metrics`).
+ *
+ * Collector and storage answer an OTLP export only once the spans are written to Badger: no batch
+ * processor and no sending queue, which would acknowledge spans held in memory and lose them when the pod
+ * is rolled (seen in the upgrade test). Kelemetry's exporter already batches, and retries what failed.
  */
 import { PATHS, PORTS } from './ports.ts';
 
@@ -28,7 +32,7 @@ export function jaegerStorageConfig(tlsDir?: string): object {
   return {
     service: {
       extensions: ['jaeger_storage', 'remote_storage', 'healthcheckv2'],
-      pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
+      pipelines: { traces: { receivers: ['otlp'], exporters: ['jaeger_storage_exporter'] } },
       telemetry: telemetry('jaeger-storage'),
     },
     extensions: {
@@ -47,7 +51,6 @@ export function jaegerStorageConfig(tlsDir?: string): object {
       remote_storage: { endpoint: `0.0.0.0:${PORTS.remoteStorage}`, ...serverTls(tlsDir), storage: 'badger' },
     },
     receivers: otlpReceiver(tlsDir),
-    processors: { batch: {} },
     exporters: { jaeger_storage_exporter: { trace_storage: 'badger' } },
   };
 }
@@ -56,14 +59,14 @@ export function jaegerCollectorConfig(storageOtlp: string, tlsDir?: string): obj
   return {
     service: {
       extensions: ['healthcheckv2'],
-      pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['otlp'] } },
+      pipelines: { traces: { receivers: ['otlp'], exporters: ['otlp'] } },
       telemetry: telemetry('jaeger-collector'),
     },
     extensions: health,
     receivers: otlpReceiver(tlsDir),
-    processors: { batch: {} },
     // The server name checked is the endpoint's host, storage's Service name, which its certificate names.
-    exporters: { otlp: { endpoint: storageOtlp, tls: tlsDir ? { ca_file: `${tlsDir}/ca.crt` } : { insecure: true } } },
+    // Retries happen within the sender's deadline; past it the sender (Kelemetry's exporter) retries.
+    exporters: { otlp: { endpoint: storageOtlp, sending_queue: { enabled: false }, tls: tlsDir ? { ca_file: `${tlsDir}/ca.crt` } : { insecure: true } } },
   };
 }
 

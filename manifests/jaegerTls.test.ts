@@ -53,7 +53,12 @@ describe('TLS to the managed Jaeger', () => {
     expect(storage.extensions.remote_storage.tls).toMatchObject(serving);
     const collector = parse(jaeger['collector.yaml']!);
     expect(collector.receivers.otlp.protocols.grpc.tls).toMatchObject(serving);
-    expect(collector.exporters.otlp).toEqual({ endpoint: `kelemetry-jaeger-storage.kelemetry-system.svc:${PORTS.otlpGrpc}`, tls: { ca_file: `${PATHS.jaegerTls}/ca.crt` } });
+    expect(collector.exporters.otlp).toEqual({ endpoint: `kelemetry-jaeger-storage.kelemetry-system.svc:${PORTS.otlpGrpc}`, sending_queue: { enabled: false }, tls: { ca_file: `${PATHS.jaegerTls}/ca.crt` } });
+    // An OTLP answer means "written to Badger": nothing acknowledged waits in a batch or queue of a pod that may roll.
+    for (const cfg of [storage, collector]) {
+      expect(cfg.service.pipelines.traces.processors).toBeUndefined();
+      expect(cfg.processors).toBeUndefined();
+    }
     const query = parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kelemetry-jaeger-query')!.data!['query.yaml']!);
     expect(query.extensions.jaeger_storage.backends.kelemetry.grpc.endpoint).toBe(`127.0.0.1:${PORTS.pluginGrpc}`);
     expect(parse(r.configs.frontend).plugin.grpcListen).toBe(`127.0.0.1:${PORTS.pluginGrpc}`);
