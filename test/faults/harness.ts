@@ -124,7 +124,7 @@ export async function loadedRun(ctx: SuiteContext, o: LoadedRunOptions): Promise
     notes.push(...failures.map((f) => `FAILED: ${f}`));
     sender.close();
     const t = sender.totals;
-    if (t.retries) notes.push(`retries ${t.retries} (answers ${JSON.stringify(t.answers)})`);
+    if (t.retries || t.gaveUp) notes.push(`retries ${t.retries} (answers ${JSON.stringify(t.answers)})`);
     return {
       scenario: o.name,
       status: failures.length ? 'fail' : found.lost || found.duplicated ? 'loss' : 'ok',
