@@ -158,6 +158,19 @@ describe('cacheErrors', () => {
     expect(bad.suggestion).toContain('stores.etcd.endpoints');
     expect(cacheErrors(set('# TYPE other counter\n'), {}).absent).toBe(true);
   });
+
+  it('without a window, flags errors only when the last one is recent, and says when it was', () => {
+    const nowMs = Date.parse('2026-11-30T12:00:00Z');
+    const errors = (lastS: number) =>
+      set(`# TYPE diff_cache_op_count counter\ndiff_cache_op_count{op="store",error="true"} 288\n# TYPE cache_last_error_timestamp_seconds gauge\ncache_last_error_timestamp_seconds{cache="diff"} ${lastS}\n`);
+    const old = cacheErrors(errors(nowMs / 1000 - 17 * 60), { nowMs });
+    expect(old).toMatchObject({ ok: true, figure: 288, message: '0 span cache errors, 288 diff cache errors since the processes started, none in the last 5m (the last 17m ago)' });
+    const recent = cacheErrors(errors(nowMs / 1000 - 40), { nowMs });
+    expect(recent).toMatchObject({ ok: false, figure: 288, message: '0 span cache errors, 288 diff cache errors since the processes started, the last 40s ago' });
+    // Within a window the increase is what counts, whenever the last error was.
+    const windowed = new MetricSet([scrape(`# TYPE diff_cache_op_count counter\ndiff_cache_op_count{op="store",error="true"} 290\n`, 't0')], [scrape(`# TYPE diff_cache_op_count counter\ndiff_cache_op_count{op="store",error="true"} 288\n`, 't0')]);
+    expect(cacheErrors(windowed, { nowMs, windowSeconds: 60 })).toMatchObject({ ok: false, figure: 2 });
+  });
 });
 
 describe('leaderState', () => {

@@ -21,4 +21,6 @@ export interface DiagnoseContext {
   auditEndpoint?: string;
   /** Length of the window the figures cover, when they are increases since an earlier scrape. */
   windowSeconds?: number;
+  /** The time of the scrape (tests); now by default. */
+  nowMs?: number;
 }

@@ -3,6 +3,7 @@
  * (`ok`, an expected conflict kind, or `error` for store failures).
  */
 import type { Registry } from 'prom-client';
+import { cacheErrorClock } from '../metrics/cacheErrors.ts';
 import { histogram } from '../metrics/define.ts';
 import { SpanCacheError, type CacheEntry, type SpanCache } from './types.ts';
 
@@ -12,6 +13,7 @@ export function instrumentSpanCache(inner: SpanCache, registry: Registry): SpanC
     fetch: histogram(registry, 'spancache_fetch', 'Span cache fetch calls (seconds)', ['backend', 'result']),
     setReserved: histogram(registry, 'spancache_set_reserved', 'Span cache set-reserved (CAS) calls (seconds)', ['backend', 'result']),
   };
+  const failed = cacheErrorClock(registry, 'span');
   async function timed<T>(op: keyof typeof ops, call: () => Promise<T>, resultOf: (v: T) => string): Promise<T> {
     const end = ops[op].startTimer({ backend: inner.backend });
     try {
@@ -19,7 +21,9 @@ export function instrumentSpanCache(inner: SpanCache, registry: Registry): SpanC
       end({ result: resultOf(v) });
       return v;
     } catch (err) {
-      end({ result: err instanceof SpanCacheError ? err.kind : 'error' });
+      const result = err instanceof SpanCacheError ? err.kind : 'error';
+      if (result === 'error') failed();
+      end({ result });
       throw err;
     }
   }

@@ -193,12 +193,12 @@ describe('npm run quickstart -- --detach (real stack, operator-rendered componen
       stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`,
     }));
     // Span and diff cache errors while the managed etcd (TLS, client certificates) comes up after the consumer and
-    // the informers can remain in these since-start counters (seen: 288 diff, 8 span cache errors, with every span
-    // and diff of the scenarios present: failed calls are retried until etcd answers); they are reported, every
-    // other finding fails.
+    // the informers remain in these since-start counters (seen: 288 diff, 8 span cache errors, with every span
+    // and diff of the scenarios present: failed calls are retried until etcd answers). scan flags them until the
+    // last one is 5 minutes old, which this test does not wait for; they are reported, every other finding fails.
     const problems = stdout.split('\n').filter((l) => l.startsWith('✗'));
     if (problems.some((l) => / cache errors/.test(l))) console.log(`scan after start-up: ${problems.join(' | ')}`);
-    expect(problems.filter((l) => !/^✗ \d+ span cache errors, \d+ diff cache errors/.test(l)), stdout).toEqual([]);
+    expect(problems.filter((l) => !/^✗ \d+ span cache errors, \d+ diff cache errors since the processes started, the last \d+[smh] ago/.test(l)), stdout).toEqual([]);
     expect(stdout).toMatch(/✓ received [1-9]\d* audit webhook requests/);
     expect(stdout).toMatch(/✓ handled [1-9]\d* Events/i);
   });

@@ -12,6 +12,13 @@ export function period(set: MetricSet, ctx: DiagnoseContext): string {
   return `in the last ${s}s`;
 }
 
+/** "45s", "12m", "3h": how long ago, roughly. */
+export function ago(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  return `${Math.round(seconds / 3600)}h`;
+}
+
 /** "a (3), b (1)" sorted by count, largest first. */
 export function breakdown(counts: Map<string, number>): string {
   return [...counts.entries()]

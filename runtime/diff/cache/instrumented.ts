@@ -1,5 +1,6 @@
 /** Metrics around any diff cache (spec 7.5 "mux metrics"): counts, latency, found/error. */
 import type { Registry } from 'prom-client';
+import { cacheErrorClock } from '../../metrics/cacheErrors.ts';
 import { counter, histogram } from '../../metrics/define.ts';
 import type { ObjectKey } from '../../model/objectKey.ts';
 import type { DiffCache, Patch, Snapshot, SnapshotName } from '../types.ts';
@@ -7,6 +8,7 @@ import type { DiffCache, Patch, Snapshot, SnapshotName } from '../types.ts';
 export class InstrumentedDiffCache implements DiffCache {
   private readonly latency;
   private readonly ops;
+  private readonly failed: () => void;
 
   constructor(
     private readonly inner: DiffCache,
@@ -15,6 +17,7 @@ export class InstrumentedDiffCache implements DiffCache {
   ) {
     this.latency = histogram(registry, 'diff_cache_op_seconds', 'Diff cache operation latency.', ['backend', 'op']);
     this.ops = counter(registry, 'diff_cache_op_count', 'Diff cache operations by outcome (found: true|false|n/a, error: true|false).', ['backend', 'op', 'found', 'error', 'redacted']);
+    this.failed = cacheErrorClock(registry, 'diff');
   }
 
   private async time<T>(op: string, redacted: string, fn: () => Promise<T>): Promise<T> {
@@ -26,6 +29,7 @@ export class InstrumentedDiffCache implements DiffCache {
       return v;
     } catch (err) {
       this.ops.inc({ backend: this.backend, op, found: 'n/a', error: 'true', redacted });
+      this.failed();
       throw err;
     } finally {
       end();
