@@ -142,7 +142,10 @@ export class DiffController {
 
   private elector(component: string, cluster: string, config: DiffControllerConfig['leaderElection'], body: ConstructorParameters<typeof MultiLeaderElector>[1]): MultiLeaderElector {
     const { clients, registry, identity } = this.deps;
-    return new MultiLeaderElector({ component, rest: clients.get(cluster).rest, config, logger: this.logger, registry, identity }, body);
+    // Through an apiserver outage the watches resume (or relist against the objects kept): stepping down
+    // would drop them, and changes before the next first list would have no diff. A second watch leader
+    // or writer meanwhile is harmless: writes are idempotent.
+    return new MultiLeaderElector({ component, rest: clients.get(cluster).rest, config, logger: this.logger, registry, identity, keepWhileUnreachable: true }, body);
   }
 
   private async watchAsLeader(cluster: string, signal: AbortSignal): Promise<void> {

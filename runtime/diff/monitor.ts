@@ -1,13 +1,15 @@
 /**
  * One watched resource of one cluster (spec 7.2 "monitor"): keeps the last seen form of every object
  * (sanitized JSON text, which is several times smaller than the parsed object) and turns the watch into
- * creation snapshots, patches and deletion snapshots.
+ * creation snapshots, patches and deletion snapshots. The last seen forms outlive watch restarts, so a
+ * relist diffs against them; after an apiserver restart the watch resumes from the oldest change the
+ * apiserver still has (ListWatch onRelistFrom), and changes made since it came back get one diff each.
  */
 import type { Registry } from 'prom-client';
 import type { DiffControllerConfig } from '../config/sections/informers.ts';
 import type { ApiResourceInfo } from '../k8s/discovery.ts';
 import { gvrString, resourcePath } from '../k8s/gvr.ts';
-import { ListWatch, type KubeObject } from '../k8s/listWatch.ts';
+import { ListWatch, numericRv, type KubeObject } from '../k8s/listWatch.ts';
 import { counter } from '../metrics/define.ts';
 import type { KubeRest } from '../k8s/rest.ts';
 import type { ObjectKey } from '../model/objectKey.ts';
@@ -40,6 +42,12 @@ export class Monitor {
   private readonly redactor: Redactor;
   private readonly sink: MonitorSink;
   private readonly objects = new Map<string, string>();
+  /**
+   * Objects missing from a resuming relist (onRelistFrom), with its resourceVersion: deleted at or before
+   * it, maybe after the resume point, when the watch still delivers their changes and their DELETED. Those
+   * the watch has not deleted by the time it passes that resourceVersion are deleted then.
+   */
+  private readonly gone = new Map<string, bigint>();
   private readonly lw: ListWatch;
   private readonly onUpdate;
   private readonly onDelete;
@@ -58,7 +66,12 @@ export class Monitor {
     this.onCreate = counter(registry, 'diff_controller_on_create_count', 'Creation snapshots taken.', ['cluster', 'apiGroup', 'resource']);
     this.lw = new ListWatch(
       { rest: deps.rest, path: resourcePath(info), name: gvrString(info), component: 'diff-controller', logger: deps.logger, registry, pageSize: config.listPageSize },
-      { onList: (items, _rv, initial) => this.handleList(items, initial), onEvent: (type, obj) => this.handleEvent(type, obj) },
+      {
+        onList: (items, _rv, initial) => this.handleList(items, initial),
+        onRelistFrom: (items, rv, from) => this.handleRelistFrom(items, rv, from),
+        onEvent: (type, obj) => this.handleEvent(type, obj),
+        onBookmark: (rv) => this.deleteGone(rv),
+      },
     );
   }
 
@@ -89,6 +102,7 @@ export class Monitor {
   }
 
   private async handleList(items: KubeObject[], initial: boolean): Promise<void> {
+    this.gone.clear();
     const seen = new Set<string>();
     for (const raw of items) {
       const obj = this.redactor.sanitize(this.info, raw);
@@ -110,6 +124,29 @@ export class Monitor {
     this.synced = true;
   }
 
+  /**
+   * A relist whose watch resumes from `from` (see ListWatch.onRelistFrom): objects changed after `from` keep
+   * their last seen form, the watch replays their changes; the rest is reconciled as by a relist.
+   */
+  private async handleRelistFrom(items: KubeObject[], listRv: string, from: string): Promise<void> {
+    const resumeAt = BigInt(from);
+    const seen = new Set<string>();
+    for (const raw of items) {
+      const id = `${raw.metadata?.namespace ?? ''}/${raw.metadata?.name ?? ''}`;
+      seen.add(id);
+      const rv = numericRv(raw.metadata?.resourceVersion);
+      if (rv !== undefined && rv > resumeAt) continue;
+      const obj = this.redactor.sanitize(this.info, raw);
+      const prev = this.objects.get(id);
+      this.objects.set(id, JSON.stringify(obj));
+      if (prev === undefined) await this.creation(obj);
+      else await this.update(JSON.parse(prev) as KubeObject, obj);
+    }
+    const listed = BigInt(listRv);
+    for (const id of this.objects.keys()) if (!seen.has(id)) this.gone.set(id, listed);
+    this.synced = true;
+  }
+
   private async handleEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: KubeObject): Promise<void> {
     const obj = this.redactor.sanitize(this.info, raw);
     const meta = (obj.metadata ?? {}) as Meta;
@@ -117,12 +154,28 @@ export class Monitor {
     const prev = this.objects.get(id);
     if (type === 'DELETED') {
       this.objects.delete(id);
+      this.gone.delete(id);
       await this.deletion(obj);
-      return;
+    } else {
+      this.objects.set(id, JSON.stringify(obj));
+      if (prev === undefined) await this.creation(obj);
+      else await this.update(JSON.parse(prev) as KubeObject, obj);
     }
-    this.objects.set(id, JSON.stringify(obj));
-    if (prev === undefined) await this.creation(obj);
-    else await this.update(JSON.parse(prev) as KubeObject, obj);
+    if (meta.resourceVersion) await this.deleteGone(meta.resourceVersion);
+  }
+
+  /** The watch has passed `rv`: objects missing from a resuming relist at or before it are deleted. */
+  private async deleteGone(rv: string): Promise<void> {
+    const at = numericRv(rv);
+    if (at === undefined || this.gone.size === 0) return;
+    for (const [id, listed] of this.gone) {
+      if (listed > at) continue;
+      this.gone.delete(id);
+      const prev = this.objects.get(id);
+      if (prev === undefined) continue;
+      this.objects.delete(id);
+      await this.deletion(JSON.parse(prev) as KubeObject);
+    }
   }
 
   private snapshotOf(obj: KubeObject): Snapshot {

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { nullLogger } from '../util/log.ts';
-import { KubeApiError } from './errors.ts';
-import { ListWatch } from './listWatch.ts';
+import { apiErrorFromBody, KubeApiError } from './errors.ts';
+import { ListWatch, resumableFrom } from './listWatch.ts';
 import type { KubeRest } from './rest.ts';
 
 /** A fake apiserver refusing LIST with `status` until `allow()`; its watch then blocks until aborted. */
@@ -52,5 +52,16 @@ describe('ListWatch and RBAC', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(lw.forbidden).toBe(false);
     await lw.stop();
+  });
+});
+
+describe('resumableFrom', () => {
+  const gone = (message: string) => apiErrorFromBody('c1', 'WATCH', '/api/v1/configmaps', 410, JSON.stringify({ reason: 'Expired', message }));
+
+  it('takes the oldest resourceVersion a restarted watch cache names, when it is later than ours', () => {
+    expect(resumableFrom(gone('too old resource version: 120 (150)'), '120')).toBe('150');
+    expect(resumableFrom(gone('too old resource version: 120 (150)'), '150')).toBeUndefined();
+    expect(resumableFrom(gone('resource version expired'), '120')).toBeUndefined();
+    expect(resumableFrom(gone('too old resource version: 120 (150)'), undefined)).toBeUndefined();
   });
 });

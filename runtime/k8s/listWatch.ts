@@ -3,6 +3,12 @@
  * the last seen resourceVersion after the server closes the stream or it fails, and relisting when
  * that resourceVersion expired (410). Handlers are awaited, so a slow consumer slows the watch instead
  * of buffering without bound. One owner, one stop path.
+ *
+ * After an apiserver restart its watch cache starts empty, at the revision it came up with: resuming from
+ * an older resourceVersion is refused (410 "too old resource version: <ours> (<oldest>)"), though every
+ * change since <oldest> is still there to watch. A handler with onRelistFrom gets the LIST to reconcile
+ * only up to <oldest>, and the watch resumes from <oldest>: changes made since the apiserver came back
+ * arrive one by one instead of merged into the LIST (the diff controller needs each one).
  */
 import type { Registry } from 'prom-client';
 import { Backoff } from '../util/backoff.ts';
@@ -19,6 +25,32 @@ export interface ListWatchHandlers {
   /** The complete current state after a LIST; `initial` is true for the first one. */
   onList(items: KubeObject[], resourceVersion: string, initial: boolean): void | Promise<void>;
   onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): void | Promise<void>;
+  /**
+   * Optional: a relist after a 410 that named the oldest resourceVersion still watchable, `resumeFrom`.
+   * The watch then resumes from `resumeFrom` (not from `resourceVersion`, the LIST's): items changed after
+   * it arrive again as events, so the handler takes from `items` only what is at or before `resumeFrom`
+   * and what is missing (deleted at or before `resourceVersion`). Without it, a plain relist (onList).
+   */
+  onRelistFrom?(items: KubeObject[], resourceVersion: string, resumeFrom: string): void | Promise<void>;
+  /** Optional: a bookmark; the watch has delivered everything up to `resourceVersion`. */
+  onBookmark?(resourceVersion: string): void | Promise<void>;
+}
+
+/** etcd-backed resourceVersions are integers; undefined for one that is not (compare nothing then). */
+export function numericRv(rv: string | undefined): bigint | undefined {
+  return rv && /^\d+$/.test(rv) ? BigInt(rv) : undefined;
+}
+
+/**
+ * The resourceVersion to resume watching from after `err` (a 410), when the apiserver named the oldest
+ * one it still has (its watch cache: "too old resource version: <ours> (<oldest>)") and that is later than
+ * ours; undefined otherwise (relist plainly).
+ */
+export function resumableFrom(err: unknown, ours: string | undefined): string | undefined {
+  const m = /too old resource version: (\d+) \((\d+)\)/.exec(err instanceof Error ? err.message : '');
+  const from = m?.[2];
+  const o = numericRv(ours);
+  return from !== undefined && o !== undefined && BigInt(from) > o ? from : undefined;
 }
 
 export interface ListWatchOptions {
@@ -41,6 +73,8 @@ export class ListWatch {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private resourceVersion: string | undefined;
+  /** Set by a 410 that named where the watch can resume (see resumableFrom); used by the next LIST. */
+  private resumeFrom: string | undefined;
   private listedOnce = false;
   private readonly events;
   private readonly lists;
@@ -82,8 +116,16 @@ export class ListWatch {
     const { items, resourceVersion } = await listAll(rest, path, { pageSize, fieldSelector, labelSelector, signal: this.abort.signal });
     this.lists.inc({ component: this.opts.component, resource: this.opts.name });
     const initial = !this.listedOnce;
-    await this.handlers.onList(items, resourceVersion, initial);
-    this.resourceVersion = resourceVersion;
+    const from = this.resumeFrom;
+    this.resumeFrom = undefined;
+    const listed = numericRv(resourceVersion);
+    if (from !== undefined && this.handlers.onRelistFrom && listed !== undefined && listed >= BigInt(from)) {
+      await this.handlers.onRelistFrom(items, resourceVersion, from);
+      this.resourceVersion = from;
+    } else {
+      await this.handlers.onList(items, resourceVersion, initial);
+      this.resourceVersion = resourceVersion;
+    }
     this.listedOnce = true;
     this.forbidden = false;
   }
@@ -113,7 +155,8 @@ export class ListWatch {
       } catch (err) {
         if (this.abort.signal.aborted) break;
         if (isGone(err)) {
-          logger.info('resourceVersion expired; relisting', { resource: name });
+          this.resumeFrom = this.listedOnce && this.handlers.onRelistFrom ? resumableFrom(err, this.resourceVersion) : undefined;
+          logger.info('resourceVersion expired; relisting', { resource: name, resumeFrom: this.resumeFrom });
           this.resourceVersion = undefined;
           continue;
         }
@@ -138,7 +181,10 @@ export class ListWatch {
     }
     const rv = (ev.object as KubeObject).metadata?.resourceVersion;
     if (ev.type === 'BOOKMARK') {
-      if (rv) this.resourceVersion = rv;
+      if (!rv) return;
+      const done = this.handlers.onBookmark?.(rv);
+      if (done) return done.then(() => void (this.resourceVersion = rv));
+      this.resourceVersion = rv;
       return;
     }
     // Advance the resume point only once the handler accepted the event.

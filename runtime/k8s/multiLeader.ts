@@ -25,6 +25,8 @@ export interface MultiLeaderOptions {
   logger: Logger;
   registry: Registry;
   identity?: string;
+  /** See HoldOptions.keepWhileUnreachable: lead on through an apiserver outage. */
+  keepWhileUnreachable?: boolean;
 }
 
 export class MultiLeaderElector {
@@ -107,7 +109,7 @@ export class MultiLeaderElector {
       // Election disabled: lead until the body ends or the elector stops.
       await Promise.race([body, new Promise<void>((r) => lost.signal.addEventListener('abort', () => r(), { once: true }))]);
     } else {
-      await holdLease(lock, timingOf(config), lost.signal, logger.child({ component, leaderId: id }));
+      await holdLease(lock, timingOf(config), lost.signal, logger.child({ component, leaderId: id }), { keepWhileUnreachable: this.opts.keepWhileUnreachable });
     }
     lost.abort();
     await body;
