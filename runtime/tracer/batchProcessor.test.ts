@@ -91,6 +91,34 @@ describe('bounded batch processor', () => {
   });
 });
 
+describe('export timing', () => {
+  const waitFor = async (done: () => boolean) => {
+    for (const deadline = Date.now() + 5_000; !done(); await new Promise((r) => setTimeout(r, 2))) if (Date.now() > deadline) throw new Error('timed out');
+  };
+
+  it('exports a burst once spans stop ending for exportIdle, long before scheduledDelay', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = tracerWith(exporter, new Registry(), { scheduledDelay: 60_000, exportIdle: 5 });
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) tracer.start(spec(i)).end();
+    await waitFor(() => exporter.getFinishedSpans().length === 5);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await tracer.shutdown();
+  });
+
+  it('a steady trickle without pauses of exportIdle still goes out after scheduledDelay', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = tracerWith(exporter, new Registry(), { maxExportBatchSize: 10_000, scheduledDelay: 40, exportIdle: 60_000 });
+    let i = 0;
+    const trickle = setInterval(() => tracer.start(spec(i++)).end(), 2);
+    await waitFor(() => exporter.getFinishedSpans().length > 0);
+    clearInterval(trickle);
+    // One batch of the spans ended in the first scheduledDelay, exported while the trickle went on.
+    expect(exporter.getFinishedSpans().length).toBeGreaterThan(1);
+    await tracer.shutdown();
+  });
+});
+
 describe('export barrier (settled, preset span IDs)', () => {
   it('settled() resolves once the spans ended before it are exported, though more keep coming', async () => {
     const exporter = new InMemorySpanExporter();

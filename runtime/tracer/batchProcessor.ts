@@ -5,6 +5,11 @@
  * `reason="export_failed"` and logged. (The SDK's BatchSpanProcessor drops past 2,048 queued spans
  * with only a debug message.)
  *
+ * When to export: a full batch (`maxExportBatchSize`) at once; otherwise as soon as no span has ended for
+ * `exportIdle` ms (the burst of spans from one webhook batch is complete), and at the latest
+ * `scheduledDelay` after the first queued span, so a steady trickle still goes out in batches. Waiting the
+ * whole `scheduledDelay` after every burst was most of the audit receipt → export latency.
+ *
  * One instance is shared by the tracer providers of all service names, so batches mix services; the
  * OTLP exporter groups spans by resource itself.
  */
@@ -27,6 +32,8 @@ export type BatchConfig = Pick<TracerConfig, 'maxQueueSize' | 'maxExportBatchSiz
   maxConcurrentExports?: number;
   /** First retry delay in ms; doubles per attempt, capped at 5 s. Default 250. */
   retryBaseDelay?: number;
+  /** Export what is queued once no span has ended for this long (ms); default 10. */
+  exportIdle?: number;
 };
 
 export interface BatchDeps {
@@ -47,7 +54,10 @@ export class BoundedBatchProcessor implements SpanProcessor {
   /** First span number of each export in flight. */
   private readonly inFlightFrom = new Map<Promise<void>, number>();
   private waiters: { upTo: number; resolve: () => void }[] = [];
+  /** Fires `scheduledDelay` after the first span queued since the last export. */
   private timer: NodeJS.Timeout | undefined;
+  /** Fires once no span has ended for `exportIdle` (pushed back by each span). */
+  private idleTimer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
   private shutDown = false;
   private readonly listeners: ExportListener[] = [];
@@ -59,7 +69,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   private readonly metrics;
 
   constructor(cfg: BatchConfig, deps: BatchDeps) {
-    this.cfg = { maxConcurrentExports: 2, retryBaseDelay: 250, ...cfg };
+    this.cfg = { maxConcurrentExports: 2, retryBaseDelay: 250, exportIdle: 10, ...cfg };
     this.exporter = deps.exporter;
     this.logger = deps.logger;
     const registry = deps.registry;
@@ -97,7 +107,20 @@ export class BoundedBatchProcessor implements SpanProcessor {
     this.queue.push(span);
     this.ended++;
     if (this.queue.length >= this.cfg.maxExportBatchSize) this.pump();
-    else this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
+    else this.arm();
+  }
+
+  /** Schedules the export of what is queued: after a pause of `exportIdle`, at the latest after `scheduledDelay`. */
+  private arm(): void {
+    this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.pump(), this.cfg.exportIdle);
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.idleTimer);
+    this.timer = this.idleTimer = undefined;
   }
 
   private drop(reason: string, n: number): void {
@@ -115,10 +138,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
 
   /** Starts exports while there is work and a free slot. */
   private pump(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.disarm();
     while (this.queue.length > 0 && this.inFlight.size < this.cfg.maxConcurrentExports) {
       const from = this.ended - this.queue.length + 1;
       const batch = this.queue.splice(0, this.cfg.maxExportBatchSize);
@@ -127,7 +147,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
         this.inFlightFrom.delete(p);
         this.wakeWaiters();
         if (this.queue.length >= this.cfg.maxExportBatchSize || (this.shutDown && this.queue.length > 0)) this.pump();
-        else if (this.queue.length > 0) this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
+        else if (this.queue.length > 0) this.arm();
       });
       this.inFlight.add(p);
       this.inFlightFrom.set(p, from);
@@ -224,7 +244,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
     if (this.shutDown) return;
     await this.forceFlush();
     this.shutDown = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.disarm();
     await this.exporter.shutdown();
   }
 }

@@ -12,7 +12,7 @@ import { settle } from '../common/settle.ts';
 import { eventList } from './generate.ts';
 import type { Options } from './options.ts';
 import { startOtlpSink, type OtlpSink } from './sink.ts';
-import { warmUpEvents } from './stream.ts';
+import { warmUpBatches } from './stream.ts';
 
 export interface Pipeline {
   /** One runtime per consumer replica (`--replicas`); the first one's webhook takes the load. */
@@ -125,12 +125,15 @@ export class ExportProbe {
   }
 }
 
-/** Not measured: the first export loads the OTLP serializer and connects the channel. */
+/** Not measured: the first export loads the OTLP serializer and connects the channel; the batches warm the JIT. */
 export async function warmUp(pipeline: Pipeline, probe: ExportProbe): Promise<void> {
-  const items = warmUpEvents();
-  const res = await fetch(pipeline.url, { method: 'POST', body: eventList(items) });
-  if (res.status !== 200) throw new Error(`warm-up batch refused: ${res.status}`);
-  while (probe.exported < items.length) {
+  let sent = 0;
+  for (const items of warmUpBatches()) {
+    const res = await fetch(pipeline.url, { method: 'POST', body: eventList(items) });
+    if (res.status !== 200) throw new Error(`warm-up batch refused: ${res.status}`);
+    sent += items.length;
+  }
+  while (probe.exported < sent) {
     await probe.flush();
     await sleep(20);
   }

@@ -8,7 +8,7 @@ import { ascending } from '../../common/stats.ts';
 import { sleep } from '../../../../runtime/util/sleep.ts';
 import { eventList, runGenerator, type Generated } from '../generate.ts';
 import type { Options } from '../options.ts';
-import { warmUpEvents } from '../stream.ts';
+import { warmUpBatches } from '../stream.ts';
 import { sampleProcess } from './procUsage.ts';
 import type { Receiver, ReceiverStatus } from './receiver.ts';
 import { startServer, type ServerProcess, type ServerSettings, type Side } from './servers.ts';
@@ -27,18 +27,21 @@ export interface PhaseResult {
 
 const startupTimeoutMs = 60_000;
 
-/** POSTs the warm-up batch once the server listens, and waits for its spans (the original's first discovery takes 5 s). */
+/** POSTs the warm-up batches once the server listens, and waits for their spans (the original's first discovery takes 5 s). */
 async function warmUp(server: ServerProcess, receiver: Receiver): Promise<void> {
-  const items = warmUpEvents();
   const deadline = Date.now() + startupTimeoutMs;
-  for (;;) {
-    const res = await fetch(server.url, { method: 'POST', body: eventList(items) }).catch((err: Error) => err);
-    if (!(res instanceof Error) && res.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`${server.side} server did not take the warm-up batch in ${startupTimeoutMs / 1000} s (${res instanceof Error ? res.message : res.status}); see ${server.logFile}`);
-    await sleep(200);
+  let sent = 0;
+  for (const items of warmUpBatches()) {
+    for (;;) {
+      const res = await fetch(server.url, { method: 'POST', body: eventList(items) }).catch((err: Error) => err);
+      if (!(res instanceof Error) && res.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`${server.side} server did not take a warm-up batch in ${startupTimeoutMs / 1000} s (${res instanceof Error ? res.message : res.status}); see ${server.logFile}`);
+      await sleep(200);
+    }
+    sent += items.length;
   }
-  while ((await receiver.status()).warm < items.length) {
-    if (Date.now() > deadline) throw new Error(`${server.side} server exported only ${(await receiver.status()).warm}/${items.length} warm-up spans; see ${server.logFile}`);
+  while ((await receiver.status()).warm < sent) {
+    if (Date.now() > deadline) throw new Error(`${server.side} server exported only ${(await receiver.status()).warm}/${sent} warm-up spans; see ${server.logFile}`);
     await sleep(100);
   }
 }

@@ -8,7 +8,8 @@
  *                                          --audit-producer-partition-key-type=object
  *   stores.spanCache.backend: memory       --span-cache=local
  *   tracer.otlpEndpoint (insecure)         --tracer-otel-endpoint --tracer-otel-insecure
- *   tracer.scheduledDelay: 200ms           OTEL_BSP_SCHEDULE_DELAY=200 (Go SDK default 5 s)
+ *   tracer.scheduledDelay: 200ms           OTEL_BSP_SCHEDULE_DELAY=200 (Go SDK default 5 s); the upper
+ *     bound here: a burst is exported once no span has ended for 10 ms (the Go SDK has no such rule)
  *   tracer.maxQueueSize 65536 (default)    OTEL_BSP_MAX_QUEUE_SIZE=65536 (default 2048, per service name)
  *   tracer.maxExportBatchSize 2048 (dflt)  OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 (default 512)
  *   tracer.exportTimeout 10s (default)     OTEL_BSP_EXPORT_TIMEOUT=10000 (default 30 s)
