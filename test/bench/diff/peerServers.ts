@@ -79,7 +79,8 @@ async function startOurs(s: DiffServerSettings, prefix: string): Promise<DiffSer
   const metricsPort = await freePort();
   const config = {
     clusters: [{ name: s.cluster, kubeconfig: s.kubeconfig }],
-    audit: { webhook: { enabled: false } },
+    // The diff controller alone: no audit webhook or consumer (so no tracer either).
+    audit: { webhook: { enabled: false }, consumer: { enabled: false } },
     metrics: { listen: `127.0.0.1:${metricsPort}` },
     stores: { etcd: { endpoints: [s.etcdEndpoint] } },
     informers: {
