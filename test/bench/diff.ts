@@ -65,7 +65,7 @@ async function measureAll(opts: Options, clients: KubeClients, cluster: string, 
     console.error(`  a ConfigMap as stored by the controller (managedFields dropped): ~${await storedSize(rest, ns)} bytes of JSON`);
     for (const backend of opts.backends) {
       console.error(`  N=${n} backend=${backend}: listing, then ${opts.churnSeconds} s of churn`);
-      const r = await runOnce({ clients, cluster, ns, n, backend, cache: diffCache(backend, stores), churnSeconds: opts.churnSeconds, concurrency: opts.concurrency });
+      const r = await runOnce({ clients, cluster, ns, n, backend, cache: diffCache(backend, stores), churnSeconds: opts.churnSeconds, concurrency: opts.concurrency, rate: opts.rate });
       results.push(r);
       console.error(`  -> ${JSON.stringify(r)}`);
     }

@@ -9,6 +9,8 @@ options:
   --objects N,N…        ConfigMap counts to run (default 2000,10000)
   --churn-seconds S     how long to update them (default 20)
   --concurrency N       concurrent updates (default 16)
+  --rate R              updates/s on a fixed schedule (default: as fast as the clients go), e.g. to give
+                        both sides of --peer the same load
   --backends etcd,redis diff cache backends to run (default etcd,redis)
   --reuse-env           use a running 'npm run env -- up' instead of starting (and stopping) one
   --peer upstream       instead, run this project's diff controller and the original Kelemetry's
@@ -21,6 +23,8 @@ export interface Options {
   sizes: number[];
   churnSeconds: number;
   concurrency: number;
+  /** Updates/s on a schedule; absent: unpaced. */
+  rate?: number;
   backends: string[];
   reuseEnv: boolean;
   /** 'upstream', or absent: only this project, in the bench's process. */
@@ -29,13 +33,14 @@ export interface Options {
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['objects', 'churn-seconds', 'concurrency', 'backends', 'peer', 'rounds'], ['reuse-env']);
+  const args = new BenchArgs(argv, ['objects', 'churn-seconds', 'concurrency', 'rate', 'backends', 'peer', 'rounds'], ['reuse-env']);
   const peer = args.string('peer');
   if (peer !== undefined && peer !== 'upstream') throw new Error(`--peer: only "upstream" is known, got ${peer}`);
   return {
     sizes: args.list('objects', '2000,10000').map(Number),
     churnSeconds: args.number('churn-seconds', 20),
     concurrency: args.number('concurrency', 16),
+    ...(args.has('rate') ? { rate: args.positiveInteger('rate', 1) } : {}),
     backends: args.list('backends', 'etcd,redis'),
     reuseEnv: args.has('reuse-env'),
     ...(peer ? { peer } : {}),
@@ -45,6 +50,6 @@ export function parseOptions(argv: string[]): Options {
 
 /** The command that reproduces a run (with every setting spelled out). */
 export function reproduce(o: Options): string {
-  const common = `npm run bench -- diff --objects ${o.sizes.join(',')} --churn-seconds ${o.churnSeconds} --concurrency ${o.concurrency}`;
+  const common = `npm run bench -- diff --objects ${o.sizes.join(',')} --churn-seconds ${o.churnSeconds} --concurrency ${o.concurrency}${o.rate ? ` --rate ${o.rate}` : ''}`;
   return o.peer ? `${common} --peer ${o.peer} --rounds ${o.rounds}` : `${common} --backends ${o.backends.join(',')}`;
 }

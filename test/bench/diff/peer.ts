@@ -37,7 +37,7 @@ export async function runPeer(opts: Options, env: EnvironmentInfo, rest: KubeRes
         for (const side of order) {
           log(`  N=${n} round ${round + 1}/${opts.rounds} ${side}: start, sync, ${opts.churnSeconds} s of churn`);
           const t = Date.now();
-          const r = await runPeerOnce(side, { rest, etcd, settings, ns, n, churnSeconds: opts.churnSeconds, concurrency: opts.concurrency });
+          const r = await runPeerOnce(side, { rest, etcd, settings, ns, n, churnSeconds: opts.churnSeconds, concurrency: opts.concurrency, rate: opts.rate });
           results.push(r);
           log(`  -> ${JSON.stringify(r)} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
         }

@@ -39,6 +39,7 @@ export interface PeerRun {
   n: number;
   churnSeconds: number;
   concurrency: number;
+  rate?: number | undefined;
 }
 
 export const probeNamespace = 'bench-diff-probe';
@@ -92,7 +93,7 @@ export async function runPeerOnce(side: Side, run: PeerRun): Promise<PeerResult>
 
     const usage = sampleProcess(server.pid);
     const tChurn = Date.now();
-    const updates = await churn(run.rest, run.ns, run.n, run.churnSeconds, run.concurrency);
+    const updates = await churn(run.rest, run.ns, run.n, run.churnSeconds, run.concurrency, run.rate);
     let diffs = 0;
     let lastAt = Date.now();
     await settle({
