@@ -17,7 +17,10 @@ options:
                         (github.com/kubewharf/kelemetry v0.2.7, built from its Go module on first use) as
                         server processes, alternating, on the same apiserver, ConfigMaps and etcd (diff cache
                         backend etcd; --backends is ignored): RSS and heap synced, diffs/s, ratios
-  --rounds R            with --peer: runs of each side per N (default 1)`;
+  --rounds R            with --peer: runs of each side per N (default 1)
+  --ours-strip-managed-fields
+                        with --peer: run ours as shipped, dropping metadata.managedFields before keeping an
+                        object (default with --peer: keep them, as the original does, so both hold the same data)`;
 
 export interface Options {
   sizes: number[];
@@ -30,10 +33,12 @@ export interface Options {
   /** 'upstream', or absent: only this project, in the bench's process. */
   peer?: 'upstream';
   rounds: number;
+  /** With --peer: our controller drops managedFields (its default) instead of keeping them like the original. */
+  oursStripManagedFields: boolean;
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['objects', 'churn-seconds', 'concurrency', 'rate', 'backends', 'peer', 'rounds'], ['reuse-env']);
+  const args = new BenchArgs(argv, ['objects', 'churn-seconds', 'concurrency', 'rate', 'backends', 'peer', 'rounds'], ['reuse-env', 'ours-strip-managed-fields']);
   const peer = args.string('peer');
   if (peer !== undefined && peer !== 'upstream') throw new Error(`--peer: only "upstream" is known, got ${peer}`);
   return {
@@ -45,11 +50,13 @@ export function parseOptions(argv: string[]): Options {
     reuseEnv: args.has('reuse-env'),
     ...(peer ? { peer } : {}),
     rounds: args.positiveInteger('rounds', 1),
+    oursStripManagedFields: args.has('ours-strip-managed-fields'),
   };
 }
 
 /** The command that reproduces a run (with every setting spelled out). */
 export function reproduce(o: Options): string {
   const common = `npm run bench -- diff --objects ${o.sizes.join(',')} --churn-seconds ${o.churnSeconds} --concurrency ${o.concurrency}${o.rate ? ` --rate ${o.rate}` : ''}`;
-  return o.peer ? `${common} --peer ${o.peer} --rounds ${o.rounds}` : `${common} --backends ${o.backends.join(',')}`;
+  const strip = o.oursStripManagedFields ? ' --ours-strip-managed-fields' : '';
+  return o.peer ? `${common} --peer ${o.peer} --rounds ${o.rounds}${strip}` : `${common} --backends ${o.backends.join(',')}`;
 }

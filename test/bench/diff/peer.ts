@@ -23,7 +23,7 @@ export async function runPeer(opts: Options, env: EnvironmentInfo, rest: KubeRes
   log('compiling this project (scripts/build.js)');
   const entry = await oursEntry(false);
   const dir = mkdtempSync(join(tmpdir(), 'kelemetry-bench-diff-peer-'));
-  const settings = { oursEntry: entry, upstreamBinary, cluster: env.kube.clusterName, kubeconfig: env.kube.kubeconfig, etcdEndpoint: env.etcd.endpoint, dir };
+  const settings = { oursEntry: entry, upstreamBinary, cluster: env.kube.clusterName, kubeconfig: env.kube.kubeconfig, etcdEndpoint: env.etcd.endpoint, dir, stripManagedFields: opts.oursStripManagedFields };
   await ensureProbe(rest);
   const results: PeerResult[] = [];
   let failed = true;

@@ -14,13 +14,14 @@
  *   patchTtl / snapshotTtl 10m (default)         --diff-cache-patch-ttl / -snapshot-ttl 10m (default)
  *   stores.etcd.endpoints                        --diff-cache-etcd-endpoints
  *   excludeResources events, leases (default)    --filter-exclude-types (default: events and leases too)
+ *   stripManagedFields: false (ours' default is   (always keeps the whole object, managedFields included)
+ *   true; --ours-strip-managed-fields)
  *   no client-side rate limit                    --kube-target-rest-qps=1000 --kube-target-rest-burst=1000
  *                                                (default 10/s only slows its discovery and LIST start)
  *   metrics on (V8 heap in nodejs_heap_*)        --metrics=prom, --pprof-enable (Go heap: /debug/pprof/heap?gc=1)
  *   KELEMETRY_LOG_LEVEL=warn                     --log-level=warning
  *
- * Not equal (no setting on either side): ours drops metadata.managedFields before keeping an object (the original
- * keeps the whole object); ours lists in pages of 500 while the original lists from the watch cache in one
+ * Not equal (no setting on either side): ours lists in pages of 500 while the original lists from the watch cache in one
  * response (resourceVersion=0); ours attaches patches to a lease shared per time bucket, the original grants a
  * lease per patch (two etcd calls per diff); Node's V8 heap versus Go's GC (GOGC=100).
  */
@@ -50,6 +51,8 @@ export interface DiffServerSettings {
   etcdEndpoint: string;
   /** Scratch folder for configs and logs. */
   dir: string;
+  /** Ours drops managedFields (as shipped) rather than keeping them like the original. */
+  stripManagedFields: boolean;
 }
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -84,7 +87,7 @@ async function startOurs(s: DiffServerSettings, prefix: string): Promise<DiffSer
     metrics: { listen: `127.0.0.1:${metricsPort}` },
     stores: { etcd: { endpoints: [s.etcdEndpoint] } },
     informers: {
-      diffController: { enabled: true, leaderElection: { enabled: false }, writerElection: { enabled: false } },
+      diffController: { enabled: true, stripManagedFields: s.stripManagedFields, leaderElection: { enabled: false }, writerElection: { enabled: false } },
       diffCache: { backend: 'etcd', prefix },
     },
   };
