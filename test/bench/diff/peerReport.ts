@@ -62,7 +62,7 @@ export function peerTable(results: PeerResult[], sizes: number[]): string {
     ...ratioLines(results, sizes),
     ...marginalLines(results, sizes),
     '',
-    'heap: ours = V8 heap used (nodejs_heap_size_used_bytes, no forced GC); original = Go HeapAlloc after a forced GC (pprof gc=1).',
+    'heap: what is still referenced after a forced GC: ours V8 heapUsed (--expose-gc, peerHeapProbe.js), original Go HeapAlloc (pprof gc=1).',
     '"/ object" divides by N; both also watch the cluster\'s few hundred other objects.',
   ].join('\n');
 }

@@ -18,7 +18,9 @@
  *   true; --ours-strip-managed-fields)
  *   no client-side rate limit                    --kube-target-rest-qps=1000 --kube-target-rest-burst=1000
  *                                                (default 10/s only slows its discovery and LIST start)
- *   metrics on (V8 heap in nodejs_heap_*)        --metrics=prom, --pprof-enable (Go heap: /debug/pprof/heap?gc=1)
+ *   heap after forced GC: --expose-gc and        --pprof-enable: HeapAlloc of /debug/pprof/heap?gc=1&debug=1
+ *   peerHeapProbe.js (on SIGUSR2)
+ *   metrics on                                   --metrics=prom
  *   KELEMETRY_LOG_LEVEL=warn                     --log-level=warning
  *
  * Not equal (no setting on either side): ours lists in pages of 500 while the original lists from the watch cache in one
@@ -26,9 +28,10 @@
  * lease per patch (two etcd calls per diff); Node's V8 heap versus Go's GC (GOGC=100).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../../envtest/ports.ts';
+import { sleep } from '../../../runtime/util/sleep.ts';
 import type { Side } from '../audit/peer/servers.ts';
 
 export type { Side };
@@ -37,7 +40,7 @@ export interface DiffServer {
   side: Side;
   pid: number;
   logFile: string;
-  /** The V8 heap used (ours) or the Go heap in use after a forced GC (original), in bytes. */
+  /** The heap still referenced after a forced GC, in bytes: V8 heapUsed (ours), Go HeapAlloc (original). */
   heapBytes(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -56,6 +59,7 @@ export interface DiffServerSettings {
 }
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
+const heapProbe = join(import.meta.dirname, 'peerHeapProbe.js');
 
 function spawnLogged(side: Side, command: string, args: string[], env: Record<string, string>, dir: string) {
   const logFile = join(dir, `${side}-${Date.now()}.log`);
@@ -93,17 +97,22 @@ async function startOurs(s: DiffServerSettings, prefix: string): Promise<DiffSer
   };
   const file = join(s.dir, `ours-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const p = spawnLogged('ours', process.execPath, [s.oursEntry, 'run', '--config', file], { KELEMETRY_LOG_LEVEL: 'warn' }, s.dir);
-  return {
-    side: 'ours',
-    ...p,
-    async heapBytes() {
-      const text = await fetchText(`http://127.0.0.1:${metricsPort}/metrics`, 'ours metrics');
-      const m = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
-      if (!m) throw new Error('ours metrics: no nodejs_heap_size_used_bytes');
-      return Number(m[1]);
-    },
-  };
+  const heapFile = join(s.dir, `ours-heap-${Date.now()}.json`);
+  const args = ['--expose-gc', '--import', heapProbe, s.oursEntry, 'run', '--config', file];
+  const p = spawnLogged('ours', process.execPath, args, { KELEMETRY_LOG_LEVEL: 'warn', KELEMETRY_BENCH_HEAP_FILE: heapFile }, s.dir);
+  return { side: 'ours', ...p, heapBytes: () => oursHeapAfterGc(p.pid, heapFile) };
+}
+
+/** Signals peerHeapProbe.js in our process and waits for its answer: heapUsed after forced GCs. */
+async function oursHeapAfterGc(pid: number, heapFile: string): Promise<number> {
+  const asked = Date.now();
+  process.kill(pid, 'SIGUSR2');
+  for (const deadline = asked + 30_000; Date.now() < deadline; await sleep(200)) {
+    if (!existsSync(heapFile)) continue;
+    const m = JSON.parse(readFileSync(heapFile, 'utf8')) as { at: number; heapUsed: number };
+    if (m.at >= asked) return m.heapUsed;
+  }
+  throw new Error(`ours: no heap figure in ${heapFile} 30 s after SIGUSR2 (pid ${pid})`);
 }
 
 async function startUpstream(s: DiffServerSettings, prefix: string): Promise<DiffServer> {
