@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- diff [--objects 2000,10000] [--churn-seconds 20] [--concurrency 16] [--backends etcd,redis] [--reuse-env]`
+ * `npm run bench -- diff [--objects 2000,10000] [--churn-seconds 20] [--concurrency 16] [--backends etcd,redis] [--reuse-env]
+ *  [--peer upstream [--rounds 1]]`
  *
  * The diff controller against the real environment (kube-apiserver on etcd, kwok, etcd, Redis; a
  * running `npm run env -- up` is reused with --reuse-env, otherwise one is started and stopped). For each N:
@@ -9,6 +10,8 @@
  *    stopped, after forced GCs, divided by the objects it tracked (RSS is noisy: V8 keeps freed pages);
  *    and the whole process's RSS with the controller synced;
  *  - diffs/s written during churn, and diff-cache write latency p50/p99 per backend.
+ * With --peer upstream, instead: this project's controller and the original Kelemetry's, each in a server process
+ * of its own with equivalent settings, alternating on the same objects (diff/peer.ts).
  * Figures depend on the machine (2 shared cores here); the apiserver is usually the limit for diffs/s.
  */
 import { Etcd3 } from 'etcd3';
@@ -22,6 +25,8 @@ import { stderrLogger } from '../../envtest/log.ts';
 import { ensureConfigMaps, storedSize } from './diff/configMaps.ts';
 import { runOnce, type RunResult } from './diff/measure.ts';
 import { parseOptions, reproduce, type Options } from './diff/options.ts';
+import { runPeer } from './diff/peer.ts';
+import { peerTable } from './diff/peerReport.ts';
 import { resultTable } from './diff/report.ts';
 
 export { usage } from './diff/options.ts';
@@ -60,7 +65,7 @@ async function measureAll(opts: Options, clients: KubeClients, cluster: string, 
     console.error(`  a ConfigMap as stored by the controller (managedFields dropped): ~${await storedSize(rest, ns)} bytes of JSON`);
     for (const backend of opts.backends) {
       console.error(`  N=${n} backend=${backend}: listing, then ${opts.churnSeconds} s of churn`);
-      const r = await runOnce({ clients, cluster, ns, n, backend, cache: diffCache(backend, stores), churnSeconds: opts.churnSeconds, concurrency: opts.concurrency });
+      const r = await runOnce({ clients, cluster, ns, n, backend, cache: diffCache(backend, stores), churnSeconds: opts.churnSeconds, concurrency: opts.concurrency, rate: opts.rate });
       results.push(r);
       console.error(`  -> ${JSON.stringify(r)}`);
     }
@@ -74,15 +79,16 @@ export async function main(args: string[]): Promise<void> {
   const cluster = env.kube.clusterName;
   const clients = createKubeClients([{ name: cluster, kubeconfig: env.kube.kubeconfig }]);
   const stores: Stores = { etcd: new Etcd3({ hosts: env.etcd.endpoint }), redis: new Redis({ host: env.redis.host, port: env.redis.port }) };
-  let results: RunResult[];
+  let table: string;
   try {
-    results = await measureAll(opts, clients, cluster, stores);
+    if (opts.peer) table = peerTable(await runPeer(opts, env, clients.get(cluster).rest, stores.etcd), opts.sizes);
+    else table = resultTable(await measureAll(opts, clients, cluster, stores));
   } finally {
     clients.close();
     stores.etcd.close();
     stores.redis.disconnect();
     await release();
   }
-  console.log(`\n${resultTable(results)}`);
+  console.log(`\n${table}`);
   console.log(`\nreproduce: ${reproduce(opts)}`);
 }

@@ -1,5 +1,6 @@
 /** The benchmark's objects: N labelled ConfigMaps in a namespace of their own, created once and reused. */
 import type { KubeRest } from '../../../runtime/k8s/rest.ts';
+import { sleep } from '../../../runtime/util/sleep.ts';
 import { forEachParallel, runWorkers } from '../common/workers.ts';
 
 const creators = 32;
@@ -32,12 +33,23 @@ export async function storedSize(rest: KubeRest, ns: string): Promise<number> {
   return Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
 }
 
-/** Patches random ConfigMaps from `concurrency` clients until `seconds` have passed; the number of updates. */
-export async function churn(rest: KubeRest, ns: string, n: number, seconds: number, concurrency: number): Promise<number> {
+/**
+ * Patches random ConfigMaps from `concurrency` clients until `seconds` have passed; the number of updates.
+ * With `rate` (updates/s), the clients take turns on a fixed schedule instead of going as fast as they can,
+ * so two runs put the same load on the apiserver.
+ */
+export async function churn(rest: KubeRest, ns: string, n: number, seconds: number, concurrency: number, rate?: number): Promise<number> {
   let updates = 0;
-  const end = Date.now() + seconds * 1000;
+  const start = Date.now();
+  const end = start + seconds * 1000;
+  let slot = 0;
   await runWorkers(concurrency, async () => {
     while (Date.now() < end) {
+      if (rate) {
+        const at = start + (slot++ * 1000) / rate;
+        if (at >= end) return;
+        await sleep(at - Date.now());
+      }
       const i = Math.floor(Math.random() * n);
       await rest.request({ method: 'PATCH', path: `/api/v1/namespaces/${ns}/configmaps/cm-${i}`, body: { data: { counter: String(Date.now()) } }, contentType: 'application/merge-patch+json' });
       updates++;

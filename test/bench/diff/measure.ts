@@ -41,6 +41,7 @@ export interface Run {
   cache: DiffCache;
   churnSeconds: number;
   concurrency: number;
+  rate?: number | undefined;
 }
 
 /** Polls each second until the initial LIST of every resource is done (tracked ≥ N and stopped growing). */
@@ -79,7 +80,7 @@ export async function runOnce(run: Run): Promise<RunResult> {
   timed.reset();
 
   const tChurn = Date.now();
-  const updates = await churn(clients.get(cluster).rest, run.ns, n, run.churnSeconds, run.concurrency);
+  const updates = await churn(clients.get(cluster).rest, run.ns, n, run.churnSeconds, run.concurrency, run.rate);
   // Let the controller drain what the watch still delivers (until all arrived or 3 s without progress).
   await settle({ done: () => timed.patches >= updates, progress: () => timed.patches, idleMs: 3000, pollMs: 3000 });
   const elapsed = (timed.lastPatchAt - tChurn) / 1000;
