@@ -95,10 +95,10 @@ export function kelemetryContainer(ctx: InstanceContext, role: Role, pod: PodOpt
 const quantityUnits: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 
 /**
- * NODE_OPTIONS sizing V8's heap to the container (test/bench/memory measured the audit stream): a 4 MiB
- * semi-space instead of 16 (peak RSS -15 MiB at 1,000 events/s, throughput unchanged), and an old space of
- * 3/4 of the memory limit, so V8 neither grows its heap as on a host without limit nor stops at its own
- * default of about half the cgroup limit while the container still has room.
+ * NODE_OPTIONS sizing V8's heap to the container (`npm run bench -- memory`, audit stream): an old space of 3/4
+ * of the memory limit, so V8 neither grows its heap as on a host without limit (peak RSS 273 -> 198 MiB unpaced)
+ * nor stops at its own default of about half the cgroup limit while the container still has room; and a 4 MiB
+ * semi-space instead of 16 (a further -12 MiB at 1,000 events/s for about a third more CPU per event there).
  */
 function v8Options(pod: PodOptions): k8s.EnvVar[] {
   const limit = pod.resources?.limits?.memory;

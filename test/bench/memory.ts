@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settle } from './common/settle.ts';
 import { runGenerator } from './audit/generate.ts';
+import { sampleProcess } from './audit/peer/procUsage.ts';
 import { startReceiver } from './audit/peer/receiver.ts';
 import { oursEntry } from './audit/peer/servers.ts';
 import { parseMemoryOptions } from './memory/options.ts';
@@ -29,13 +30,15 @@ export async function main(args: string[]): Promise<void> {
     await warmUp(server, receiver);
     await receiver.reset();
     const sampling = sampleServer(server, { snapshotAtMs: opts.snapshotAtMs });
+    const cpu = sampleProcess(server.pid);
     const gen = await runGenerator(server.url, opts.generatorArgs);
     let status = await receiver.status();
     const nudge = async () => void (status = await receiver.status());
     await settle({ done: () => status.received >= gen.sent, progress: () => status.received, idleMs: 5_000, pollMs: 100, nudge });
     const samples = await sampling.stop();
+    const { cpuSeconds } = cpu.stop();
     const wallMs = (status.lastArrivalMs || Date.now()) - gen.startedAtMs;
-    console.log(formatMemoryReport({ opts, args, gen, samples, wallMs, received: status.received, snapshotDir: dir }));
+    console.log(formatMemoryReport({ opts, args, gen, samples, wallMs, received: status.received, cpuSeconds, snapshotDir: dir }));
   } finally {
     await server.stop();
     await receiver.stop();
