@@ -82,7 +82,7 @@ export function kelemetryContainer(ctx: InstanceContext, role: Role, pod: PodOpt
     // The consumer keeps answering the API server for a few seconds after SIGTERM, until kube-proxy has
     // dropped it from the webhook Service: a refused connection is an audit batch the API server never resends.
     args: ['run', '--config', `${PATHS.config}/${role}.yaml`, ...(role === 'consumer' ? [`--shutdown-delay=${CONSUMER_SHUTDOWN_DELAY_S}`] : [])],
-    env: files.env,
+    env: [...files.env, ...v8Options(pod)],
     ports: [...ports, containerPort('metrics', PORTS.metrics)],
     readinessProbe: httpProbe('/readyz', 'metrics'),
     livenessProbe: httpProbe('/healthz', 'metrics', 20),
@@ -90,6 +90,22 @@ export function kelemetryContainer(ctx: InstanceContext, role: Role, pod: PodOpt
     securityContext: restrictedContainer,
     volumeMounts: files.mounts,
   };
+}
+
+const quantityUnits: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/**
+ * NODE_OPTIONS sizing V8's heap to the container (`npm run bench -- memory`, audit stream): an old space of 3/4
+ * of the memory limit, so V8 neither grows its heap as on a host without limit (peak RSS 273 -> 198 MiB unpaced)
+ * nor stops at its own default of about half the cgroup limit while the container still has room; and a 4 MiB
+ * semi-space instead of 16 (a further -12 MiB at 1,000 events/s for about a third more CPU per event there).
+ */
+function v8Options(pod: PodOptions): k8s.EnvVar[] {
+  const limit = pod.resources?.limits?.memory;
+  const m = /^(\d+(?:\.\d+)?)([kMGT]i?)?$/.exec(String(limit ?? ''));
+  const bytes = m ? Number(m[1]) * quantityUnits[m[2] ?? '']! : 0;
+  const oldSpace = bytes > 0 ? ` --max-old-space-size=${Math.floor((bytes * 0.75) / 2 ** 20)}` : '';
+  return [{ name: 'NODE_OPTIONS', value: `--max-semi-space-size=4${oldSpace}` }];
 }
 
 /** The pod spec of a role: its service account, non-root, with the files' volumes. */

@@ -1,0 +1,75 @@
+/** `kelemetry run` as the measured process, with its metrics endpoint for V8's own figures. */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../../envtest/ports.ts';
+import { sleep } from '../../../runtime/util/sleep.ts';
+import { eventList } from '../audit/generate.ts';
+import type { Receiver } from '../audit/peer/receiver.ts';
+import { warmUpEvents } from '../audit/stream.ts';
+
+export interface MeasuredServer {
+  pid: number;
+  /** Where to POST audit events. */
+  url: string;
+  metricsUrl: string;
+  logFile: string;
+  /** Where --heapsnapshot-signal writes. */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  entry: string;
+  otlp: string;
+  dir: string;
+  nodeFlags: string[];
+  partitions: number;
+}
+
+export async function startMeasuredServer(o: ServerOptions): Promise<MeasuredServer> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const config = {
+    clusters: [{ name: 'bench' }],
+    tracer: { otlpEndpoint: o.otlp, scheduledDelay: '200ms' },
+    metrics: { listen: `127.0.0.1:${metricsPort}` },
+    audit: { webhook: { listen: `127.0.0.1:${port}` }, queue: { partitions: o.partitions } },
+  };
+  const file = join(o.dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const logFile = join(o.dir, 'server.log');
+  const out = openSync(logFile, 'a');
+  const args = [...o.nodeFlags, '--heapsnapshot-signal=SIGUSR2', o.entry, 'run', '--config', file];
+  const child = spawn(process.execPath, args, { cwd: o.dir, env: { ...process.env, KELEMETRY_LOG_LEVEL: 'warn' }, stdio: ['ignore', out, out] });
+  closeSync(out);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    pid: child.pid!,
+    url: `http://127.0.0.1:${port}/audit/bench`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    logFile,
+    dir: o.dir,
+    async stop() {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** POSTs the warm-up batch once the server listens and waits for its spans. */
+export async function warmUp(server: MeasuredServer, receiver: Receiver): Promise<void> {
+  const items = warmUpEvents();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await fetch(server.url, { method: 'POST', body: eventList(items) }).catch((err: Error) => err);
+    if (!(res instanceof Error) && res.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`server did not take the warm-up batch in 60 s; see ${server.logFile}`);
+    await sleep(200);
+  }
+  while ((await receiver.status()).warm < items.length) {
+    if (Date.now() > deadline) throw new Error(`server did not export the warm-up spans in 60 s; see ${server.logFile}`);
+    await sleep(100);
+  }
+}
