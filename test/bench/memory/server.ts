@@ -6,7 +6,7 @@ import { freePort } from '../../../envtest/ports.ts';
 import { sleep } from '../../../runtime/util/sleep.ts';
 import { eventList } from '../audit/generate.ts';
 import type { Receiver } from '../audit/peer/receiver.ts';
-import { warmUpEvents } from '../audit/stream.ts';
+import { warmUpBatches } from '../audit/stream.ts';
 
 export interface MeasuredServer {
   pid: number;
@@ -58,17 +58,20 @@ export async function startMeasuredServer(o: ServerOptions): Promise<MeasuredSer
   };
 }
 
-/** POSTs the warm-up batch once the server listens and waits for its spans. */
+/** POSTs the audit bench's warm-up batches once the server listens and waits for their spans. */
 export async function warmUp(server: MeasuredServer, receiver: Receiver): Promise<void> {
-  const items = warmUpEvents();
+  const batches = warmUpBatches();
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await fetch(server.url, { method: 'POST', body: eventList(items) }).catch((err: Error) => err);
-    if (!(res instanceof Error) && res.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`server did not take the warm-up batch in 60 s; see ${server.logFile}`);
-    await sleep(200);
+  for (const items of batches) {
+    for (;;) {
+      const res = await fetch(server.url, { method: 'POST', body: eventList(items) }).catch((err: Error) => err);
+      if (!(res instanceof Error) && res.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`server did not take the warm-up batches in 60 s; see ${server.logFile}`);
+      await sleep(200);
+    }
   }
-  while ((await receiver.status()).warm < items.length) {
+  const total = batches.reduce((n, b) => n + b.length, 0);
+  while ((await receiver.status()).warm < total) {
     if (Date.now() > deadline) throw new Error(`server did not export the warm-up spans in 60 s; see ${server.logFile}`);
     await sleep(100);
   }
