@@ -27,10 +27,10 @@
  * response (resourceVersion=0); ours attaches patches to a lease shared per time bucket, the original grants a
  * lease per patch (two etcd calls per diff); Node's V8 heap versus Go's GC (GOGC=100).
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../../envtest/ports.ts';
+import { startLogged } from '../common/process.ts';
 import { sleep } from '../../../runtime/util/sleep.ts';
 import type { Side } from '../audit/peer/servers.ts';
 
@@ -61,20 +61,6 @@ export interface DiffServerSettings {
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const heapProbe = join(import.meta.dirname, 'peerHeapProbe.js');
 
-function spawnLogged(side: Side, command: string, args: string[], env: Record<string, string>, dir: string) {
-  const logFile = join(dir, `${side}-${Date.now()}.log`);
-  const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
-  closeSync(out); // the child has its own copy
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(killer);
-  };
-  return { pid: child.pid!, logFile, stop };
-}
 
 async function fetchText(url: string, what: string): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
@@ -99,7 +85,7 @@ async function startOurs(s: DiffServerSettings, prefix: string): Promise<DiffSer
   writeFileSync(file, JSON.stringify(config));
   const heapFile = join(s.dir, `ours-heap-${Date.now()}.json`);
   const args = ['--expose-gc', '--import', heapProbe, s.oursEntry, 'run', '--config', file];
-  const p = spawnLogged('ours', process.execPath, args, { KELEMETRY_LOG_LEVEL: 'warn', KELEMETRY_BENCH_HEAP_FILE: heapFile }, s.dir);
+  const p = startLogged('ours', process.execPath, args, { dir: s.dir, cwd: repoRoot, env: { KELEMETRY_LOG_LEVEL: 'warn', KELEMETRY_BENCH_HEAP_FILE: heapFile } });
   return { side: 'ours', ...p, heapBytes: () => oursHeapAfterGc(p.pid, heapFile) };
 }
 
@@ -140,7 +126,7 @@ async function startUpstream(s: DiffServerSettings, prefix: string): Promise<Dif
     '--kube-target-rest-qps=1000',
     '--kube-target-rest-burst=1000',
   ];
-  const p = spawnLogged('upstream', s.upstreamBinary, args, { GIN_MODE: 'release' }, s.dir);
+  const p = startLogged('upstream', s.upstreamBinary, args, { dir: s.dir, cwd: repoRoot, env: { GIN_MODE: 'release' } });
   return {
     side: 'upstream',
     ...p,

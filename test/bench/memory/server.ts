@@ -1,8 +1,8 @@
 /** `kelemetry run` as the measured process, with its metrics endpoint for V8's own figures. */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../../envtest/ports.ts';
+import { startLogged } from '../common/process.ts';
 import { sleep } from '../../../runtime/util/sleep.ts';
 import { eventList } from '../audit/generate.ts';
 import type { Receiver } from '../audit/peer/receiver.ts';
@@ -37,25 +37,9 @@ export async function startMeasuredServer(o: ServerOptions): Promise<MeasuredSer
   };
   const file = join(o.dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
-  const logFile = join(o.dir, 'server.log');
-  const out = openSync(logFile, 'a');
   const args = [...o.nodeFlags, '--heapsnapshot-signal=SIGUSR2', o.entry, 'run', '--config', file];
-  const child = spawn(process.execPath, args, { cwd: o.dir, env: { ...process.env, KELEMETRY_LOG_LEVEL: 'warn' }, stdio: ['ignore', out, out] });
-  closeSync(out);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    pid: child.pid!,
-    url: `http://127.0.0.1:${port}/audit/bench`,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    logFile,
-    dir: o.dir,
-    async stop() {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
+  const p = startLogged('server', process.execPath, args, { dir: o.dir, cwd: o.dir, env: { KELEMETRY_LOG_LEVEL: 'warn' } });
+  return { ...p, url: `http://127.0.0.1:${port}/audit/bench`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, dir: o.dir };
 }
 
 /** POSTs the audit bench's warm-up batches once the server listens and waits for their spans. */

@@ -19,11 +19,12 @@
  *
  * The original also needs an apiserver (discovery, filter ConfigMap): the bench's fake one (fakeApiserver.ts).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../../../envtest/ports.ts';
+import { startLogged } from '../../common/process.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 
@@ -67,23 +68,8 @@ export async function oursEntry(fromSources: boolean): Promise<string> {
 }
 
 function spawnServer(side: Side, command: string, args: string[], env: Record<string, string>, s: ServerSettings, url: string): ServerProcess {
-  const logFile = join(s.dir, `${side}-${Date.now()}.log`);
-  const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
-  closeSync(out); // the child has its own copy
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    side,
-    pid: child.pid!,
-    url,
-    logFile,
-    async stop() {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
+  const p = startLogged(side, command, args, { dir: s.dir, env, cwd: repoRoot });
+  return { side, url, ...p };
 }
 
 async function startOurs(s: ServerSettings): Promise<ServerProcess> {
