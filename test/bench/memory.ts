@@ -16,7 +16,8 @@ import { oursEntry } from './audit/peer/servers.ts';
 import { parseMemoryOptions } from './memory/options.ts';
 import { formatMemoryReport } from './memory/report.ts';
 import { sampleServer } from './memory/sampler.ts';
-import { startMeasuredServer, warmUp } from './memory/server.ts';
+import { warmUp } from './audit/peer/phase.ts';
+import { startMeasuredServer } from './memory/server.ts';
 
 export { usage } from './memory/options.ts';
 
@@ -27,7 +28,7 @@ export async function main(args: string[]): Promise<void> {
   const receiver = await startReceiver();
   const server = await startMeasuredServer({ entry, otlp: receiver.endpoint, dir, nodeFlags: opts.nodeFlags, partitions: opts.partitions });
   try {
-    await warmUp(server, receiver);
+    await warmUp({ side: 'ours', ...server }, receiver);
     await receiver.reset();
     const sampling = sampleServer(server, { snapshotAtMs: opts.snapshotAtMs });
     const cpu = sampleProcess(server.pid);

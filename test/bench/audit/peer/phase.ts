@@ -11,7 +11,7 @@ import type { Options } from '../options.ts';
 import { warmUpBatches } from '../stream.ts';
 import { sampleProcess } from './procUsage.ts';
 import type { Receiver, ReceiverStatus } from './receiver.ts';
-import { startServer, type ServerProcess, type ServerSettings, type Side } from './servers.ts';
+import { startServer, type ServerSettings, type Side } from './servers.ts';
 
 export interface PhaseResult {
   side: Side;
@@ -27,8 +27,11 @@ export interface PhaseResult {
 
 const startupTimeoutMs = 60_000;
 
-/** POSTs the warm-up batches once the server listens, and waits for their spans (the original's first discovery takes 5 s). */
-async function warmUp(server: ServerProcess, receiver: Receiver): Promise<void> {
+/**
+ * POSTs the warm-up batches once the server listens, and waits for their spans (the original's first discovery
+ * takes 5 s). Also the memory bench's warm-up.
+ */
+export async function warmUp(server: { side: string; url: string; logFile: string }, receiver: Receiver): Promise<void> {
   const deadline = Date.now() + startupTimeoutMs;
   let sent = 0;
   for (const items of warmUpBatches()) {
