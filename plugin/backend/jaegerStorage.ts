@@ -1,9 +1,9 @@
 /**
  * Backend over Jaeger remote storage (spec 8.2 `jaeger-storage`, on the v2 API): raw traces are
- * found by service = trace source (`audit`, `event`; `object` for pseudo spans only) and the object's
- * key tags as attributes.
+ * found by service = trace source (`audit`, `event`; `object` or `link` for pseudo spans) and key tags as
+ * attributes.
  */
-import { pseudoTraceSources, realTraceSources } from '../../runtime/model/constants.ts';
+import { realTraceSources } from '../../runtime/model/constants.ts';
 import type { PluginMetrics } from '../metrics.ts';
 import { dropDuplicateSpans } from '../model/dedupe.ts';
 import { SpanTree } from '../model/tree.ts';
@@ -15,7 +15,7 @@ import type { Backend, ListQuery, Thumbnail } from './types.ts';
 export class JaegerStorageBackend implements Backend {
   constructor(
     private readonly client: RemoteStorageClient,
-    private readonly maxSearchDepth: number,
+    readonly searchLimit: number,
     private readonly metrics: PluginMetrics,
   ) {}
 
@@ -30,8 +30,8 @@ export class JaegerStorageBackend implements Backend {
   async list(q: ListQuery): Promise<Thumbnail[]> {
     const end = this.metrics.backendSeconds.startTimer({ op: 'list' });
     try {
-      const sources = q.pseudoOnly ? pseudoTraceSources : realTraceSources;
-      const max = q.limit > 0 ? Math.min(q.limit, this.maxSearchDepth) : this.maxSearchDepth;
+      const sources = q.sources ?? realTraceSources;
+      const max = q.limit > 0 ? Math.min(q.limit, this.searchLimit) : this.searchLimit;
       const out: Thumbnail[] = [];
       const seen = new Set<string>();
       for (const service of sources) {

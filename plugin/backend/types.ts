@@ -17,12 +17,17 @@ export interface ListQuery {
   endUs: number;
   /** Traces wanted at most; 0 = the backend's maximum. */
   limit: number;
-  /** Only pseudo spans (service `object`): finds objects with no events in the range, for their links. */
-  pseudoOnly?: boolean;
+  /**
+   * Services (trace sources) whose spans must match; default the real ones (`audit`, `event`). `object`
+   * finds objects with no events in the range, for their links; `link` finds traces by a link span's tags.
+   */
+  sources?: readonly string[];
   signal?: AbortSignal;
 }
 
 export interface Backend {
+  /** Traces one `list` returns at most: a list that returns this many may have been cut short. */
+  readonly searchLimit: number;
   list(query: ListQuery): Promise<Thumbnail[]>;
   /** One tree per identifier, undefined where the trace or its root span no longer exists. */
   get(ids: TraceIdentifier[], startUs?: number, endUs?: number, signal?: AbortSignal): Promise<(SpanTree | undefined)[]>;

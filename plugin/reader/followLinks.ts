@@ -2,7 +2,8 @@
  * FollowLinks (spec 8.5): from the objects found so far, fetch linked objects the display mode's link
  * selector admits, hop by hop, with bounded concurrency, a budget of fetched objects (per starting
  * object, or one global budget), a maximum depth and a total time. Links to objects already present
- * are always kept; links not followed are dropped so they are not merged.
+ * are always kept; links not followed are dropped so they are not merged. Two or more children of one
+ * object are fetched in one call when a `childLister` is given (children.ts).
  */
 import { setMaxListeners } from 'node:events';
 import { LinkRole } from '../../runtime/model/constants.ts';
@@ -14,10 +15,14 @@ import type { MergedObject, ObjectLink, ObjectSet } from './objects.ts';
 import { TaskPool } from './pool.ts';
 
 export type Lister = (key: ObjectKey, signal: AbortSignal) => Promise<Thumbnail[]>;
+/** The traces of a parent's children by child key string; undefined when they must be fetched one by one. */
+export type ChildLister = (parent: ObjectKey, signal: AbortSignal) => Promise<Map<string, Thumbnail[]> | undefined>;
 
 export interface FollowOptions {
   selector: LinkSelector;
   lister: Lister;
+  /** When set, two or more children of one object are fetched in one call. */
+  childLister?: ChildLister;
   concurrency: number;
   /** Objects fetched per starting object, or in total when `limitIsGlobal`. */
   limit: number;
@@ -36,6 +41,16 @@ export interface FollowResult {
 interface Budget {
   remaining: number;
   exhausted: number;
+}
+
+/** An admitted link waiting for its target's traces, and what applies to the target's own links. */
+interface Pending {
+  from: MergedObject;
+  link: ObjectLink;
+  targetStr: string;
+  budget: Budget;
+  selector: LinkSelector;
+  depth: number;
 }
 
 export async function followLinks(set: ObjectSet, opts: FollowOptions): Promise<FollowResult> {
@@ -77,15 +92,20 @@ class LinkFollower {
 
   /** Keeps `obj`'s links to known objects and to objects it schedules for fetching; drops the rest. */
   scheduleFrom(obj: MergedObject, budget: Budget, selector: LinkSelector, depth: number): void {
+    const children: Pending[] = [];
     obj.links = obj.links.filter((link) => {
       const targetStr = keyString(link.key);
       if (this.known.has(targetStr)) return true;
       const admitted = this.admit(obj, link, selector, depth, budget);
       if (!admitted) return false;
       this.known.add(targetStr);
-      this.pool.schedule(() => this.fetch(obj, link, targetStr, { budget, selector: admitted, depth: depth + 1 }));
+      const pending: Pending = { from: obj, link, targetStr, budget, selector: admitted, depth: depth + 1 };
+      if (link.role === LinkRole.child) children.push(pending);
+      else this.pool.schedule(() => this.fetch(pending));
       return true;
     });
+    if (children.length >= 2 && this.opts.childLister) this.pool.schedule(() => this.fetchChildren(obj, children));
+    else for (const p of children) this.pool.schedule(() => this.fetch(p));
   }
 
   /** The selector for the next hop when the link may be followed (counting why not otherwise). */
@@ -112,19 +132,41 @@ class LinkFollower {
     return admitted;
   }
 
-  private async fetch(obj: MergedObject, link: ObjectLink, targetStr: string, next: { budget: Budget; selector: LinkSelector; depth: number }): Promise<void> {
+  private async fetch(p: Pending): Promise<void> {
     const signal = this.abort.signal;
     if (signal.aborted) return;
     let thumbs: Thumbnail[];
     try {
-      thumbs = await this.opts.lister(link.key, signal);
+      thumbs = await this.opts.lister(p.link.key, signal);
     } catch (err) {
       if (signal.aborted) return;
-      throw new Error(`following ${link.role} link from ${obj.keyStr} to ${targetStr}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`following ${p.link.role} link from ${p.from.keyStr} to ${p.targetStr}: ${(err as Error).message}`, { cause: err });
     }
+    this.merge(p, thumbs);
+  }
+
+  /** One call for several children of `parent`; a child it does not return is then fetched alone. */
+  private async fetchChildren(parent: MergedObject, children: Pending[]): Promise<void> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return;
+    let byChild: Map<string, Thumbnail[]> | undefined;
+    try {
+      byChild = await this.opts.childLister!(parent.key, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      throw new Error(`following ${children.length} child links from ${parent.keyStr}: ${(err as Error).message}`, { cause: err });
+    }
+    for (const p of children) {
+      const thumbs = byChild?.get(p.targetStr);
+      if (thumbs) this.merge(p, thumbs);
+      else this.pool.schedule(() => this.fetch(p));
+    }
+  }
+
+  private merge(p: Pending, thumbs: Thumbnail[]): void {
     this.fetched++;
     this.count('followed');
-    for (const changed of this.set.addTraces(thumbs)) this.scheduleFrom(changed, next.budget, next.selector, next.depth);
+    for (const changed of this.set.addTraces(thumbs)) this.scheduleFrom(changed, p.budget, p.selector, p.depth);
   }
 
   /** Waits for every fetch, or stops them all at the time limit. */

@@ -7,7 +7,7 @@
  */
 import { status } from '@grpc/grpc-js';
 import { decodeCacheTraceId, encodeCacheTraceId, newCacheKey } from '../../runtime/model/cacheTraceId.ts';
-import { Tag } from '../../runtime/model/constants.ts';
+import { pseudoTraceSources, Tag } from '../../runtime/model/constants.ts';
 import { keyString, keyTags, type ObjectKey } from '../../runtime/model/objectKey.ts';
 import type { Logger } from '../../runtime/util/log.ts';
 import type { Backend, Thumbnail } from '../backend/types.ts';
@@ -19,6 +19,7 @@ import type { DisplayMode, DisplayModes } from '../modes/registry.ts';
 import { followNothing } from '../transform/linkSelector.ts';
 import { transform } from '../transform/transformer.ts';
 import type { ExtensionRecord, TraceCache, TraceCacheEntry } from '../tracecache/types.ts';
+import { listChildren, type Range } from './children.ts';
 import { QueryError, invalidArgument } from './errors.ts';
 import { followLinks } from './followLinks.ts';
 import { mergeTraces } from './mergeTraces.ts';
@@ -62,23 +63,28 @@ const keyParts = [Tag.cluster, Tag.group, Tag.resource, Tag.namespace, Tag.name]
 export class Reader {
   constructor(private readonly o: ReaderOptions) {}
 
-  /** Reads an object's traces; with none in range, its pseudo spans (for links) over whole windows. */
-  private async listObject(key: ObjectKey, startUs: number, endUs: number, signal: AbortSignal): Promise<Thumbnail[]> {
+  private range(startUs: number, endUs: number): Range {
     const ttlUs = this.o.spanTtlMs * 1000;
-    const windowStart = Math.floor(startUs / ttlUs) * ttlUs;
-    const limit = Math.max(1, Math.ceil((endUs - windowStart) / ttlUs));
-    const found = await this.o.backend.list({ tags: keyTags(key), startUs, endUs, limit, signal });
+    return { startUs, endUs, windowStartUs: Math.floor(startUs / ttlUs) * ttlUs };
+  }
+
+  /** Reads an object's traces; with none in range, its pseudo spans (for links) over whole windows. */
+  private async listObject(key: ObjectKey, r: Range, signal: AbortSignal): Promise<Thumbnail[]> {
+    const limit = Math.max(1, Math.ceil((r.endUs - r.windowStartUs) / (this.o.spanTtlMs * 1000)));
+    const found = await this.o.backend.list({ tags: keyTags(key), startUs: r.startUs, endUs: r.endUs, limit, signal });
     if (found.length) return found;
-    return this.o.backend.list({ tags: keyTags(key), startUs: windowStart, endUs, limit, pseudoOnly: true, signal });
+    return this.o.backend.list({ tags: keyTags(key), startUs: r.windowStartUs, endUs: r.endUs, limit, sources: pseudoTraceSources, signal });
   }
 
   private async follow(set: ObjectSet, mode: DisplayMode, startUs: number, endUs: number, limitIsGlobal: boolean): Promise<string[]> {
     // Modes that follow nothing still keep links between objects already present.
     if (mode.linkSelector === followNothing) return [];
     const f = this.o.followLinks;
+    const r = this.range(startUs, endUs);
     const result = await followLinks(set, {
       selector: mode.linkSelector,
-      lister: (key, signal) => this.listObject(key, startUs, endUs, signal),
+      lister: (key, signal) => this.listObject(key, r, signal),
+      childLister: (parent, signal) => listChildren(this.o.backend, parent, r, signal),
       concurrency: f.concurrency,
       limit: f.limit,
       limitIsGlobal,

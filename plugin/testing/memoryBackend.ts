@@ -3,7 +3,7 @@
  * when one of its spans of the wanted service has every tag and starts in range). For unit tests of the
  * reader's logic; integration tests use the real Jaeger remote storage.
  */
-import { pseudoTraceSources, realTraceSources } from '../../runtime/model/constants.ts';
+import { realTraceSources } from '../../runtime/model/constants.ts';
 import type { Backend, ListQuery, Thumbnail } from '../backend/types.ts';
 import { cloneSpan, tagString, type Span } from '../model/span.ts';
 import { SpanTree } from '../model/tree.ts';
@@ -14,7 +14,10 @@ export class MemoryBackend implements Backend {
   lists = 0;
   gets = 0;
 
-  constructor(spans: Span[]) {
+  constructor(
+    spans: Span[],
+    readonly searchLimit = 10_000,
+  ) {
     for (const s of spans) this.traces.set(s.traceId, [...(this.traces.get(s.traceId) ?? []), s]);
   }
 
@@ -24,7 +27,7 @@ export class MemoryBackend implements Backend {
 
   async list(q: ListQuery): Promise<Thumbnail[]> {
     this.lists++;
-    const sources: readonly string[] = q.pseudoOnly ? pseudoTraceSources : realTraceSources;
+    const sources: readonly string[] = q.sources ?? realTraceSources;
     const out: Thumbnail[] = [];
     for (const [traceId, spans] of this.traces) {
       const match = spans.some(
@@ -33,7 +36,7 @@ export class MemoryBackend implements Backend {
       if (!match) continue;
       const tree = this.tree(traceId);
       out.push({ identifier: { traceId, spanId: tree.rootId }, tree });
-      if (q.limit && out.length >= q.limit) break;
+      if (out.length >= (q.limit ? Math.min(q.limit, this.searchLimit) : this.searchLimit)) break;
     }
     return out;
   }

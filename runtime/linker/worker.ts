@@ -17,7 +17,7 @@ import type { Aggregator, LinkJob, RichObject } from '../aggregator/types.ts';
 import type { LinkerConfig } from '../config/sections/informers.ts';
 import { counter, gauge, histogram } from '../metrics/define.ts';
 import { reverseLinkRole, Tag } from '../model/constants.ts';
-import { keyString } from '../model/objectKey.ts';
+import { keyString, linkedTags } from '../model/objectKey.ts';
 import type { Logger } from '../util/log.ts';
 import { LinkMemo } from './memo.ts';
 import type { Linker, LinkResult } from './types.ts';
@@ -32,15 +32,7 @@ export interface LinkerPoolDeps {
 }
 
 function linkTags(linked: RichObject, role: string, linkClass: string): Record<string, string> {
-  return {
-    [Tag.linkedCluster]: linked.cluster,
-    [Tag.linkedGroup]: linked.group,
-    [Tag.linkedResource]: linked.resource,
-    [Tag.linkedNamespace]: linked.namespace,
-    [Tag.linkedName]: linked.name,
-    [Tag.linkRole]: role,
-    [Tag.linkClass]: linkClass,
-  };
+  return { ...linkedTags(linked, role), [Tag.linkClass]: linkClass };
 }
 
 export class LinkerPool {

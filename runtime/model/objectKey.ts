@@ -40,3 +40,15 @@ export function keyTags(key: ObjectKey | VersionedKey): Record<string, string> {
   if ('version' in key) tags[Tag.version] = key.version;
   return tags;
 }
+
+/** The tags of a link span naming `linked`, in the role it has for the span's own object. */
+export function linkedTags(linked: ObjectKey, role: string): Record<string, string> {
+  return {
+    [Tag.linkedCluster]: linked.cluster,
+    [Tag.linkedGroup]: linked.group,
+    [Tag.linkedResource]: linked.resource,
+    [Tag.linkedNamespace]: linked.namespace,
+    [Tag.linkedName]: linked.name,
+    [Tag.linkRole]: role,
+  };
+}
