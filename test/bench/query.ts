@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- query [--sizes 1,10,100] [--pods 20] [--windows 4] [--iterations 20] [--heap-mib N] [--cpu-prof DIR]`
+ * `npm run bench -- query [--sizes 1,10,100] [--pods 20] [--windows 4] [--iterations 20] [--node-flags ".."] [--cpu-prof DIR]`
  *
  * Grows one object family (a Deployment with R ReplicaSets × P Pods, audit and Event spans over W
  * windows) size by size in a real Jaeger v2 remote storage (memory store): each size is a new Deployment
@@ -10,9 +10,9 @@
  *    to 21000000 (the /redirect flow): trace cache entry → storage reads → link following → render;
  *  - GetTraces cached: the same ID again, served from the plugin's render memo.
  * Prints per size p50/p99, spans, the plugin's peak RSS, the cost per span against the first size,
- * and the command that reproduces the run. `--heap-mib` caps the plugin's V8 old space: without it V8
- * grows the heap lazily, so peak RSS shows how much garbage it let accumulate rather than what the
- * plugin needs. `--cpu-prof DIR` writes each plugin process's CPU profile into DIR.
+ * and the command that reproduces the run. The plugin runs with the frontend pod's NODE_OPTIONS unless
+ * `--node-flags` says otherwise: without a heap cap V8 grows the heap lazily, so peak RSS would show how
+ * much garbage it let accumulate rather than what the plugin needs. `--cpu-prof DIR` writes each plugin process's CPU profile into DIR.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,7 @@ type Log = (m: string) => void;
 async function measureSize(opts: Options, index: number, ctx: { dir: string; remoteStorage: string; storagePid: number; log: Log }): Promise<SizeResult> {
   const rsCount = opts.sizes[index]!;
   const family = await loadFamily(ctx.remoteStorage, { name: `demo-${index}`, rsCount, pods: opts.pods, windows: opts.windows }, ctx.log);
-  const plugin: PluginProcess = await startPluginProcess(ctx.dir, ctx.remoteStorage, { heapMib: opts.heapMib, cpuProfDir: opts.cpuProfDir && resolve(opts.cpuProfDir) });
+  const plugin: PluginProcess = await startPluginProcess(ctx.dir, ctx.remoteStorage, { nodeFlags: opts.nodeFlags, cpuProfDir: opts.cpuProfDir && resolve(opts.cpuProfDir) });
   try {
     const meter = new CpuMeter({ plugin: plugin.pid, storage: ctx.storagePid });
     const { ms: find, cpu: findCpu, spansPerTrace } = await timeFindTraces(plugin.client, family, opts.iterations, meter);

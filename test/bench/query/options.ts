@@ -1,4 +1,5 @@
 import { BenchArgs } from '../common/args.ts';
+import { shippedNodeFlags } from '../common/nodeFlags.ts';
 
 export const usage = `usage: npm run bench -- query [options]
 
@@ -12,7 +13,8 @@ options:
   --pods N         Pods per ReplicaSet (default 20)
   --windows N      span windows of audit and Event spans (default 4)
   --iterations N   timed calls of each kind per size (default 20)
-  --heap-mib N     cap the plugin's V8 old space (default: uncapped)
+  --node-flags ".." Node/V8 flags of the plugin process (default: the frontend pod's NODE_OPTIONS,
+                   "${shippedNodeFlags}"; "" for none)
   --cpu-prof DIR   write a V8 CPU profile of each plugin process into DIR (node --cpu-prof)`;
 
 export interface Options {
@@ -21,7 +23,8 @@ export interface Options {
   pods: number;
   windows: number;
   iterations: number;
-  heapMib?: number;
+  /** Node/V8 flags of the plugin process. */
+  nodeFlags: string;
   cpuProfDir?: string;
 }
 
@@ -34,19 +37,19 @@ function positiveIntegers(list: string[]): number[] {
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['sizes', 'pods', 'windows', 'iterations', 'heap-mib', 'cpu-prof']);
+  const args = new BenchArgs(argv, ['sizes', 'pods', 'windows', 'iterations', 'node-flags', 'cpu-prof']);
   return {
     sizes: positiveIntegers(args.list('sizes', '1,10,100')),
     pods: args.positiveInteger('pods', 20),
     windows: args.positiveInteger('windows', 4),
     iterations: args.positiveInteger('iterations', 20),
-    heapMib: args.has('heap-mib') ? args.positiveInteger('heap-mib', 0) : undefined,
+    nodeFlags: args.string('node-flags', shippedNodeFlags).trim(),
     cpuProfDir: args.string('cpu-prof'),
   };
 }
 
 export function reproduce(o: Options): string {
-  const heap = o.heapMib ? ` --heap-mib ${o.heapMib}` : '';
+  const flags = o.nodeFlags === shippedNodeFlags ? '' : ` --node-flags "${o.nodeFlags}"`;
   const prof = o.cpuProfDir ? ` --cpu-prof ${o.cpuProfDir}` : '';
-  return `npm run bench -- query --sizes ${o.sizes.join(',')} --pods ${o.pods} --windows ${o.windows} --iterations ${o.iterations}${heap}${prof}`;
+  return `npm run bench -- query --sizes ${o.sizes.join(',')} --pods ${o.pods} --windows ${o.windows} --iterations ${o.iterations}${flags}${prof}`;
 }

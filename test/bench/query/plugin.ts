@@ -44,10 +44,9 @@ function jsonLines(proc: ChildProcess): () => Promise<unknown> {
 }
 
 /** `cpuProfDir`: node --cpu-prof writes the process's profile there when it exits. */
-export async function startPluginProcess(dir: string, remoteStorage: string, flags: { heapMib?: number; cpuProfDir?: string }): Promise<PluginProcess> {
-  const heapFlag = flags.heapMib ? [`--max-old-space-size=${flags.heapMib}`] : [];
+export async function startPluginProcess(dir: string, remoteStorage: string, flags: { nodeFlags: string; cpuProfDir?: string }): Promise<PluginProcess> {
   const profFlags = flags.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${flags.cpuProfDir}`] : [];
-  const args = [...heapFlag, ...profFlags, '--import', 'tsx', join(repoRoot, 'plugin/testing/runPlugin.ts'), writeConfig(dir, remoteStorage)];
+  const args = [...flags.nodeFlags.split(' ').filter(Boolean), ...profFlags, '--import', 'tsx', join(repoRoot, 'plugin/testing/runPlugin.ts'), writeConfig(dir, remoteStorage)];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const nextLine = jsonLines(proc);
   let client: TraceReaderClient;

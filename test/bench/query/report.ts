@@ -56,7 +56,7 @@ export function formatReport(opts: Options, results: SizeResult[], startedAtMs: 
     `  FindTraces: a search (reads storage, follows links, renders, stores a trace cache entry). GetTraces cold: a trace ID`,
     `  from a plain 'tracing' search with its mode digits edited (the /redirect flow): cache entry → storage reads → link`,
     `  following → render; cached: the same ID again (render memo). CPU: plugin and Jaeger storage processes (/proc) during`,
-    `  the calls. RSS: the plugin process's peak (a fresh process per size, tsx loader included; V8 heap ${opts.heapMib ? `capped at ${opts.heapMib} MiB` : 'uncapped'}).`,
+    `  the calls. RSS: the plugin process's peak (a fresh process per size, tsx loader included; node flags ${opts.nodeFlags || '(none)'}).`,
     `  total run: ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s; machine: ${process.platform} ${process.arch}, Node ${process.version}`,
     `  reproduce: ${reproduce(opts)}`,
   ].join('\n');
