@@ -20,6 +20,13 @@ describe('decodeTracesData', () => {
     expect(decodeTracesData(buf)).toEqual([a, b, c]);
   });
 
+  it('reuses attribute keys it has seen without mixing up keys that hash or measure alike', () => {
+    // 'Aa' and 'BB' have the same 31-based hash; 'ab'/'ba' the same length; 'é' is two bytes.
+    const spans = [1, 2].map((n) => mkSpan({ id: String(n), service: 'audit', tags: { Aa: 'a', BB: 'b', ab: 'c', ba: 'd', é: 'e', ée: 'f', [`k${n}`]: n } }));
+    const buf = encode(tracesDataFromSpans(spans));
+    for (let round = 0; round < 2; round++) expect(decodeTracesData(buf)).toEqual(spans);
+  });
+
   it('converts every AnyValue kind, empty values, late resources, unknown fields and large times alike', () => {
     const id = (n: number, len: number) => Buffer.alloc(len, n);
     const td = {

@@ -14,7 +14,7 @@ class Wire {
   constructor(
     readonly buf: Buffer,
     start = 0,
-    readonly end = buf.length,
+    public end = buf.length,
   ) {
     this.pos = start;
   }
@@ -80,6 +80,27 @@ class Wire {
     return this.buf.toString('hex', s, e);
   }
 
+  /** A short ASCII string seen before (attribute keys repeat on every span), else a fresh decode. */
+  key(): string {
+    const [s, e] = this.span();
+    return e - s <= maxInternedKey ? internedKey(this.buf, s, e) : this.buf.toString('utf8', s, e);
+  }
+
+  /** Narrows the reader to the next length-delimited field, in place; returns the end for leave(). */
+  enter(): number {
+    const len = this.uint32();
+    const outer = this.end;
+    const end = this.pos + len;
+    if (end > outer) throw new Error('truncated field');
+    this.end = end;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
   sub(): Wire {
     const [s, e] = this.span();
     return new Wire(this.buf, s, e);
@@ -92,6 +113,24 @@ class Wire {
     else if (wireType === 5) this.pos += 4;
     else throw new Error(`unsupported wire type ${wireType}`);
   }
+}
+
+const maxInternedKey = 48;
+const internedKeys = new Map<number, string>();
+
+function internedKey(buf: Buffer, s: number, e: number): string {
+  let h = e - s;
+  for (let i = s; i < e; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  const known = internedKeys.get(h);
+  if (known !== undefined && known.length === e - s) {
+    let same = true;
+    for (let i = 0; same && i < known.length; i++) same = known.charCodeAt(i) === buf[s + i];
+    if (same) return known;
+  }
+  const str = buf.toString('utf8', s, e);
+  // Only ASCII keys compare char by byte; a bounded table keeps odd key sets from growing it.
+  if (str.length === e - s && internedKeys.size < 4096) internedKeys.set(h, str);
+  return str;
 }
 
 /** AnyValue, converted the way otlp.ts's fromAny converts proto-loader's object. */
@@ -119,11 +158,22 @@ function keyValue(w: Wire): [string, AttrValue] {
   let value: AttrValue = '';
   while (w.more) {
     const tag = w.uint32();
-    if (tag === 0x0a) key = w.string();
-    else if (tag === 0x12) value = anyValue(w.sub());
-    else w.skip(tag & 7);
+    if (tag === 0x0a) key = w.key();
+    else if (tag === 0x12) {
+      const outer = w.enter();
+      value = anyValue(w);
+      w.leave(outer);
+    } else w.skip(tag & 7);
   }
   return [key, value];
+}
+
+/** The next KeyValue field, decoded in place into `into`. */
+function keyValueInto(w: Wire, into: Map<string, AttrValue>): void {
+  const outer = w.enter();
+  const [k, v] = keyValue(w);
+  w.leave(outer);
+  into.set(k, v);
 }
 
 /** The `field` entries of a message, each decoded by `fn`; other fields skipped. */
@@ -140,17 +190,17 @@ function repeated<T>(w: Wire, field: number, fn: (w: Wire) => T): T[] {
 function event(w: Wire): SpanLog {
   let timeUs = 0;
   let name = '';
-  const attrs: [string, AttrValue][] = [];
+  const attrs = new Map<string, AttrValue>();
   while (w.more) {
     const tag = w.uint32();
     if (tag === 0x09) timeUs = w.nanosAsMicros();
     else if (tag === 0x12) name = w.string();
-    else if (tag === 0x1a) attrs.push(keyValue(w.sub()));
+    else if (tag === 0x1a) keyValueInto(w, attrs);
     else w.skip(tag & 7);
   }
   const fields = new Map<string, AttrValue>();
   if (name) fields.set(eventField, name);
-  for (const [k, v] of new Map(attrs)) fields.set(k, v);
+  for (const [k, v] of attrs) fields.set(k, v);
   return { timeUs, fields };
 }
 
@@ -178,7 +228,7 @@ function span(w: Wire, service: string, skip?: ReadonlySet<string>): Span | unde
     else if (tag === 0x30) kind = w.uint32() | 0;
     else if (tag === 0x39) startUs = w.nanosAsMicros();
     else if (tag === 0x41) endUs = w.nanosAsMicros();
-    else if (tag === 0x4a) tags.set(...keyValue(w.sub()));
+    else if (tag === 0x4a) keyValueInto(w, tags);
     else if (tag === 0x5a) logs.push(event(w.sub()));
     else w.skip(tag & 7);
   }
