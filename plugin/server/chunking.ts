@@ -3,7 +3,7 @@
  * consecutive chunks, chunks are never empty. Chunks are cut by span count and by an estimate of their
  * encoded size, so Jaeger's client (4 MiB receive limit by default) accepts them.
  */
-import { tracesDataFromSpans, type OtlpTracesData } from '../model/otlp.ts';
+import { encodeTracesData } from '../model/otlpEncode.ts';
 import type { AttrValue, Span } from '../model/span.ts';
 
 function valueSize(v: AttrValue): number {
@@ -24,20 +24,21 @@ export function estimateSpanBytes(s: Span): number {
   return n;
 }
 
-export function chunkTrace(spans: Span[], maxSpans: number, maxBytes: number): OtlpTracesData[] {
-  const chunks: OtlpTracesData[] = [];
+/** The trace's spans as serialized TracesData messages. */
+export function chunkTrace(spans: Span[], maxSpans: number, maxBytes: number): Buffer[] {
+  const chunks: Buffer[] = [];
   let current: Span[] = [];
   let bytes = 0;
   for (const s of spans) {
     const size = estimateSpanBytes(s);
     if (current.length && (current.length >= maxSpans || bytes + size > maxBytes)) {
-      chunks.push(tracesDataFromSpans(current));
+      chunks.push(encodeTracesData(current));
       current = [];
       bytes = 0;
     }
     current.push(s);
     bytes += size;
   }
-  if (current.length) chunks.push(tracesDataFromSpans(current));
+  if (current.length) chunks.push(encodeTracesData(current));
   return chunks;
 }

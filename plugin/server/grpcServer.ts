@@ -97,7 +97,7 @@ export function createGrpcServer(opts: GrpcServerOptions): grpc.Server {
     opts.logger.warn(`${rpc} failed`, { ...context, err });
     return toStatus(err);
   };
-  server.addService(TraceReader.service, traceReaderService(opts, fail));
+  server.addService(preEncodedTraces(TraceReader.service), traceReaderService(opts, fail));
   server.addService(DependencyReader.service, {
     GetDependencies: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       // Kelemetry traces are not service-to-service calls: there are no dependencies to show.
@@ -106,6 +106,16 @@ export function createGrpcServer(opts: GrpcServerOptions): grpc.Server {
   });
   server.addService(Health.service, healthService);
   return server;
+}
+
+/** FindTraces and GetTraces stream TracesData that chunkTrace has already serialized (otlpEncode.ts). */
+function preEncodedTraces(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const passThrough = (message: Buffer) => message;
+  return {
+    ...service,
+    FindTraces: { ...service.FindTraces!, responseSerialize: passThrough },
+    GetTraces: { ...service.GetTraces!, responseSerialize: passThrough },
+  };
 }
 
 type Fail = (rpc: string, err: unknown, context: Record<string, unknown>) => Partial<grpc.StatusObject>;
