@@ -9,10 +9,7 @@ import { loadProtos } from '../../../plugin/proto/load.ts';
 import { repoRoot } from '../../../envtest/environment.ts';
 import { cluster } from './family.ts';
 
-export type Chunk = { resource_spans: { scope_spans: { spans: { trace_id: Buffer }[] }[] }[] };
-export type StreamFn = (req: unknown, opts: grpc.CallOptions) => grpc.ClientReadableStream<Chunk>;
-export type TraceReaderClient = grpc.Client &
-  Record<string, StreamFn> & {
+export type TraceReaderClient = grpc.Client & {
     FindTraceIDs(req: unknown, cb: (e: grpc.ServiceError | null, r: { trace_ids: { trace_id: Buffer }[] }) => void): void;
   };
 
