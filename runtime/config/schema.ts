@@ -45,6 +45,9 @@ const storesSection = z.object({
     .prefault({}),
 });
 
+/** `tracer.maxQueueBytes` when unset (also for processors built without the file, e.g. in tests). */
+export const defaultMaxQueueBytes = 128 * 1024 * 1024;
+
 const tracerSection = z.object({
   /** OTLP/gRPC endpoint of the Jaeger collector (or remote storage), host:port or http(s)://host:port. */
   otlpEndpoint: z.string().min(1),
@@ -52,6 +55,8 @@ const tracerSection = z.object({
   tls: clientTls.optional(),
   /** Spans buffered before export; beyond this they are dropped and counted (never silently). */
   maxQueueSize: z.number().int().positive().default(65_536),
+  /** The same bound in bytes (estimated from names, attributes and events): a few huge spans cannot exhaust memory. */
+  maxQueueBytes: z.number().int().positive().default(defaultMaxQueueBytes),
   maxExportBatchSize: z.number().int().positive().default(2_048),
   exportTimeout: duration.prefault('10s'),
   scheduledDelay: duration.prefault('500ms'),

@@ -46,6 +46,27 @@ describe('bounded batch processor', () => {
     await tracer.shutdown();
   });
 
+  it('bounds the queue by estimated bytes too, and counts what it drops', async () => {
+    const registry = new Registry();
+    const exporter = new InMemorySpanExporter();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: SpanExporter = { export: (spans, cb) => void gate.then(() => exporter.export(spans, cb)), shutdown: () => exporter.shutdown() };
+    // Nine spans of ~10.3 kB (snapshot, attributes, fixed costs) fit in 100 kB: the other 31 are dropped.
+    const tracer = tracerWith(slow, registry, { maxQueueSize: 10_000, maxQueueBytes: 100_000, maxConcurrentExports: 1 });
+    const big = (i: number) => ({ ...spec(i), logs: [{ name: 'snapshot', timeMs: 1500, attributes: { snapshot: 'x'.repeat(10_000) } }] });
+    for (let i = 0; i < 40; i++) tracer.start(big(i)).end();
+    const dropped = await value(registry, 'tracer_spans_dropped_total', { reason: 'queue_full' });
+    expect(dropped).toBe(31);
+    expect(await value(registry, 'tracer_queue_bytes')).toBeLessThanOrEqual(100_000);
+    expect(await value(registry, 'tracer_queue_capacity_bytes')).toBe(100_000);
+    release();
+    await tracer.forceFlush();
+    expect(exporter.getFinishedSpans().length + dropped).toBe(40);
+    expect(await value(registry, 'tracer_queue_bytes')).toBe(0);
+    await tracer.shutdown();
+  });
+
   it('retries failed exports and only drops (counted) after the last attempt', async () => {
     const registry = new Registry();
     const got: ReadableSpan[] = [];

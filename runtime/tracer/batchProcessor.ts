@@ -1,6 +1,6 @@
 /**
- * A batching span processor with an explicit bound and no silent loss: spans beyond `maxQueueSize`
- * are dropped, counted in `tracer_spans_dropped_total{reason="queue_full"}` and logged; failed exports
+ * A batching span processor with an explicit bound and no silent loss: spans beyond `maxQueueSize`, or
+ * beyond `maxQueueBytes` of estimated size (spanBytes.ts), are dropped, counted in `tracer_spans_dropped_total{reason="queue_full"}` and logged; failed exports
  * are retried with backoff, and a batch that still fails after `exportAttempts` is counted as
  * `reason="export_failed"` and logged. (The SDK's BatchSpanProcessor drops past 2,048 queued spans
  * with only a debug message.)
@@ -17,17 +17,20 @@ import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config/schema.ts';
+import { defaultMaxQueueBytes, type Config } from '../config/schema.ts';
 import { counter, gauge, histogram } from '../metrics/define.ts';
 import { backoffDelay } from '../util/backoff.ts';
 import type { Logger } from '../util/log.ts';
 import { sleep } from '../util/sleep.ts';
+import { spanBytes } from './spanBytes.ts';
 
 /** The `tracer` config section. */
 export type TracerConfig = NonNullable<Config['tracer']>;
 
 /** The batching part of the `tracer` section (durations in ms), plus knobs the file does not expose. */
 export type BatchConfig = Pick<TracerConfig, 'maxQueueSize' | 'maxExportBatchSize' | 'scheduledDelay' | 'exportTimeout' | 'exportAttempts'> & {
+  /** `tracer.maxQueueBytes`; default defaultMaxQueueBytes. */
+  maxQueueBytes?: number;
   /** Batches exported at the same time; default 2. */
   maxConcurrentExports?: number;
   /** First retry delay in ms; doubles per attempt, capped at 5 s. Default 250. */
@@ -47,6 +50,9 @@ export type ExportListener = (spans: ReadableSpan[], doneAtMs: number) => void;
 
 export class BoundedBatchProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
+  /** Estimated bytes of each queued span (same order as `queue`), and their sum. */
+  private queueBytes: number[] = [];
+  private queuedBytes = 0;
   /** Spans taken into the queue so far; the queue holds numbers ended-queue.length+1 … ended. */
   private ended = 0;
   /** Spans dropped so far, for callers that must not trust a span that may be among them. */
@@ -69,7 +75,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   private readonly metrics;
 
   constructor(cfg: BatchConfig, deps: BatchDeps) {
-    this.cfg = { maxConcurrentExports: 2, retryBaseDelay: 250, exportIdle: 10, ...cfg };
+    this.cfg = { maxQueueBytes: defaultMaxQueueBytes, maxConcurrentExports: 2, retryBaseDelay: 250, exportIdle: 10, ...cfg };
     this.exporter = deps.exporter;
     this.logger = deps.logger;
     const registry = deps.registry;
@@ -81,6 +87,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
     };
     gauge(registry, 'tracer_queue_size', 'Spans waiting for export', [], (g) => g.set(this.pending));
     gauge(registry, 'tracer_queue_capacity', 'Bound of spans waiting for export', [], (g) => g.set(this.cfg.maxQueueSize));
+    gauge(registry, 'tracer_queue_bytes', 'Estimated bytes of the spans waiting for export', [], (g) => g.set(this.queuedBytes));
+    gauge(registry, 'tracer_queue_capacity_bytes', 'Bound of the estimated bytes waiting for export', [], (g) => g.set(this.cfg.maxQueueBytes));
   }
 
   /** Spans queued or being exported. */
@@ -100,11 +108,14 @@ export class BoundedBatchProcessor implements SpanProcessor {
       this.drop('shutdown', 1);
       return;
     }
-    if (this.queue.length >= this.cfg.maxQueueSize) {
+    const bytes = spanBytes(span);
+    if (this.queue.length >= this.cfg.maxQueueSize || this.queuedBytes + bytes > this.cfg.maxQueueBytes) {
       this.drop('queue_full', 1);
       return;
     }
     this.queue.push(span);
+    this.queueBytes.push(bytes);
+    this.queuedBytes += bytes;
     this.ended++;
     if (this.queue.length >= this.cfg.maxExportBatchSize) this.pump();
     else this.arm();
@@ -130,7 +141,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
     const now = Date.now();
     // One line per 10 s at most, with the count, so a flood of drops cannot flood the log.
     if (now - this.lastDropLogMs >= 10_000) {
-      this.logger.error('spans dropped', { reason, dropped: this.droppedSinceLog, maxQueueSize: this.cfg.maxQueueSize });
+      this.logger.error('spans dropped', { reason, dropped: this.droppedSinceLog, maxQueueSize: this.cfg.maxQueueSize, maxQueueBytes: this.cfg.maxQueueBytes });
       this.droppedSinceLog = 0;
       this.lastDropLogMs = now;
     }
@@ -142,6 +153,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
     while (this.queue.length > 0 && this.inFlight.size < this.cfg.maxConcurrentExports) {
       const from = this.ended - this.queue.length + 1;
       const batch = this.queue.splice(0, this.cfg.maxExportBatchSize);
+      for (const b of this.queueBytes.splice(0, batch.length)) this.queuedBytes -= b;
       const p: Promise<void> = this.exportWithRetry(batch).finally(() => {
         this.inFlight.delete(p);
         this.inFlightFrom.delete(p);
