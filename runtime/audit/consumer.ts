@@ -14,6 +14,7 @@ import { applyDecoration, type AuditDecorator } from './decorator.ts';
 import { toAuditSpan } from './event.ts';
 import type { AuditFilter } from './filter.ts';
 import type { ObjectInference } from './infer.ts';
+import { TimeSlicer } from './slice.ts';
 import type { AuditMessage, AuditObject } from './types.ts';
 
 export interface AuditConsumerDeps {
@@ -27,6 +28,13 @@ export interface AuditConsumerDeps {
   infer?: ObjectInference;
 }
 
+/**
+ * The consumer gives the event loop a turn after 10 ms of work or 32 events started, so a webhook batch's
+ * first spans are sent (and earlier exports acknowledged) while the rest of the batch is still being handled:
+ * p99 receipt → export at 1,000 events/s fell by a third, for no measurable CPU (issue 16).
+ */
+const slice = { ms: 10, events: 32 };
+
 export class AuditConsumer {
   private readonly group: string;
   private readonly ignoreImpersonatedUser: boolean;
@@ -36,6 +44,7 @@ export class AuditConsumer {
   private readonly logger: Logger;
   private readonly infer: ObjectInference | undefined;
   private readonly metrics;
+  private readonly slicer = new TimeSlicer(slice.ms, slice.events);
 
   constructor(config: AuditConsumerConfig, deps: AuditConsumerDeps) {
     this.group = config.group;
@@ -62,6 +71,7 @@ export class AuditConsumer {
 
   /** False when the span could not be written (a durable queue delivers the event again). */
   async handle(queued: AuditMessage, partition: number): Promise<boolean> {
+    for (let turn = this.slicer.turn(); turn; turn = this.slicer.turn()) await turn;
     const inferred = !queued.object && this.infer ? await this.infer(queued) : undefined;
     const msg = inferred ? { ...queued, object: inferred } : queued;
     const { cluster, event, object } = msg;
