@@ -14,6 +14,7 @@ import { applyDecoration, type AuditDecorator } from './decorator.ts';
 import { toAuditSpan } from './event.ts';
 import type { AuditFilter } from './filter.ts';
 import type { ObjectInference } from './infer.ts';
+import { TimeSlicer } from './slice.ts';
 import type { AuditMessage, AuditObject } from './types.ts';
 
 export interface AuditConsumerDeps {
@@ -25,7 +26,17 @@ export interface AuditConsumerDeps {
   logger: Logger;
   /** Finds the object of an event whose objectRef has no resource (discovery; `audit.consumer.inferObjectRef`). */
   infer?: ObjectInference;
+  /** Events taken in and not yet handled (the queue's depth): above `slice.backlog` the consumer does not yield. */
+  backlog?: () => number;
 }
+
+/**
+ * The consumer gives the event loop a turn after 10 ms of work or 32 events started, so a webhook batch's
+ * first spans are sent (and earlier exports acknowledged) while the rest of the batch is still being handled.
+ * Not while more than 1,000 events wait: the consumer is behind, their wait dominates their latency, and a
+ * turn would only let the webhook take in more batches (memory) and export in smaller pieces (CPU).
+ */
+const slice = { ms: 10, events: 32, backlog: 1_000 };
 
 export class AuditConsumer {
   private readonly group: string;
@@ -36,6 +47,8 @@ export class AuditConsumer {
   private readonly logger: Logger;
   private readonly infer: ObjectInference | undefined;
   private readonly metrics;
+  private readonly slicer = new TimeSlicer(slice.ms, slice.events);
+  private readonly backlog: () => number;
 
   constructor(config: AuditConsumerConfig, deps: AuditConsumerDeps) {
     this.group = config.group;
@@ -45,6 +58,7 @@ export class AuditConsumer {
     this.decorators = deps.decorators;
     this.logger = deps.logger;
     this.infer = deps.infer;
+    this.backlog = deps.backlog ?? (() => 0);
     const r = deps.registry;
     this.metrics = {
       event: histogram(r, 'audit_consumer_event', 'Audit events consumed (seconds); hasTrace once a span was attempted', [
@@ -62,6 +76,7 @@ export class AuditConsumer {
 
   /** False when the span could not be written (a durable queue delivers the event again). */
   async handle(queued: AuditMessage, partition: number): Promise<boolean> {
+    for (let turn = this.turn(); turn; turn = this.turn()) await turn;
     const inferred = !queued.object && this.infer ? await this.infer(queued) : undefined;
     const msg = inferred ? { ...queued, object: inferred } : queued;
     const { cluster, event, object } = msg;
@@ -83,6 +98,11 @@ export class AuditConsumer {
     const error = await this.send(msg, input.object, input.span);
     end({ hasTrace: 'true', error });
     return error === '';
+  }
+
+  /** A turn of the event loop to wait for first, or undefined (see `slice`). */
+  private turn(): Promise<void> | undefined {
+    return this.backlog() > slice.backlog ? undefined : this.slicer.turn();
   }
 
   private async decorate(message: AuditMessage, object: AuditObject, span: SpanEvent): Promise<void> {

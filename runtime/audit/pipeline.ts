@@ -69,7 +69,7 @@ export async function startAuditPipeline(config: AuditConfig, deps: AuditPipelin
   if (config.consumer.enabled && !aggregator) throw new Error('audit consumer is enabled but no aggregator was built (configure tracer)');
   const queue = aggregator ? await createAuditQueue<AuditMessage>(config.queue, config.consumer.group, { registry, logger, barrier: deps.barrier }) : undefined;
   const parts = new PipelineParts(config, { clusters: deps.clusters, filter, registry, logger, observe: deps.observe, reload: deps.reload });
-  const consumer = aggregator ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger, infer: parts.infer }) : undefined;
+  const consumer = aggregator && queue ? new AuditConsumer(config.consumer, { filter, aggregator, decorators, registry, logger, infer: parts.infer, backlog: () => queue.depth }) : undefined;
   const forwarder = config.webhook.forward.length > 0 ? new AuditForwarder(config.webhook.forward, { registry, logger }) : undefined;
   let webhook: AuditWebhook | undefined;
   if (config.webhook.enabled) {

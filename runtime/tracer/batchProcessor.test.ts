@@ -127,6 +127,22 @@ describe('export timing', () => {
     await tracer.shutdown();
   });
 
+  it('exports a long burst in pieces of exportChunk as its writer yields, before it ends', async () => {
+    const batches: number[] = [];
+    const exporter = new InMemorySpanExporter();
+    const counting: SpanExporter = { export: (spans, cb) => (batches.push(spans.length), exporter.export(spans, cb)), shutdown: () => exporter.shutdown() };
+    const tracer = tracerWith(counting, new Registry(), { maxExportBatchSize: 1_000, scheduledDelay: 60_000, exportIdle: 60_000, exportChunk: 20 });
+    // 100 spans, 10 per turn of the event loop: a piece goes out once 20 or more wait at the end of a turn.
+    for (let i = 0; i < 100; i++) {
+      tracer.start(spec(i)).end();
+      if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+    }
+    await waitFor(() => exporter.getFinishedSpans().length === 100);
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...batches)).toBeLessThan(100);
+    await tracer.shutdown();
+  });
+
   it('a steady trickle without pauses of exportIdle still goes out after scheduledDelay', async () => {
     const exporter = new InMemorySpanExporter();
     const tracer = tracerWith(exporter, new Registry(), { maxExportBatchSize: 10_000, scheduledDelay: 40, exportIdle: 60_000 });

@@ -1,11 +1,13 @@
 /**
  * A batching span processor with an explicit bound and no silent loss: spans beyond `maxQueueSize`, or
- * beyond `maxQueueBytes` of estimated size (spanBytes.ts), are dropped, counted in `tracer_spans_dropped_total{reason="queue_full"}` and logged; failed exports
- * are retried with backoff, and a batch that still fails after `exportAttempts` is counted as
- * `reason="export_failed"` and logged. (The SDK's BatchSpanProcessor drops past 2,048 queued spans
- * with only a debug message.)
+ * beyond `maxQueueBytes` of estimated size (spanBytes.ts), are dropped, counted in
+ * `tracer_spans_dropped_total{reason="queue_full"}` and logged; failed exports are retried with backoff,
+ * and a batch that still fails after `exportAttempts` is counted as `reason="export_failed"` and logged.
+ * (The SDK's BatchSpanProcessor drops past 2,048 queued spans with only a debug message.)
  *
- * When to export: a full batch (`maxExportBatchSize`) at once; otherwise as soon as no span has ended for
+ * When to export: a full batch (`maxExportBatchSize`) at once; `exportChunk` spans or more at the end of the
+ * event loop's turn in which they ended (a long burst goes out in pieces as its writer yields, so the first
+ * spans of a webhook batch do not wait for its last); otherwise as soon as no span has ended for
  * `exportIdle` ms (the burst of spans from one webhook batch is complete), and at the latest
  * `scheduledDelay` after the first queued span, so a steady trickle still goes out in batches. Waiting the
  * whole `scheduledDelay` after every burst was most of the audit receipt → export latency.
@@ -37,6 +39,8 @@ export type BatchConfig = Pick<TracerConfig, 'maxQueueSize' | 'maxExportBatchSiz
   retryBaseDelay?: number;
   /** Export what is queued once no span has ended for this long (ms); default 10. */
   exportIdle?: number;
+  /** Export what is queued at the end of a loop turn once at least this many spans wait; default 128. */
+  exportChunk?: number;
 };
 
 export interface BatchDeps {
@@ -64,6 +68,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   /** Fires once no span has ended for `exportIdle` (pushed back by each span). */
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Exports at the end of this loop turn, armed once `exportChunk` spans wait. */
+  private turnEnd: NodeJS.Immediate | undefined;
   private inFlight = new Set<Promise<void>>();
   private shutDown = false;
   private readonly listeners: ExportListener[] = [];
@@ -75,7 +81,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   private readonly metrics;
 
   constructor(cfg: BatchConfig, deps: BatchDeps) {
-    this.cfg = { maxQueueBytes: defaultMaxQueueBytes, maxConcurrentExports: 2, retryBaseDelay: 250, exportIdle: 10, ...cfg };
+    this.cfg = { maxQueueBytes: defaultMaxQueueBytes, maxConcurrentExports: 2, retryBaseDelay: 250, exportIdle: 10, exportChunk: 128, ...cfg };
     this.exporter = deps.exporter;
     this.logger = deps.logger;
     const registry = deps.registry;
@@ -121,17 +127,24 @@ export class BoundedBatchProcessor implements SpanProcessor {
     else this.arm();
   }
 
+  /** A chunk's worth is queued: export it once the writer gives the loop a turn (not in the middle of its work). */
+  private get chunkReady(): boolean {
+    return this.queue.length >= this.cfg.exportChunk;
+  }
+
   /** Schedules the export of what is queued: after a pause of `exportIdle`, at the latest after `scheduledDelay`. */
   private arm(): void {
     this.timer ??= setTimeout(() => this.pump(), this.cfg.scheduledDelay);
     if (this.idleTimer) this.idleTimer.refresh();
     else this.idleTimer = setTimeout(() => this.pump(), this.cfg.exportIdle);
+    if (this.chunkReady) this.turnEnd ??= setImmediate(() => this.pump());
   }
 
   private disarm(): void {
     clearTimeout(this.timer);
     clearTimeout(this.idleTimer);
-    this.timer = this.idleTimer = undefined;
+    clearImmediate(this.turnEnd);
+    this.timer = this.idleTimer = this.turnEnd = undefined;
   }
 
   private drop(reason: string, n: number): void {
@@ -158,7 +171,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
         this.inFlight.delete(p);
         this.inFlightFrom.delete(p);
         this.wakeWaiters();
-        if (this.queue.length >= this.cfg.maxExportBatchSize || (this.shutDown && this.queue.length > 0)) this.pump();
+        if (this.chunkReady || (this.shutDown && this.queue.length > 0)) this.pump();
         else if (this.queue.length > 0) this.arm();
       });
       this.inFlight.add(p);

@@ -1,4 +1,5 @@
 import { BenchArgs } from '../common/args.ts';
+import { shippedNodeFlags } from '../common/nodeFlags.ts';
 
 export const usage = `usage: npm run bench -- audit [options]
 
@@ -25,6 +26,10 @@ comparison with the original (both as server processes exporting over OTLP to a 
                      module with Go and cached like the test environment's tools) on the same stream, alternating,
                      and print both rows and the ratios; memory span cache only, --rate and --otlp do not apply
   --rounds N         alternations of the two implementations (default 2)
+  --ours-node-flags "..."   Node/V8 flags of this project's server process only (not the generator's or the
+                     receiver's); default what the consumer pod ships as NODE_OPTIONS (1 GiB memory limit,
+                     manifests/constructs/kelemetryPod.ts), so the bench measures what is shipped:
+                     "${shippedNodeFlags}"; "" for none
   --paced-rate N     events/s of the paced run that measures receipt → export latency (default 1000)
   --from-sources     run this project from its TypeScript sources through tsx, as \`kelemetry\` does without dist/
                      (default: compile it first, as shipped, into .kelemetry/bench-dist; about a minute)`;
@@ -47,17 +52,20 @@ export interface Options {
   peer?: 'upstream';
   rounds: number;
   pacedRate: number;
+  /** Node flags of this project's server process in the peer comparison. */
+  oursNodeFlags: string[];
   /** Run this project through tsx instead of compiled. */
   fromSources: boolean;
 }
 
 export function parseOptions(argv: string[]): Options {
-  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis', 'peer', 'rounds', 'paced-rate', 'queue', 'replicas'], ['from-sources']);
+  const args = new BenchArgs(argv, ['events', 'objects', 'batch', 'concurrency', 'partitions', 'rate', 'otlp', 'span-cache', 'etcd', 'redis', 'peer', 'rounds', 'paced-rate', 'queue', 'replicas', 'ours-node-flags'], ['from-sources']);
   const peer = args.string('peer');
   if (peer !== undefined && peer !== 'upstream') throw new Error(`--peer wants "upstream", got ${peer}`);
   if (peer && (args.has('rate') || args.has('otlp') || args.string('span-cache', 'memory') !== 'memory' || args.has('queue') || args.has('replicas'))) {
     throw new Error('--peer compares memory span caches and queues exporting to its own receiver: drop --rate, --otlp, --span-cache, --queue and --replicas');
   }
+  if (!peer && args.has('ours-node-flags')) throw new Error('--ours-node-flags applies to the server process of --peer upstream only (this bench runs the pipeline in its own process)');
   const queue = args.string('queue', 'memory');
   if (queue !== 'memory' && queue !== 'redis') throw new Error(`--queue wants memory or redis, got ${queue}`);
   const replicas = args.positiveInteger('replicas', 1);
@@ -78,6 +86,7 @@ export function parseOptions(argv: string[]): Options {
     peer,
     rounds: args.positiveInteger('rounds', 2),
     pacedRate: args.positiveInteger('paced-rate', 1000),
+    oursNodeFlags: args.string('ours-node-flags', shippedNodeFlags).split(' ').filter(Boolean),
     fromSources: args.has('from-sources'),
   };
 }

@@ -1,5 +1,6 @@
 /** The comparison table: one row per implementation and round, the medians, and this project ÷ the original. */
 import { percentile } from '../../common/stats.ts';
+import { shippedNodeFlags } from '../../common/nodeFlags.ts';
 import type { Options } from '../options.ts';
 import type { PhaseResult } from './phase.ts';
 import type { Side } from './servers.ts';
@@ -61,13 +62,16 @@ function ratioLine(ours: Row, upstream: Row): string {
   return `${'ours ÷ original'.padEnd(22)}${keys.map((k) => `${fmt(ours[k] / upstream[k], 2)}×`.padStart(12)).join('')}`;
 }
 
+const flagsNote = (opts: Options) =>
+  opts.oursNodeFlags.join(' ') === shippedNodeFlags ? "node flags as the consumer pod ships them (NODE_OPTIONS)" : 'node flags from --ours-node-flags, not as shipped';
+
 export function formatPeerReport(opts: Options, args: string[], rounds: Round[], commands: Record<Side, string>): string {
   const rows = (side: Side) => rounds.filter((r) => r.side === side).map(row);
   const [ours, upstream] = [medianRow(rows('ours')), medianRow(rows('upstream'))];
   const label = (r: Round) => `round ${r.round + 1} ${r.side === 'ours' ? 'ours' : 'original'}`;
   return `
 audit pipeline: this project vs the original Kelemetry v0.2.7 (${new Date().toISOString()}, node ${process.version})
-  ours: node ${commands.ours} run; original: ${commands.upstream}
+  ours: node ${commands.ours} run (${flagsNote(opts)}); original: ${commands.upstream}
   per implementation and round: one unpaced run (events/s, CPU, RSS) and one paced at ${opts.pacedRate}/s (latency), each on a fresh
   server process; ${opts.events.toLocaleString('en-US')} events, ${opts.objects} live objects, batches of ≤${opts.batch}, ${opts.concurrency} concurrent POSTs, ${opts.partitions} partitions;
   both export OTLP/gRPC to a separate receiver process; latency = batch POSTed → audit span received; CPU and peak RSS of the

@@ -22,7 +22,7 @@ export async function runPeer(opts: Options, args: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kelemetry-bench-peer-'));
   const receiver = await startReceiver();
   const apiserver = await startFakeApiserver();
-  const settings: ServerSettings = { oursEntry: entry, otlp: receiver.endpoint, partitions: opts.partitions, dir, upstreamBinary, apiserverUrl: apiserver.url };
+  const settings: ServerSettings = { oursEntry: entry, oursNodeFlags: opts.oursNodeFlags, otlp: receiver.endpoint, partitions: opts.partitions, dir, upstreamBinary, apiserverUrl: apiserver.url };
   const rounds: Round[] = [];
   let failed = true;
   try {
@@ -44,5 +44,5 @@ export async function runPeer(opts: Options, args: string[]): Promise<void> {
     // Keep the servers' logs when something failed (the error names the file).
     if (!failed) rmSync(dir, { recursive: true, force: true });
   }
-  console.log(formatPeerReport(opts, args, rounds, { ours: entry, upstream: upstreamBinary }));
+  console.log(formatPeerReport(opts, args, rounds, { ours: [...opts.oursNodeFlags, entry].join(' '), upstream: upstreamBinary }));
 }

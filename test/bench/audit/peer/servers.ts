@@ -16,6 +16,7 @@
  *   (no diff decorator without informers)  --diff-decorator-enable=false, --linker-worker-count=0
  *   metrics always on                      --metrics=prom
  *   KELEMETRY_LOG_LEVEL=warn               --log-level=warning, GIN_MODE=release
+ *   node --max-semi-space-size=8 …         (Go's defaults) — the consumer pod's NODE_OPTIONS, `--ours-node-flags`
  *
  * The original also needs an apiserver (discovery, filter ConfigMap): the bench's fake one (fakeApiserver.ts).
  */
@@ -43,6 +44,8 @@ export interface ServerProcess {
 export interface ServerSettings {
   /** This project's CLI entry: compiled (compileOurs) or the sources' bin/kelemetry.js. */
   oursEntry: string;
+  /** Node/V8 flags for this project's server process (`--ours-node-flags`; by default the consumer pod's NODE_OPTIONS). */
+  oursNodeFlags: string[];
   /** OTLP receiver host:port. */
   otlp: string;
   partitions: number;
@@ -82,7 +85,7 @@ async function startOurs(s: ServerSettings): Promise<ServerProcess> {
   };
   const file = join(s.dir, 'ours.json');
   writeFileSync(file, JSON.stringify(config));
-  const args = [s.oursEntry, 'run', '--config', file];
+  const args = [...s.oursNodeFlags, s.oursEntry, 'run', '--config', file];
   return spawnServer('ours', process.execPath, args, { KELEMETRY_LOG_LEVEL: 'warn' }, s, `http://127.0.0.1:${port}/audit/bench`);
 }
 
