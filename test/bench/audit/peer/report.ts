@@ -16,7 +16,9 @@ export interface Round {
 interface Row {
   eventsPerSecond: number;
   cpuPer1000: number;
+  /** Peak RSS of the unpaced run (saturation) and of the run paced at --paced-rate. */
   peakRssMiB: number;
+  pacedRssMiB: number;
   p50: number;
   p99: number;
   lostUnpaced: number;
@@ -29,7 +31,8 @@ function row({ unpaced, paced }: Round): Row {
   return {
     eventsPerSecond: unpaced.gen.sent / (unpaced.wallMs / 1000),
     cpuPer1000: (unpaced.usage.cpuSeconds / unpaced.gen.sent) * 1000,
-    peakRssMiB: Math.max(unpaced.usage.peakRss, paced.usage.peakRss) / 1024 / 1024,
+    peakRssMiB: unpaced.usage.peakRss / 1024 / 1024,
+    pacedRssMiB: paced.usage.peakRss / 1024 / 1024,
     p50: percentile(paced.latencies, 50),
     p99: percentile(paced.latencies, 99),
     lostUnpaced: lost(unpaced),
@@ -50,15 +53,15 @@ const medianRow = (rows: Row[]): Row => {
 };
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '-');
-const header = `${''.padEnd(22)}${['events/s', 'CPU-s/1k ev', 'peak RSS', 'p50 paced', 'p99 paced', 'lost', '429s'].map((h) => h.padStart(12)).join('')}`;
+const header = `${''.padEnd(22)}${['events/s', 'CPU-s/1k ev', 'peak RSS', 'RSS paced', 'p50 paced', 'p99 paced', 'lost', '429s'].map((h) => h.padStart(12)).join('')}`;
 
 function line(label: string, r: Row): string {
-  const cells = [fmt(r.eventsPerSecond), fmt(r.cpuPer1000, 3), `${fmt(r.peakRssMiB)} MiB`, `${fmt(r.p50)} ms`, `${fmt(r.p99)} ms`, `${fmt(r.lostUnpaced)}/${fmt(r.lostPaced)}`, fmt(r.refused)];
+  const cells = [fmt(r.eventsPerSecond), fmt(r.cpuPer1000, 3), `${fmt(r.peakRssMiB)} MiB`, `${fmt(r.pacedRssMiB)} MiB`, `${fmt(r.p50)} ms`, `${fmt(r.p99)} ms`, `${fmt(r.lostUnpaced)}/${fmt(r.lostPaced)}`, fmt(r.refused)];
   return `${label.padEnd(22)}${cells.map((c) => c.padStart(12)).join('')}`;
 }
 
 function ratioLine(ours: Row, upstream: Row): string {
-  const keys: (keyof Row)[] = ['eventsPerSecond', 'cpuPer1000', 'peakRssMiB', 'p50', 'p99'];
+  const keys: (keyof Row)[] = ['eventsPerSecond', 'cpuPer1000', 'peakRssMiB', 'pacedRssMiB', 'p50', 'p99'];
   return `${'ours ÷ original'.padEnd(22)}${keys.map((k) => `${fmt(ours[k] / upstream[k], 2)}×`.padStart(12)).join('')}`;
 }
 
@@ -72,7 +75,7 @@ export function formatPeerReport(opts: Options, args: string[], rounds: Round[],
   return `
 audit pipeline: this project vs the original Kelemetry v0.2.7 (${new Date().toISOString()}, node ${process.version})
   ours: node ${commands.ours} run (${flagsNote(opts)}); original: ${commands.upstream}
-  per implementation and round: one unpaced run (events/s, CPU, RSS) and one paced at ${opts.pacedRate}/s (latency), each on a fresh
+  per implementation and round: one unpaced run (events/s, CPU, peak RSS) and one paced at ${opts.pacedRate}/s (latency, RSS paced), each on a fresh
   server process; ${opts.events.toLocaleString('en-US')} events, ${opts.objects} live objects, batches of ≤${opts.batch}, ${opts.concurrency} concurrent POSTs, ${opts.partitions} partitions;
   both export OTLP/gRPC to a separate receiver process; latency = batch POSTed → audit span received; CPU and peak RSS of the
   server process only (/proc); lost = sent − audit spans received (unpaced/paced); order alternates by round
