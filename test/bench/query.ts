@@ -38,8 +38,8 @@ async function measureSize(opts: Options, index: number, ctx: { dir: string; rem
   const plugin: PluginProcess = await startPluginProcess(ctx.dir, ctx.remoteStorage, { nodeFlags: opts.nodeFlags, cpuProfDir: opts.cpuProfDir && resolve(opts.cpuProfDir) });
   try {
     const meter = new CpuMeter({ plugin: plugin.pid, storage: ctx.storagePid });
-    const { ms: find, cpu: findCpu, spansPerTrace } = await timeFindTraces(plugin.client, family, opts.iterations, meter);
-    const { cold, coldCpu, cached } = await timeGetTraces(plugin.client, family, opts.iterations, spansPerTrace, meter);
+    const { ms: find, cpu: findCpu, spansPerTrace } = await timeFindTraces(plugin.reader, family, opts.iterations, meter);
+    const { cold, coldCpu, cached } = await timeGetTraces(plugin.client, plugin.reader, family, opts.iterations, spansPerTrace, meter);
     const pluginMaxRssKb = await plugin.stop();
     ctx.log(`${rsCount} ReplicaSets measured`);
     return { rsCount, family, spansPerTrace, find, findCpu, cold, coldCpu, cached, pluginMaxRssKb };

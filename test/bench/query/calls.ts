@@ -2,35 +2,32 @@
 import { noCpu, type CpuMeter, type CpuSpent } from './cpu.ts';
 import type { LoadedFamily } from './family.ts';
 import { cluster } from './family.ts';
-import * as grpc from '@grpc/grpc-js';
-import { decodeTracesData } from '../../../plugin/model/otlpDecode.ts';
-import { loadProtos } from '../../../plugin/proto/load.ts';
+import type { RemoteStorageClient } from '../../../plugin/backend/remoteStorage.ts';
+import type { Span } from '../../../plugin/model/span.ts';
 import type { TraceReaderClient } from './plugin.ts';
 
-const { TraceReader } = loadProtos();
-
 /**
- * Runs a streaming call; returns spans per trace ID and the elapsed ms. Responses are read with the
- * plugin's own decoder (as jaeger-query reads them in Go), not proto-loader's: with proto-loader the
- * bench's client spent more time decoding a 211-span response than the plugin spent rendering it.
+ * Times one streaming call made through the plugin's own storage client: RemoteStorageClient speaks the
+ * TraceReader API the plugin serves and decodes answers with the plugin's decoder. (proto-loader's decode,
+ * in the bench's own process, cost more than the plugin's rendering of a 211-span answer.) Returns the
+ * spans per trace ID and the elapsed ms.
  */
-function timedStream(method: 'FindTraces' | 'GetTraces', client: TraceReaderClient, req: unknown): Promise<{ ms: number; traces: Map<string, number> }> {
+async function timed(call: () => Promise<Map<string, Span[]>>): Promise<{ ms: number; traces: Map<string, number> }> {
   const t0 = performance.now();
-  const { path, requestSerialize } = TraceReader.service[method]!;
-  return new Promise((resolve, reject) => {
-    const traces = new Map<string, number>();
-    const call = client.makeServerStreamRequest(path, requestSerialize, (b: Buffer) => b, req, new grpc.Metadata(), { deadline: Date.now() + 60_000 });
-    call.on('data', (td: Buffer) => {
-      for (const s of decodeTracesData(td)) traces.set(s.traceId, (traces.get(s.traceId) ?? 0) + 1);
-    });
-    call.on('error', reject);
-    call.on('end', () => resolve({ ms: performance.now() - t0, traces }));
-  });
+  const found = await call();
+  const ms = performance.now() - t0;
+  return { ms, traces: new Map([...found].map(([id, spans]) => [id, spans.length])) };
 }
 
 const ts = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: 0 });
 
-/** A search for the family's Deployment as the service (display mode name) `service`. */
+/** The search for the family's Deployment in `tracing [full tree]`, as the storage client takes it. */
+function fullTreeSearch(family: LoadedFamily) {
+  const attributes = { resource: 'deployments', name: family.deploymentName };
+  return { service: 'tracing [full tree]', operation: cluster, attributes, startUs: family.fromMs * 1000, endUs: family.toMs * 1000, searchDepth: 20 };
+}
+
+/** A search for the family's Deployment as the service (display mode name) `service`, as proto-loader takes it. */
 function deploymentQuery(family: LoadedFamily, service: string) {
   return {
     query: {
@@ -48,12 +45,12 @@ function deploymentQuery(family: LoadedFamily, service: string) {
 }
 
 /** FindTraces `iterations` times: the latencies, the CPU they took, and the spans of the (single) rendered trace. */
-export async function timeFindTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number, meter: CpuMeter): Promise<{ ms: number[]; cpu: CpuSpent; spansPerTrace: number }> {
+export async function timeFindTraces(reader: RemoteStorageClient, family: LoadedFamily, iterations: number, meter: CpuMeter): Promise<{ ms: number[]; cpu: CpuSpent; spansPerTrace: number }> {
   const ms: number[] = [];
   const cpu = noCpu();
   let spansPerTrace = 0;
   for (let i = 0; i < iterations; i++) {
-    const r = await meter.measure(cpu, () => timedStream('FindTraces', client, deploymentQuery(family, 'tracing [full tree]')));
+    const r = await meter.measure(cpu, () => timed(() => reader.findTraces(fullTreeSearch(family))));
     if (r.traces.size !== 1) throw new Error(`FindTraces returned ${r.traces.size} traces, want 1`);
     spansPerTrace = [...r.traces.values()][0]!;
     ms.push(r.ms);
@@ -65,18 +62,18 @@ export async function timeFindTraces(client: TraceReaderClient, family: LoadedFa
  * GetTraces of a trace ID found by a plain `tracing` search with its mode digits edited to 21000000 (the
  * /redirect flow): cold, then again cached (the plugin's render memo). Checks the trace FindTraces rendered.
  */
-export async function timeGetTraces(client: TraceReaderClient, family: LoadedFamily, iterations: number, spansPerTrace: number, meter: CpuMeter): Promise<{ cold: number[]; coldCpu: CpuSpent; cached: number[] }> {
+export async function timeGetTraces(client: TraceReaderClient, reader: RemoteStorageClient, family: LoadedFamily, iterations: number, spansPerTrace: number, meter: CpuMeter): Promise<{ cold: number[]; coldCpu: CpuSpent; cached: number[] }> {
   const cold: number[] = [];
   const coldCpu = noCpu();
   const cached: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const ids = await new Promise<{ trace_ids: { trace_id: Buffer }[] }>((resolve, reject) => client.FindTraceIDs(deploymentQuery(family, 'tracing'), (e, r) => (e ? reject(e) : resolve(r))));
     const id = ids.trace_ids[0]!.trace_id.toString('hex');
-    const edited = Buffer.from(`ff21000000${id.slice(10)}`, 'hex');
-    const c = await meter.measure(coldCpu, () => timedStream('GetTraces', client, { query: [{ trace_id: edited }] }));
+    const edited = [{ traceId: `ff21000000${id.slice(10)}` }];
+    const c = await meter.measure(coldCpu, () => timed(() => reader.getTraces(edited)));
     if ([...c.traces.values()][0] !== spansPerTrace) throw new Error(`GetTraces returned ${[...c.traces.values()][0]} spans, FindTraces ${spansPerTrace}`);
     cold.push(c.ms);
-    cached.push((await timedStream('GetTraces', client, { query: [{ trace_id: edited }] })).ms);
+    cached.push((await timed(() => reader.getTraces(edited))).ms);
   }
   return { cold, coldCpu, cached };
 }

@@ -1,10 +1,11 @@
-/** The storage plugin as its own process (plugin/testing/runPlugin.ts), and a gRPC client for it. */
+/** The storage plugin as its own process (plugin/testing/runPlugin.ts), and gRPC clients for it. */
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
+import { RemoteStorageClient } from '../../../plugin/backend/remoteStorage.ts';
 import { loadProtos } from '../../../plugin/proto/load.ts';
 import { repoRoot } from '../../../envtest/environment.ts';
 import { cluster } from './family.ts';
@@ -14,7 +15,10 @@ export type TraceReaderClient = grpc.Client & {
   };
 
 export interface PluginProcess {
+  /** For FindTraceIDs. */
   client: TraceReaderClient;
+  /** FindTraces and GetTraces, decoded by the plugin's own decoder. */
+  reader: RemoteStorageClient;
   pid: number;
   /** Stops it gracefully; its peak RSS in KiB. */
   stop(): Promise<number>;
@@ -47,19 +51,24 @@ export async function startPluginProcess(dir: string, remoteStorage: string, fla
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const nextLine = jsonLines(proc);
   let client: TraceReaderClient;
+  let reader: RemoteStorageClient;
   try {
     const { grpcPort } = (await nextLine()) as { grpcPort: number };
     const { TraceReader } = loadProtos();
-    client = new TraceReader(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }) as TraceReaderClient;
+    const address = `127.0.0.1:${grpcPort}`;
+    client = new TraceReader(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }) as TraceReaderClient;
+    reader = new RemoteStorageClient({ address, timeoutMs: 60_000, maxReceiveMessageMiB: 256 });
   } catch (err) {
     proc.kill('SIGKILL');
     throw err;
   }
   return {
     client,
+    reader,
     pid: proc.pid!,
     async stop() {
       client.close();
+      reader.close();
       proc.kill('SIGTERM');
       return ((await nextLine()) as { maxRssKb: number }).maxRssKb;
     },
