@@ -25,6 +25,11 @@ export interface MonitorSink {
 
 type Meta = { name?: string; namespace?: string; resourceVersion?: string; deletionTimestamp?: string };
 
+/** The key of an object among the last seen forms: namespace/name. */
+function idOf(obj: KubeObject): string {
+  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
 export interface MonitorDeps {
   cluster: string;
   /** The resource watched. */
@@ -106,21 +111,13 @@ export class Monitor {
     const seen = new Set<string>();
     for (const raw of items) {
       const obj = this.redactor.sanitize(this.info, raw);
-      const meta = (obj.metadata ?? {}) as Meta;
-      const id = `${meta.namespace ?? ''}/${meta.name ?? ''}`;
+      const id = idOf(obj);
       seen.add(id);
-      const prev = this.objects.get(id);
-      this.objects.set(id, JSON.stringify(obj));
       // The first list is the baseline: no creation snapshots for objects that already existed.
-      if (initial) continue;
-      if (prev === undefined) await this.creation(obj);
-      else await this.update(JSON.parse(prev) as KubeObject, obj);
+      if (initial) this.objects.set(id, JSON.stringify(obj));
+      else await this.observe(id, obj);
     }
-    for (const [id, prev] of this.objects) {
-      if (seen.has(id)) continue;
-      this.objects.delete(id);
-      await this.deletion(JSON.parse(prev) as KubeObject);
-    }
+    for (const id of this.objects.keys()) if (!seen.has(id)) await this.forget(id);
     this.synced = true;
   }
 
@@ -132,15 +129,11 @@ export class Monitor {
     const resumeAt = BigInt(from);
     const seen = new Set<string>();
     for (const raw of items) {
-      const id = `${raw.metadata?.namespace ?? ''}/${raw.metadata?.name ?? ''}`;
+      const id = idOf(raw);
       seen.add(id);
       const rv = numericRv(raw.metadata?.resourceVersion);
       if (rv !== undefined && rv > resumeAt) continue;
-      const obj = this.redactor.sanitize(this.info, raw);
-      const prev = this.objects.get(id);
-      this.objects.set(id, JSON.stringify(obj));
-      if (prev === undefined) await this.creation(obj);
-      else await this.update(JSON.parse(prev) as KubeObject, obj);
+      await this.observe(id, this.redactor.sanitize(this.info, raw));
     }
     const listed = BigInt(listRv);
     for (const id of this.objects.keys()) if (!seen.has(id)) this.gone.set(id, listed);
@@ -150,17 +143,12 @@ export class Monitor {
   private async handleEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: KubeObject): Promise<void> {
     const obj = this.redactor.sanitize(this.info, raw);
     const meta = (obj.metadata ?? {}) as Meta;
-    const id = `${meta.namespace ?? ''}/${meta.name ?? ''}`;
-    const prev = this.objects.get(id);
+    const id = idOf(obj);
     if (type === 'DELETED') {
       this.objects.delete(id);
       this.gone.delete(id);
       await this.deletion(obj);
-    } else {
-      this.objects.set(id, JSON.stringify(obj));
-      if (prev === undefined) await this.creation(obj);
-      else await this.update(JSON.parse(prev) as KubeObject, obj);
-    }
+    } else await this.observe(id, obj);
     if (meta.resourceVersion) await this.deleteGone(meta.resourceVersion);
   }
 
@@ -171,11 +159,24 @@ export class Monitor {
     for (const [id, listed] of this.gone) {
       if (listed > at) continue;
       this.gone.delete(id);
-      const prev = this.objects.get(id);
-      if (prev === undefined) continue;
-      this.objects.delete(id);
-      await this.deletion(JSON.parse(prev) as KubeObject);
+      await this.forget(id);
     }
+  }
+
+  /** Records `obj` as the last seen form of `id`: a creation snapshot, or a patch against the form before. */
+  private async observe(id: string, obj: KubeObject): Promise<void> {
+    const prev = this.objects.get(id);
+    this.objects.set(id, JSON.stringify(obj));
+    if (prev === undefined) await this.creation(obj);
+    else await this.update(JSON.parse(prev) as KubeObject, obj);
+  }
+
+  /** An object gone without a DELETED event (missed during a relist): a deletion snapshot of its last seen form. */
+  private async forget(id: string): Promise<void> {
+    const prev = this.objects.get(id);
+    if (prev === undefined) return;
+    this.objects.delete(id);
+    await this.deletion(JSON.parse(prev) as KubeObject);
   }
 
   private snapshotOf(obj: KubeObject): Snapshot {
