@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../../../envtest/ports.ts';
-import { startLogged } from '../../common/process.ts';
+import { startLogged, type LoggedProcess } from '../../common/process.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 
@@ -75,18 +75,27 @@ function spawnServer(side: Side, command: string, args: string[], env: Record<st
   return { side, url, ...p };
 }
 
-async function startOurs(s: ServerSettings): Promise<ServerProcess> {
+/**
+ * `kelemetry run` as a bench server: the audit webhook, the memory queue with `partitions`, export over
+ * OTLP to `otlp` every 200 ms at the latest, and the metrics endpoint. Also the memory bench's server.
+ */
+export async function startOursServer(o: { entry: string; otlp: string; dir: string; nodeFlags: string[]; partitions: number; cwd?: string }): Promise<LoggedProcess & { url: string; metricsUrl: string }> {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const config = {
     clusters: [{ name: 'bench' }],
-    tracer: { otlpEndpoint: s.otlp, scheduledDelay: `${batchMs}ms` },
+    tracer: { otlpEndpoint: o.otlp, scheduledDelay: `${batchMs}ms` },
     metrics: { listen: `127.0.0.1:${metricsPort}` },
-    audit: { webhook: { listen: `127.0.0.1:${port}` }, queue: { partitions: s.partitions } },
+    audit: { webhook: { listen: `127.0.0.1:${port}` }, queue: { partitions: o.partitions } },
   };
-  const file = join(s.dir, 'ours.json');
+  const file = join(o.dir, 'ours.json');
   writeFileSync(file, JSON.stringify(config));
-  const args = [...s.oursNodeFlags, s.oursEntry, 'run', '--config', file];
-  return spawnServer('ours', process.execPath, args, { KELEMETRY_LOG_LEVEL: 'warn' }, s, `http://127.0.0.1:${port}/audit/bench`);
+  const args = [...o.nodeFlags, o.entry, 'run', '--config', file];
+  const p = startLogged('ours', process.execPath, args, { dir: o.dir, env: { KELEMETRY_LOG_LEVEL: 'warn' }, cwd: o.cwd ?? repoRoot });
+  return { ...p, url: `http://127.0.0.1:${port}/audit/bench`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+}
+
+async function startOurs(s: ServerSettings): Promise<ServerProcess> {
+  return { side: 'ours', ...(await startOursServer({ entry: s.oursEntry, otlp: s.otlp, dir: s.dir, nodeFlags: s.oursNodeFlags, partitions: s.partitions })) };
 }
 
 async function startUpstream(s: ServerSettings): Promise<ServerProcess> {
